@@ -302,3 +302,95 @@ def write_jsonl(path: Path, docs: Iterable[Document]) -> int:
             n += 1
     os.replace(tmp, path)
     return n
+
+
+class CorpusWriter:
+    """Append documents to a run directory as sealed shards plus a manifest.
+
+    Reopening a run directory resumes: shards listed in the manifest are kept
+    (their ids are available as :attr:`written_ids`), shard files a crash left
+    out of the manifest are removed, and new shards continue the numbering.
+    The manifest is rewritten atomically after every sealed shard, so it always
+    describes complete files only.
+
+        with CorpusWriter(run_dir, shard_docs=500, meta={"spec_id": ...}) as w:
+            w.add(doc)            # accepted
+            w.reject(doc)         # dropped; doc.reject_reason says why
+    """
+
+    def __init__(self, run_dir: str | Path, *, shard_docs: int = 1000, meta: dict[str, Any] | None = None):
+        self.run_dir = Path(run_dir)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        clean_partial(self.run_dir)
+        self.shard_docs = max(1, shard_docs)
+        old = read_manifest(self.run_dir) or {}
+        self.manifest: dict[str, Any] = {
+            "version": MANIFEST_VERSION,
+            **(old if old else {}),
+            **(meta or {}),
+        }
+        self.manifest.setdefault("shards", [])
+        self.manifest.setdefault("rejected_shards", [])
+        self._buf: dict[str, list[Document]] = {DATA_DIR: [], REJECTED_DIR: []}
+        self.written_ids: set[str] = set()
+        for key, sub in (("shards", DATA_DIR), ("rejected_shards", REJECTED_DIR)):
+            listed = {e["path"] for e in self.manifest[key]}
+            d = self.run_dir / sub
+            if d.is_dir():
+                for p in d.glob("shard-*.parquet"):
+                    if f"{sub}/{p.name}" not in listed:
+                        p.unlink()      # written but never recorded: its documents are re-added
+            for e in self.manifest[key]:
+                tbl = pq.read_table(self.run_dir / e["path"], columns=["id"])
+                self.written_ids.update(tbl.column("id").to_pylist())
+
+    def add(self, doc: Document) -> None:
+        self._push(DATA_DIR, doc)
+
+    def reject(self, doc: Document) -> None:
+        self._push(REJECTED_DIR, doc)
+
+    def _push(self, sub: str, doc: Document) -> None:
+        if doc.id in self.written_ids:
+            return
+        self.written_ids.add(doc.id)
+        self._buf[sub].append(doc)
+        if len(self._buf[sub]) >= self.shard_docs:
+            self._seal(sub)
+
+    def _seal(self, sub: str) -> None:
+        docs = self._buf[sub]
+        if not docs:
+            return
+        key = "shards" if sub == DATA_DIR else "rejected_shards"
+        entry = write_shard(self.run_dir / sub / shard_name(len(self.manifest[key])), docs)
+        self.manifest[key].append(entry)
+        self._buf[sub] = []
+        self._write_manifest()
+
+    def _write_manifest(self) -> None:
+        m = self.manifest
+        m["totals"] = {
+            "documents": sum(e["documents"] for e in m["shards"]),
+            "tokens": sum(e["tokens"] for e in m["shards"]),
+            "rejected": sum(e["documents"] for e in m["rejected_shards"]),
+        }
+        atomic_write_json(self.run_dir / "manifest.json", m)
+
+    def flush(self) -> None:
+        self._seal(DATA_DIR)
+        self._seal(REJECTED_DIR)
+
+    def close(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        self.flush()
+        if extra:
+            self.manifest.update(extra)
+        self._write_manifest()
+        return self.manifest
+
+    def __enter__(self) -> "CorpusWriter":
+        return self
+
+    def __exit__(self, et, ev, tb) -> None:
+        if et is None:
+            self.close()
