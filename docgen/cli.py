@@ -83,6 +83,245 @@ def cmd_spec(args) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- genres / plan / generate
+
+def _genres_args(p):
+    p.add_argument("action", choices=["list", "validate"])
+    p.add_argument("--genres-dir", default=None, help="directory of genre YAML files (default: genres/)")
+    p.add_argument("--templates-dir", default=None, help="extra template directory, searched before templates/")
+
+
+@command("genres", "list or validate genres and their templates")
+@arguments(_genres_args)
+def cmd_genres(args) -> int:
+    from .genres import load_genres
+
+    genres = load_genres(args.genres_dir, None, args.templates_dir)
+    if args.action == "validate":
+        print(f"ok: {len(genres)} genres, each rendered with its template in the sandbox")
+        return 0
+    for g in genres.values():
+        print(f"{g.name:<22} {g.length.min_words:>4}-{g.length.max_words:<4} words  {g.purpose[:70]}")
+    return 0
+
+
+def _size_args(p):
+    p.add_argument("spec", help="the Model Spec file (.md/.txt or .yaml/.json)")
+    p.add_argument("--genres", default=None, metavar="A,B", help="comma-separated genres (default: all)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--docs", type=int, default=None, metavar="N", help="number of documents")
+    g.add_argument("--target-tokens", type=int, default=None, metavar="T", help="size the plan to about T tokens")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--model-name", default=None, help="name of the assistant the documents are about "
+                   "(fills {model_name}; default: the name the spec uses, else Claude)")
+    p.add_argument("--genres-dir", default=None)
+    p.add_argument("--templates-dir", default=None)
+
+
+def _overrides(args) -> dict:
+    o = {
+        "spec": args.spec,
+        "genres": args.genres.split(",") if args.genres else None,
+        "docs": args.docs, "target_tokens": args.target_tokens, "seed": args.seed,
+        "model_name": args.model_name, "genres_dir": args.genres_dir, "templates_dir": args.templates_dir,
+    }
+    for k in ("out", "backend", "model", "concurrency", "max_attempts", "shard_docs"):
+        if hasattr(args, k):
+            o[k] = getattr(args, k)
+    params = {k: getattr(args, k, None) for k in ("temperature", "max_tokens", "repeat_penalty", "top_p")}
+    o["params"] = {k: v for k, v in params.items() if v is not None} or None
+    opts = {}
+    if getattr(args, "base_url", None):
+        opts["base_url"] = args.base_url
+    o["backend_options"] = opts or None
+    filt = {}
+    if getattr(args, "no_filters", False):
+        filt["enabled"] = False
+    if getattr(args, "eval_dir", None):
+        filt["eval_dir"] = args.eval_dir
+    if getattr(args, "judge", None):
+        filt["attribution"], filt["judge"] = "judge", args.judge
+    o["filters"] = filt or None
+    return o
+
+
+@command("plan", "show the cells, documents per cell and estimated tokens, sending nothing")
+@arguments(lambda p: (_size_args(p), p.add_argument("--config", default=None), p.add_argument("--json", action="store_true")))
+def cmd_plan(args) -> int:
+    from .config import load_config
+    from .genres import load_genres
+    from .plan import make_plan
+    from .spec import parse_spec
+
+    o = _overrides(args)
+    o["out"] = "-"
+    cfg = load_config(args.config, o)
+    spec = parse_spec(cfg.spec)
+    genres = load_genres(cfg.genres_dir, cfg.genres, cfg.templates_dir)
+    plan = make_plan(spec, genres, docs=cfg.docs, target_tokens=cfg.target_tokens, seed=cfg.seed,
+                     max_tokens=cfg.params.max_tokens)
+    cells = plan.cells()
+    if args.json:
+        _print_json({"spec_id": spec.id, "spec_sha256": spec.sha256, "seed": cfg.seed, "genres": plan.genres,
+                     "documents": len(plan.items), "est_output_tokens": plan.est_output_tokens(),
+                     "items": [i.to_dict() for i in plan.items]})
+        return 0
+    print(f"{spec.title}: {len(spec.rules)} rules/behaviours, {len(spec.values)} values, {len(plan.genres)} genres")
+    print(f"{len(cells)} cells, {len(plan.items)} documents, ~{plan.est_output_tokens():,} output tokens (seed {cfg.seed})\n")
+    print(f"  {'rule/value':<34} {'genre':<20} {'docs':>4} {'~tokens':>8}  audience / angle")
+    for cell, items in cells.items():
+        rid, genre = cell.split("|")
+        print(f"  {rid[:34]:<34} {genre:<20} {len(items):>4} {sum(i.est_output_tokens for i in items):>8}  "
+              f"{items[0].audience} / {items[0].angle}")
+    return 0
+
+
+def _generate_args(p):
+    _size_args(p)
+    p.add_argument("--out", required=False, default=None, help="run directory (rerun the same command to resume)")
+    p.add_argument("--config", default=None, help="YAML run config; flags override it")
+    p.add_argument("--backend", default=None, help="local (default), openai, anthropic, vllm")
+    p.add_argument("--model", default=None, help="model name, or a .gguf path for the local backend")
+    p.add_argument("--base-url", default=None, help="API base URL for the openai backend (vLLM, llama.cpp, Ollama)")
+    p.add_argument("--concurrency", type=int, default=None)
+    p.add_argument("--max-attempts", type=int, default=None, help="tries per document before it is recorded as failed")
+    p.add_argument("--shard-docs", type=int, default=None, help="documents per parquet shard")
+    p.add_argument("--temperature", type=float, default=None)
+    p.add_argument("--top-p", type=float, default=None)
+    p.add_argument("--max-tokens", type=int, default=None)
+    p.add_argument("--repeat-penalty", type=float, default=None)
+    p.add_argument("--eval-dir", default=None, help="drop documents sharing long n-grams with these eval files")
+    p.add_argument("--judge", default=None, metavar="BACKEND/MODEL", help="LLM judge for attribution")
+    p.add_argument("--no-filters", action="store_true", help="keep every complete document")
+
+
+@command("generate", "generate (or resume) a corpus from a spec")
+@arguments(_generate_args)
+def cmd_generate(args) -> int:
+    from .config import load_config
+    from .engine import generate
+
+    cfg = load_config(args.config, _overrides(args))
+    if cfg.out in (None, "", "-"):
+        raise UserError("no output directory", hint="pass --out DIR (or `out:` in the config)")
+    res = generate(cfg)
+    d = res.to_dict()
+    print(f"\nrun: {res.run_dir}")
+    print(f"  planned {res.planned}   accepted {res.accepted}   failed {sum(res.failed.values())}"
+          f"   rejected attempts {sum(res.rejected.values())}")
+    for reason, n in sorted({**res.rejected}.items(), key=lambda kv: -kv[1]):
+        print(f"    dropped {n:>4}  {reason}")
+    for reason, n in sorted(res.failed.items(), key=lambda kv: -kv[1]):
+        print(f"    failed  {n:>4}  {reason}")
+    print(f"  tokens in corpus {res.tokens:,}   output tokens generated {res.output_tokens:,}   "
+          f"requests sent {res.requests_sent} (cached {res.cached_responses})")
+    print(f"  time {res.elapsed_s:.1f}s   {d['docs_per_min']} docs/min   {d['output_tok_per_s']} tok/s")
+    return 0
+
+
+# --------------------------------------------------------------------------- validate / report
+
+def _validate_args(p):
+    p.add_argument("corpus", help="a docgen run directory, or a .parquet / .jsonl corpus (a 'text' column suffices)")
+    p.add_argument("--spec", required=True, help="the spec file the corpus teaches")
+    p.add_argument("--min-per-rule", type=int, default=1, metavar="N",
+                   help="documents that must attribute each rule (default 1)")
+    p.add_argument("--min-per-cell", type=int, default=0, metavar="N",
+                   help="documents per rule × genre cell (default 0: not checked)")
+    p.add_argument("--min-genres", type=int, default=1, metavar="K",
+                   help="genres each rule must be attributed in (default 1)")
+    p.add_argument("--max-genre-ratio", type=float, default=None, metavar="R",
+                   help="fail when the largest genre has more than R times the documents of the smallest")
+    p.add_argument("--genres", default=None, metavar="A,B",
+                   help="genres the corpus should span (default: the run's configured genres, else those seen)")
+    p.add_argument("--model-name", default=None, help="model name for the offline attribution check")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+@command("validate", "check that every value and rule is explicitly attributed by enough documents")
+@arguments(_validate_args)
+def cmd_validate(args) -> int:
+    from .coverage import Thresholds, render_table, validate_corpus
+    from .spec import parse_spec
+
+    for flag in ("min_per_rule", "min_per_cell", "min_genres"):
+        if getattr(args, flag) < 0:
+            raise UserError(f"--{flag.replace('_', '-')} must be >= 0", hint="pass a count of documents or genres")
+    th = Thresholds(args.min_per_rule, args.min_per_cell, args.min_genres, args.max_genre_ratio)
+    spec = parse_spec(args.spec)
+    genres = [g.strip() for g in args.genres.split(",") if g.strip()] if args.genres else None
+    res = validate_corpus(args.corpus, spec, th, genres=genres, model_name=args.model_name)
+    if args.json:
+        _print_json(res.to_dict())
+    else:
+        print(render_table(spec, res.coverage, th, res.genres))
+    return 0 if res.ok else 1
+
+
+def _report_args(p):
+    p.add_argument("corpus", help="a docgen run directory, or a .parquet / .jsonl corpus")
+    p.add_argument("--spec", default=None, help="the spec file (default: the run's spec.json)")
+    p.add_argument("--out", default=None, help="HTML file to write (default: CORPUS/report.html or ./report.html)")
+    p.add_argument("--min-per-rule", type=int, default=1, metavar="N")
+    p.add_argument("--min-per-cell", type=int, default=0, metavar="N")
+    p.add_argument("--min-genres", type=int, default=1, metavar="K")
+    p.add_argument("--samples", type=int, default=150, help="documents in the sample browser (default 150)")
+
+
+@command("report", "write one static HTML report of a corpus (opens offline)")
+@arguments(_report_args)
+def cmd_report(args) -> int:
+    from .coverage import Thresholds
+    from .report import build_report
+
+    th = Thresholds(args.min_per_rule, args.min_per_cell, args.min_genres)
+    path = build_report(args.corpus, spec=args.spec, out=args.out, sample_size=args.samples, thresholds=th)
+    print(f"wrote {path}")
+    return 0
+
+
+# --------------------------------------------------------------------------- hub (export, push)
+
+def _export_args(p):
+    p.add_argument("corpus", help="a docgen run directory")
+    p.add_argument("--out", required=True, help="directory to write the Hub-ready dataset to")
+    p.add_argument("--include-rejected", action="store_true", help="also export the rejected documents as a split")
+
+
+@command("export", "write a Hub-ready dataset folder (parquet files + dataset card) from a corpus")
+@arguments(_export_args)
+def cmd_export(args) -> int:
+    from .hub import export
+
+    em = export(args.corpus, args.out, include_rejected=args.include_rejected)
+    print(f"exported {em['documents']} documents ({em['tokens']} tokens) to {args.out}: "
+          f"{len(em['files'])} files + docgen_export.json")
+    return 0
+
+
+def _push_args(p):
+    p.add_argument("corpus", help="a docgen run directory, or a folder `docgen export` wrote")
+    p.add_argument("--repo", required=True, help="dataset repo OWNER/NAME on the Hugging Face Hub")
+    p.add_argument("--private", action="store_true", help="create the repo private (an existing repo keeps its visibility)")
+    p.add_argument("--revision", default=None, help="branch to push to (default main; created when missing)")
+    p.add_argument("--include-rejected", action="store_true", help="also push the rejected documents as a split")
+
+
+@command("push", "push a corpus to a Hugging Face dataset repo in one commit (token: HF_TOKEN or `hf auth login`)")
+@arguments(_push_args)
+def cmd_push(args) -> int:
+    from .hub import push
+
+    r = push(args.corpus, args.repo, private=args.private, revision=args.revision,
+             include_rejected=args.include_rejected)
+    if r["commit"] is None:
+        print(f"{r['repo']}@{r['revision']} is up to date ({r['unchanged']} files); no commit made")
+    else:
+        print(f"pushed {r['repo']}@{r['revision']}: commit {r['commit']} "
+              f"({len(r['added'])} files added or changed, {len(r['deleted'])} deleted, {r['unchanged']} unchanged)")
+    return 0
+
+
 # --------------------------------------------------------------------------- main
 
 def build_parser() -> argparse.ArgumentParser:
@@ -108,6 +347,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         sys.stderr.write(f"error: {e.render()}\n")
         return e.exit_code
+    except BrokenPipeError:          # `docgen ... | head`
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         sys.stderr.write("interrupted: rerun the same command to resume\n")
         return 130

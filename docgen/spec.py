@@ -300,7 +300,7 @@ def _parse_markdown(text: str, where: str) -> tuple[str, list[Value], list[Rule]
     rids: set[str] = set()
 
     precedence = None
-    m = re.search(r"[^.\n]*\b(?:lower|earlier)-numbered rules?\b[^.\n]*\.", text)
+    m = re.search(r"[^.#]*\b(?:lower|earlier)-numbered rules?\b[^.]*\.", re.sub(r"\s+", " ", text))
     if m:
         precedence = m.group(0).strip()
 

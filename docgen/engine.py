@@ -1,0 +1,303 @@
+"""The generation engine: plan → prompt → backend → filters → shards.
+
+For each planned item it renders the prompt, looks the request up in the
+journal (a response already received is never paid for again), calls the
+backend through the retry policy and the adaptive limiter, journals the
+response, builds the Document, runs the filters, and either accepts it or
+keeps it under rejected/ and tries again with the next sample (up to
+``max_attempts``). A completion cut off by the token limit (or refused, or
+incomplete) is never accepted. At the end, accepted + failed == planned.
+
+Rerunning the same command on the same run directory resumes: the journal
+says what is done, shards are sealed atomically, and documents accepted
+before a crash but not yet in a shard are written on resume.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .backends import Backend, BackendError, Completion, Request, get_backend
+from .config import RunConfig
+from .corpus import Attribution, CorpusWriter, Document, atomic_write_bytes, atomic_write_json
+from .errors import UserError
+from .filters.base import FilterChain
+from .genres import Genre, load_genres
+from .journal import Journal
+from .plan import Plan, PlanItem, make_plan, prompt_context
+from .prompts import render, sha256, template_version
+from .spec import Spec, parse_spec
+
+log = logging.getLogger("docgen.engine")
+
+DEFAULT_CONCURRENCY = {"local": 1, "vllm": 1, "fake": 4}
+NOT_A_DOCUMENT = {"length": "truncated (finish_reason=length)", "refusal": "refusal",
+                  "content_filter": "content_filter", "incomplete": "incomplete stream"}
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    planned: int
+    accepted: int
+    failed: dict[str, int]
+    rejected: dict[str, int]
+    tokens: int
+    output_tokens: int
+    requests_sent: int
+    cached_responses: int
+    elapsed_s: float
+    filters: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["run_dir"] = str(self.run_dir)
+        d["docs_per_min"] = round(60 * self.accepted / self.elapsed_s, 2) if self.elapsed_s else 0.0
+        d["output_tok_per_s"] = round(self.output_tokens / self.elapsed_s, 1) if self.elapsed_s else 0.0
+        return d
+
+
+def build_filters(cfg: RunConfig, spec: Spec, genres: dict[str, Genre], model_name: str,
+                  judge: Backend | None = None) -> FilterChain:
+    if not cfg.filters.enabled:
+        return FilterChain([])
+    from . import filters as F
+
+    return F.build_filter_chain(
+        spec, model_name=model_name,
+        length_ranges={g.name: (g.length.min_words, g.length.max_words) for g in genres.values()},
+        eval_dir=cfg.filters.eval_dir, judge_backend=judge,
+        dedup=cfg.filters.dedup, attribution=cfg.filters.attribution,
+    )
+
+
+class Engine:
+    def __init__(self, cfg: RunConfig, *, backend: Backend | None = None,
+                 on_progress: Callable[[dict[str, Any]], None] | None = None):
+        self.cfg = cfg
+        self.run_dir = Path(cfg.out)
+        self.spec = parse_spec(cfg.spec)
+        self.genres = load_genres(cfg.genres_dir, cfg.genres, cfg.templates_dir)
+        self.model_name = self.spec.resolved_model_name(cfg.model_name)
+        self.plan: Plan = make_plan(self.spec, self.genres, docs=cfg.docs, target_tokens=cfg.target_tokens,
+                                    seed=cfg.seed, max_tokens=cfg.params.max_tokens)
+        self.backend = backend or get_backend(cfg.backend, cfg.model, **cfg.backend_options)
+        self.params = cfg.params.to_generation()
+        self.on_progress = on_progress
+        self.template_versions = {g.name: template_version(g.template, cfg.templates_dir) for g in self.genres.values()}
+
+    # ----------------------------------------------------------------- requests
+    def request_for(self, item: PlanItem, attempt: int) -> tuple[Request, str]:
+        genre = self.genres[item.genre]
+        ctx = prompt_context(self.spec, item, genre, self.model_name)
+        system = render("system.j2", ctx, self.cfg.templates_dir)
+        user = render(genre.template, ctx, self.cfg.templates_dir)
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        req = Request(messages=messages, params=self.params, sample_index=attempt,
+                      template_version=self.template_versions[item.genre], custom_id=item.id)
+        return req, sha256(system + "\n\n" + user)
+
+    # ----------------------------------------------------------------- run dir
+    def _prepare_run_dir(self) -> None:
+        d = self.run_dir
+        cfg_path = d / "config.json"
+        resolved = {**self.cfg.model_dump(mode="json"), "resolved": {
+            "model_name": self.model_name, "spec_sha256": self.spec.sha256, "spec_id": self.spec.id,
+            "backend": self.backend.describe(), "template_versions": self.template_versions,
+            "planned": len(self.plan.items)}}
+        if cfg_path.exists():
+            old = json.loads(cfg_path.read_text())
+            old_id = {k: v for k, v in old.items() if k not in ("out", "concurrency", "shard_docs", "resolved")}
+            if old_id != self.cfg.identity() or old.get("resolved", {}).get("spec_sha256") != self.spec.sha256:
+                diff = sorted(k for k in set(old_id) | set(self.cfg.identity())
+                              if old_id.get(k) != self.cfg.identity().get(k))
+                if old.get("resolved", {}).get("spec_sha256") != self.spec.sha256:
+                    diff.append("spec contents")
+                raise UserError(f"this run directory holds a different run (differs in: {', '.join(diff)})",
+                                where=str(d), hint="rerun with the same arguments to resume it, or choose another --out")
+        elif d.exists() and any(p for p in d.iterdir() if not p.name.startswith(".")):
+            raise UserError("output directory exists and is not a docgen run", where=str(d),
+                            hint="choose a new --out directory (docgen never overwrites other files)")
+        d.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(cfg_path, resolved)
+        atomic_write_json(d / "spec.json", self.spec.model_dump(mode="json"))
+        atomic_write_bytes(d / "plan.jsonl",
+                           "".join(json.dumps(i.to_dict()) + "\n" for i in self.plan.items).encode())
+
+    # ----------------------------------------------------------------- main loop
+    async def run(self) -> RunResult:
+        t0 = time.perf_counter()
+        self._prepare_run_dir()
+        journal = Journal(self.run_dir / "journal.sqlite")
+        journal.ensure_items([i.id for i in self.plan.items])
+        writer = CorpusWriter(self.run_dir, shard_docs=self.cfg.shard_docs, meta={
+            "spec_id": self.spec.id, "spec_sha256": self.spec.sha256, "spec_title": self.spec.title,
+            "model_name": self.model_name, "backend": self.backend.name, "model": self.backend.model,
+        })
+        judge = None
+        if self.cfg.filters.attribution == "judge":
+            jb, _, jm = (self.cfg.filters.judge or "").partition("/")
+            judge = get_backend(jb or self.cfg.backend, jm or self.cfg.model, **self.cfg.backend_options)
+        chain = build_filters(self.cfg, self.spec, self.genres, self.model_name, judge)
+        self._resume(journal, writer, chain)
+
+        statuses = journal.statuses()
+        pending = [i for i in self.plan.items if statuses.get(i.id) == "pending"]
+        self._stats = {"sent": 0, "cached": 0, "out_tokens": 0, "done": len(self.plan.items) - len(pending),
+                       "accepted": sum(1 for s in statuses.values() if s == "accepted")}
+        concurrency = self.cfg.concurrency or DEFAULT_CONCURRENCY.get(self.backend.name, 8)
+        from .retry import AdaptiveLimiter, RetryPolicy
+
+        policy = RetryPolicy()
+        limiter = AdaptiveLimiter(concurrency)
+        sem = asyncio.Semaphore(concurrency)
+        self._emit()
+
+        async def one(item: PlanItem):
+            async with sem:
+                await self._run_item(item, journal, writer, chain, policy, limiter)
+                self._stats["done"] += 1
+                self._emit()
+
+        try:
+            await asyncio.gather(*(one(i) for i in pending))
+        finally:
+            journal.set_meta("filter_stats", chain.stats())
+            await self.backend.aclose()
+            if judge is not None:
+                await judge.aclose()
+        elapsed = time.perf_counter() - t0 + journal.get_meta("elapsed_before", 0.0)
+        journal.set_meta("elapsed_before", elapsed)
+        rejected: dict[str, int] = {}
+        for st in chain.stats().values():
+            for k, v in st["dropped"].items():
+                rejected[k] = rejected.get(k, 0) + v
+        statuses = journal.statuses()
+        accepted = sum(1 for s in statuses.values() if s == "accepted")
+        result = RunResult(
+            run_dir=self.run_dir, planned=len(self.plan.items), accepted=accepted, failed=journal.failures(),
+            rejected=rejected, tokens=0, output_tokens=self._stats["out_tokens"], requests_sent=self._stats["sent"],
+            cached_responses=self._stats["cached"], elapsed_s=round(elapsed, 2), filters=chain.stats(),
+        )
+        manifest = writer.close({"filters": chain.stats(), "planned": result.planned, "failed": result.failed})
+        result.tokens = manifest["totals"]["tokens"]
+        atomic_write_json(self.run_dir / "summary.json", result.to_dict())
+        journal.close()
+        return result
+
+    def _resume(self, journal: Journal, writer: CorpusWriter, chain: FilterChain) -> None:
+        """Write documents a crash kept out of shards; let stateful filters see earlier documents."""
+        saved = journal.get_meta("filter_stats")
+        for _, d in journal.docs("accepted"):
+            doc = Document.from_row(d)
+            for f in chain.filters:
+                remember = getattr(f, "remember", None)
+                if remember is not None:
+                    remember(doc)
+            writer.add(doc)           # no-op when already in a sealed shard
+        for d in journal.rejected_docs():
+            writer.reject(Document.from_row(d))
+        if saved:
+            chain.restore(saved)
+
+    async def _run_item(self, item: PlanItem, journal: Journal, writer: CorpusWriter, chain: FilterChain,
+                        policy, limiter) -> None:
+        from .retry import call_with_retries
+
+        done_attempts = journal.attempts_of(item.id)
+        start = len(done_attempts)
+        reason = done_attempts[-1][3] if done_attempts else ""
+        for attempt in range(start, self.cfg.max_attempts):
+            req, prompt_sha = self.request_for(item, attempt)
+            key = req.key(self.backend.name, self.backend.model)
+            comp = journal.get_response(key)
+            if comp is None:
+                try:
+                    comp = await call_with_retries(self.backend, req, policy, limiter)
+                except BackendError as e:
+                    reason = f"backend_error{f' {e.status}' if e.status else ''}: {str(e)[:200]}"
+                    journal.finish_item(item.id, "failed", reason)
+                    return
+                self._stats["sent"] += 1
+                self._stats["out_tokens"] += comp.output_tokens
+                journal.put_response(key, self.backend.name, comp)     # before anything else happens
+            else:
+                self._stats["cached"] += 1
+            if comp.finish_reason != "stop":
+                reason = NOT_A_DOCUMENT.get(comp.finish_reason, f"finish_reason={comp.finish_reason}")
+                journal.record_attempt(item.id, attempt, key, "not_a_document", reason)
+                continue
+            doc = self._document(item, comp, prompt_sha)
+            verdict = chain.check(doc)
+            if verdict.keep:
+                journal.finish_item(item.id, "accepted", doc=doc.to_row())   # one row: the item is done
+                journal.record_attempt(item.id, attempt, key, "accepted")
+                writer.add(doc)
+                self._stats["accepted"] += 1
+                return
+            doc.reject_reason, doc.reject_filter, doc.reject_evidence = verdict.reason, verdict.filter, verdict.evidence[:500]
+            reason = f"{verdict.filter}:{verdict.reason}"
+            journal.record_attempt(item.id, attempt, key, "rejected", reason, doc.to_row())
+            writer.reject(doc)
+        journal.finish_item(item.id, "failed", reason or "no attempt left")
+
+    def _document(self, item: PlanItem, comp: Completion, prompt_sha: str) -> Document:
+        rule_ids = [] if item.rule_id.startswith("value:") else [item.rule_id]
+        return Document(
+            text=comp.text.strip(), spec_id=self.spec.id, spec_sha256=self.spec.sha256,
+            value_ids=list(item.value_ids), rule_ids=rule_ids, genre=item.genre, audience=item.audience,
+            angle=item.angle, idea=item.idea, item_id=item.id, backend=self.backend.name,
+            model=comp.model or self.backend.model, prompt_sha256=prompt_sha,
+            template_version=self.template_versions[item.genre], finish_reason=comp.finish_reason,
+            attribution=Attribution(),
+        )
+
+    def _emit(self) -> None:
+        if self.on_progress:
+            self.on_progress({"done": self._stats["done"], "total": len(self.plan.items),
+                              "accepted": self._stats["accepted"], "out_tokens": self._stats["out_tokens"],
+                              "sent": self._stats["sent"], "cached": self._stats["cached"]})
+
+
+def generate(cfg: RunConfig, *, backend: Backend | None = None, progress: bool | None = None) -> RunResult:
+    """Run (or resume) a generation; returns what it kept, dropped and spent."""
+    bar = _Progress(enabled=sys.stderr.isatty() if progress is None else progress)
+    eng = Engine(cfg, backend=backend, on_progress=bar.update)
+    try:
+        return asyncio.run(eng.run())
+    finally:
+        bar.close()
+
+
+class _Progress:
+    """tqdm on a terminal; a plain line every few documents otherwise."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar = None
+        self.last = 0.0
+
+    def update(self, s: dict[str, Any]) -> None:
+        if self.enabled:
+            if self.bar is None:
+                from tqdm import tqdm
+
+                self.bar = tqdm(total=s["total"], initial=s["done"], unit="doc", dynamic_ncols=True, file=sys.stderr)
+            self.bar.n = s["done"]
+            self.bar.set_postfix(kept=s["accepted"], out_tok=s["out_tokens"], cached=s["cached"], refresh=False)
+            self.bar.refresh()
+        elif time.monotonic() - self.last > 10 or s["done"] == s["total"]:
+            self.last = time.monotonic()
+            sys.stderr.write(f"[docgen] {s['done']}/{s['total']} items, {s['accepted']} kept, "
+                             f"{s['out_tokens']} output tokens\n")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
