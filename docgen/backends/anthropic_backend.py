@@ -1,0 +1,155 @@
+"""The ``anthropic`` backend: the Messages API through the official SDK.
+
+Options::
+
+    base_url          default: Anthropic's API (tests point it at a loopback stand-in)
+    api_key_env       the variable holding the key (default ANTHROPIC_API_KEY)
+    stream            true: use SSE; a stream without ``message_stop``/stop_reason is
+                      returned with finish_reason "incomplete" (never a document)
+    connect_timeout, read_timeout (first byte and idle stream), write_timeout, total_timeout
+    send_temperature  send params.temperature (default false: the current SDK and recent
+                      Claude models take no sampling parameters; older models accept it)
+    use_top_p         also send params.top_p (with send_temperature; some models accept
+                      temperature *or* top_p, not both)
+    extra_body        a dict merged into every request body
+
+System messages are taken out of ``messages`` and sent as ``system``. Stop
+reasons map to docgen's finish reasons: end_turn/stop_sequence → stop,
+max_tokens/model_context_window_exceeded → length, refusal → refusal, anything
+else → incomplete. The SDK's retries are off; see :mod:`docgen.retry`. The key
+never appears in ``options``, ``describe()``, ``repr()``, logs or errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from ..errors import MissingExtra
+from ._http import Timeouts, map_exception, resolve_key, safe_url
+from .base import Backend, BackendError, Completion, Request
+
+log = logging.getLogger("docgen.backends.anthropic")
+
+try:
+    import anthropic as _sdk
+except ModuleNotFoundError as _e:  # pragma: no cover - depends on the environment
+    if _e.name != "anthropic":
+        raise
+    raise MissingExtra("the anthropic backend", "anthropic") from None
+
+_STOP = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length",
+         "model_context_window_exceeded": "length", "refusal": "refusal"}
+
+
+def map_stop_reason(reason: str | None) -> str:
+    return _STOP.get(reason or "", "incomplete")
+
+
+def split_system(messages: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    system = [str(m.get("content", "")) for m in messages if m.get("role") == "system"]
+    rest = [{"role": m["role"], "content": m["content"]} for m in messages if m.get("role") != "system"]
+    return "\n\n".join(system), rest
+
+
+class AnthropicBackend(Backend):
+    name = "anthropic"
+    supports_batch = False
+    supports_streaming = True
+    needs_key = "ANTHROPIC_API_KEY"
+
+    def __init__(self, model: str = "", **options: Any):
+        key, env = resolve_key({"require_key": True, **options}, "ANTHROPIC_API_KEY", self.name)
+        super().__init__(model=model, **options)
+        self.needs_key = env
+        self.base_url = options.get("base_url")
+        self.stream = bool(options.get("stream", False))
+        self.timeouts = Timeouts.from_options(options)
+        self._secret = key
+        self._client = _sdk.AsyncAnthropic(api_key=key, base_url=self.base_url, max_retries=0,
+                                           timeout=self.timeouts.sdk(_sdk.Timeout))
+
+    def __repr__(self) -> str:
+        return f"AnthropicBackend(model={self.model!r}, base_url={safe_url(self.base_url)!r}, stream={self.stream})"
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.name, "model": self.model, "base_url": safe_url(self.base_url),
+                "api_key_env": self.needs_key, "stream": self.stream,
+                "timeouts": {"connect": self.timeouts.connect, "read": self.timeouts.read,
+                             "total": self.timeouts.total}}
+
+    def _body(self, request: Request) -> dict[str, Any]:
+        p = request.params
+        system, messages = split_system(request.messages)
+        body: dict[str, Any] = {"model": self.model, "messages": messages, "max_tokens": p.max_tokens}
+        if system:
+            body["system"] = system
+        if p.stop:
+            body["stop_sequences"] = list(p.stop)
+        extra = dict(self.options.get("extra_body") or {})
+        if self.options.get("send_temperature"):
+            extra["temperature"] = p.temperature
+            if self.options.get("use_top_p"):
+                extra["top_p"] = p.top_p
+        if extra:
+            body["extra_body"] = extra
+        return body
+
+    async def generate(self, request: Request) -> Completion:
+        t0 = time.monotonic()
+        log.debug("anthropic request model=%s stream=%s custom_id=%s", self.model, self.stream, request.custom_id)
+        error: BackendError | None = None
+        try:
+            coro = self._stream(request) if self.stream else self._plain(request)
+            completion = await asyncio.wait_for(coro, timeout=self.timeouts.total)
+        except Exception as e:  # noqa: BLE001 - mapped below, outside the except block
+            error = map_exception(e, _sdk, self.name, self._secret)
+            if error is None:
+                raise
+        if error is not None:
+            log.debug("anthropic error: %s", error)
+            raise error
+        completion.latency_s = time.monotonic() - t0
+        return completion
+
+    async def _plain(self, request: Request) -> Completion:
+        msg = await self._client.messages.create(**self._body(request))
+        text = "".join(getattr(b, "text", "") for b in msg.content if getattr(b, "type", "") == "text")
+        return Completion(text=text, finish_reason=map_stop_reason(msg.stop_reason),
+                          input_tokens=msg.usage.input_tokens or 0, output_tokens=msg.usage.output_tokens or 0,
+                          model=msg.model or self.model, raw={"id": msg.id, "stop_reason": msg.stop_reason})
+
+    async def _stream(self, request: Request) -> Completion:
+        parts: list[str] = []
+        stop_reason: str | None = None
+        stopped = False
+        model, rid, n_in, n_out = self.model, "", 0, 0
+        stream = await self._client.messages.create(**self._body(request), stream=True)
+        try:
+            async for ev in stream:
+                t = ev.type
+                if t == "message_start":
+                    rid, model = ev.message.id, ev.message.model or model
+                    n_in = ev.message.usage.input_tokens or 0
+                    n_out = ev.message.usage.output_tokens or 0
+                elif t == "content_block_delta" and getattr(ev.delta, "type", "") == "text_delta":
+                    parts.append(ev.delta.text)
+                elif t == "message_delta":
+                    stop_reason = ev.delta.stop_reason or stop_reason
+                    if ev.usage is not None and ev.usage.output_tokens is not None:
+                        n_out = ev.usage.output_tokens
+                elif t == "message_stop":
+                    stopped = True
+        finally:
+            await stream.close()
+        text = "".join(parts)
+        reason = map_stop_reason(stop_reason) if stopped else "incomplete"
+        if not stopped:
+            log.debug("anthropic stream ended without message_stop after %d chars", len(text))
+        return Completion(text=text, finish_reason=reason, input_tokens=n_in, output_tokens=n_out, model=model,
+                          raw={"id": rid, "stop_reason": stop_reason, "stream": True})
+
+    async def aclose(self) -> None:
+        await self._client.close()

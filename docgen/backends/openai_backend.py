@@ -1,0 +1,173 @@
+"""The ``openai`` backend: Chat Completions through the official SDK, at any ``base_url``.
+
+Works with OpenAI itself and with OpenAI-compatible servers: vLLM's server,
+llama.cpp's server (``python -m llama_cpp.server``), Ollama. Options::
+
+    base_url          server root, e.g. http://127.0.0.1:8080/v1 (default: OpenAI)
+    api_key_env       the variable holding the key (default OPENAI_API_KEY); a loopback
+                      base_url needs none, ``require_key: false`` allows none elsewhere
+    stream            true: use SSE; a stream that ends without a finish reason is
+                      returned with finish_reason "incomplete" (never a document)
+    connect_timeout, read_timeout (first byte and idle stream), write_timeout, total_timeout
+    max_tokens_param  "max_tokens" (default) or "max_completion_tokens" (newer OpenAI models)
+    repeat_penalty_param  send GenerationParams.repeat_penalty under this name (llama.cpp:
+                      "repeat_penalty", vLLM: "repetition_penalty"); OpenAI has none, so off
+    send_seed         send params.seed (default true)
+    include_usage     ask a stream for its usage (default true)
+    extra_body        a dict merged into every request body
+
+The SDK's own retries are off (``max_retries=0``): retries, backoff and rate
+limiting are :mod:`docgen.retry`'s job. Failures raise
+:class:`~docgen.backends.base.BackendError` (see :mod:`docgen.backends._http`
+for which are retryable). The API key lives only inside the SDK client; it is
+never in ``options``, ``describe()``, ``repr()``, a log line or an error message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from ..errors import MissingExtra
+from ._http import Timeouts, map_exception, resolve_key, safe_url
+from .base import Backend, BackendError, Completion, Request
+
+log = logging.getLogger("docgen.backends.openai")
+
+try:
+    import openai as _sdk
+except ModuleNotFoundError as _e:  # pragma: no cover - depends on the environment
+    if _e.name != "openai":
+        raise
+    raise MissingExtra("the openai backend", "openai") from None
+
+_FINISH = {"stop": "stop", "length": "length", "content_filter": "content_filter"}
+
+
+def map_finish_reason(reason: str | None, refusal: str | None = None) -> str:
+    if refusal:
+        return "refusal"
+    if reason is None:
+        return "incomplete"
+    return _FINISH.get(reason, "incomplete")   # tool_calls/function_call: not a document either
+
+
+class OpenAIBackend(Backend):
+    name = "openai"
+    supports_batch = False
+    supports_streaming = True
+    needs_key = "OPENAI_API_KEY"
+
+    def __init__(self, model: str = "", **options: Any):
+        key, env = resolve_key(options, "OPENAI_API_KEY", self.name)
+        super().__init__(model=model, **{k: v for k, v in options.items() if k != "api_key"})
+        self.needs_key = env
+        self.base_url = options.get("base_url")
+        self.stream = bool(options.get("stream", False))
+        self.timeouts = Timeouts.from_options(options)
+        self._secret = key
+        self._client = _sdk.AsyncOpenAI(api_key=key, base_url=self.base_url, max_retries=0,
+                                        timeout=self.timeouts.sdk(_sdk.Timeout))
+
+    def __repr__(self) -> str:
+        return f"OpenAIBackend(model={self.model!r}, base_url={safe_url(self.base_url)!r}, stream={self.stream})"
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.name, "model": self.model, "base_url": safe_url(self.base_url),
+                "api_key_env": self.needs_key, "stream": self.stream,
+                "timeouts": {"connect": self.timeouts.connect, "read": self.timeouts.read,
+                             "total": self.timeouts.total}}
+
+    def _body(self, request: Request) -> dict[str, Any]:
+        p = request.params
+        body: dict[str, Any] = {"model": self.model, "messages": request.messages,
+                                "temperature": p.temperature, "top_p": p.top_p}
+        body[self.options.get("max_tokens_param", "max_tokens")] = p.max_tokens
+        if p.stop:
+            body["stop"] = list(p.stop)
+        if self.options.get("send_seed", True):
+            body["seed"] = p.seed
+        extra = dict(self.options.get("extra_body") or {})
+        if self.options.get("repeat_penalty_param"):
+            extra[self.options["repeat_penalty_param"]] = p.repeat_penalty
+        if extra:
+            body["extra_body"] = extra
+        return body
+
+    async def generate(self, request: Request) -> Completion:
+        t0 = time.monotonic()
+        log.debug("openai request model=%s stream=%s custom_id=%s", self.model, self.stream, request.custom_id)
+        error: BackendError | None = None
+        try:
+            coro = self._stream(request) if self.stream else self._plain(request)
+            completion = await asyncio.wait_for(coro, timeout=self.timeouts.total)
+        except Exception as e:  # noqa: BLE001 - mapped below, outside the except block
+            error = map_exception(e, _sdk, self.name, self._secret)
+            if error is None:
+                raise
+        if error is not None:
+            log.debug("openai error: %s", error)
+            raise error
+        completion.latency_s = time.monotonic() - t0
+        return completion
+
+    async def _plain(self, request: Request) -> Completion:
+        resp = await self._client.chat.completions.create(**self._body(request))
+        if not resp.choices:
+            return Completion(text="", finish_reason="incomplete", model=resp.model or self.model,
+                              raw={"id": resp.id, "finish_reason": None})
+        choice = resp.choices[0]
+        msg = choice.message
+        refusal = getattr(msg, "refusal", None)
+        usage = resp.usage
+        return Completion(
+            text=msg.content or "",
+            finish_reason=map_finish_reason(choice.finish_reason, refusal),
+            input_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+            output_tokens=getattr(usage, "completion_tokens", 0) or 0,
+            model=resp.model or self.model,
+            raw={"id": resp.id, "finish_reason": choice.finish_reason,
+                 **({"refusal": refusal} if refusal else {})},
+        )
+
+    async def _stream(self, request: Request) -> Completion:
+        body = self._body(request)
+        body["stream"] = True
+        if self.options.get("include_usage", True):
+            body["stream_options"] = {"include_usage": True}
+        parts: list[str] = []
+        refusal: list[str] = []
+        finish: str | None = None
+        model, rid, n_in, n_out = self.model, "", 0, 0
+        stream = await self._client.chat.completions.create(**body)
+        try:
+            async for chunk in stream:
+                rid = chunk.id or rid
+                model = chunk.model or model
+                if chunk.usage is not None:
+                    n_in = chunk.usage.prompt_tokens or 0
+                    n_out = chunk.usage.completion_tokens or 0
+                for choice in chunk.choices or []:
+                    if choice.index != 0:
+                        continue
+                    d = choice.delta
+                    if d is not None and d.content:
+                        parts.append(d.content)
+                    if d is not None and getattr(d, "refusal", None):
+                        refusal.append(d.refusal)
+                    if choice.finish_reason is not None:
+                        finish = choice.finish_reason
+        finally:
+            await stream.close()
+        text = "".join(parts)
+        reason = map_finish_reason(finish, "".join(refusal) or None)
+        if finish is None:
+            log.debug("openai stream ended without a finish reason after %d chars", len(text))
+        return Completion(text=text, finish_reason=reason, input_tokens=n_in, output_tokens=n_out, model=model,
+                          raw={"id": rid, "finish_reason": finish, "stream": True,
+                               **({"refusal": "".join(refusal)} if refusal else {})})
+
+    async def aclose(self) -> None:
+        await self._client.close()
