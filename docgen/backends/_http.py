@@ -217,10 +217,15 @@ def map_exception(exc: BaseException, sdk: Any, provider: str, secret: str | Non
         retryable = status in RETRYABLE_STATUS or status >= 500 or status < 400 or overloaded
         headers = getattr(getattr(exc, "response", None), "headers", None)
         retry_after = parse_retry_after(headers) if retryable else None
-        return err(f"HTTP {status}: {text}"[:500], retryable=retryable, status=status or None,
+        where = f"HTTP {status}" if status >= 400 else "error in stream"
+        return err(f"{where}: {text}"[:500], retryable=retryable, status=status if status >= 400 else None,
                    retry_after=retry_after)
     if isinstance(exc, getattr(sdk, "APIResponseValidationError", ())) or isinstance(exc, ValueError):
         return err(f"malformed response ({type(exc).__name__})", retryable=True)
+    if isinstance(exc, sdk.APIError):
+        # an error event inside a 200 stream: the server failed mid-answer
+        text = _body_message(getattr(exc, "body", None)) or str(getattr(exc, "message", "")) or "error event"
+        return err(f"error in stream: {text}"[:500], retryable=True)
     mod = type(exc).__module__ or ""
     if mod.startswith(("httpx", "httpcore", "h11", "anyio")) or isinstance(exc, (ConnectionError, OSError)):
         timeout = "Timeout" in type(exc).__name__

@@ -139,6 +139,19 @@ def test_max_tokens_and_refusal_are_not_stop(fault_server, keys, stream, kind, e
     assert c.finish_reason == expected and len(fault_server.ledger) == 1
 
 
+def test_error_event_inside_a_stream_is_a_retryable_overload(fault_server, keys):
+    from docgen.retry import is_rate_limited
+
+    fault_server.plan(Fault.of("sse_error", cut_after=2))
+    with pytest.raises(BackendError) as ei:
+        run(_gen(backend(fault_server, stream=True)))
+    assert ei.value.retryable and is_rate_limited(ei.value) and ei.value.status is None
+    fault_server.plan(Fault.of("sse_error"))
+    limiter = AdaptiveLimiter(max_concurrency=4)
+    assert run(_retry(backend(fault_server, stream=True), limiter=limiter)).finish_reason == "stop"
+    assert limiter.rate_limited == 1 and len(fault_server.ledger) == 3
+
+
 def test_missing_key_names_the_variable(monkeypatch):
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     with pytest.raises(ConfigError) as ei:

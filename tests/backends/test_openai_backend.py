@@ -20,7 +20,7 @@ import pytest
 from docgen.backends import get_backend
 from docgen.backends.base import BackendError, GenerationParams, Request
 from docgen.errors import ConfigError
-from docgen.retry import RetryPolicy, call_with_retries
+from docgen.retry import AdaptiveLimiter, RetryPolicy, call_with_retries
 from tests.servers.fault_server import Fault
 
 FAST = RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.05, seed=1)
@@ -188,6 +188,19 @@ def test_connection_refused_is_retryable(keys):
     with pytest.raises(BackendError) as ei:
         run(_gen(b))
     assert ei.value.retryable and ei.value.status is None
+
+
+def test_error_event_inside_a_stream_is_a_retryable_overload(fault_server, keys):
+    from docgen.retry import is_rate_limited
+
+    fault_server.plan(Fault.of("sse_error", cut_after=2))
+    with pytest.raises(BackendError) as ei:
+        run(_gen(backend(fault_server, stream=True)))
+    assert ei.value.retryable and is_rate_limited(ei.value) and ei.value.status is None
+    fault_server.plan(Fault.of("sse_error"))
+    limiter = AdaptiveLimiter(max_concurrency=4)
+    assert run(_retry(backend(fault_server, stream=True), limiter=limiter)).finish_reason == "stop"
+    assert limiter.rate_limited == 1 and len(fault_server.ledger) == 3
 
 
 def test_missing_key_names_the_variable(monkeypatch):

@@ -49,6 +49,7 @@ KINDS = {
     "length",      # finish_reason "length" / stop_reason "max_tokens"
     "refusal",     # OpenAI message.refusal / Anthropic stop_reason "refusal"
     "content_filter",  # OpenAI finish_reason "content_filter"
+    "sse_error",   # a stream that sends an error event (overloaded) after cut_after deltas
     "echo_auth",   # 401 whose error message echoes the credential the client sent (a leaky server)
 }
 
@@ -294,7 +295,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault.kind == "sse_drip":
             pieces = ["drip "] * fault.cut_after
-        cut = fault.kind in ("sse_cut", "truncate", "truncate_eof")
+        cut = fault.kind in ("sse_cut", "truncate", "truncate_eof", "sse_error")
         if cut:
             pieces = pieces[: fault.cut_after]
         if route == "openai":
@@ -311,7 +312,9 @@ class _Handler(BaseHTTPRequestHandler):
                     srv._stop.wait(fault.drip_s)
                 self._sse(chunk({"content": p}, None))
             if cut:
-                if fault.kind != "sse_cut":
+                if fault.kind == "sse_error":
+                    self._sse({"error": {"message": "The server is overloaded", "type": "server_error"}})
+                elif fault.kind != "sse_cut":
                     self.wfile.write(b'data: {"id":"chatcmpl-fault","choi')
                 self._hard_close()
                 return
@@ -337,7 +340,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self._sse({"type": "content_block_delta", "index": 0,
                            "delta": {"type": "text_delta", "text": p}}, "content_block_delta")
             if cut:
-                if fault.kind != "sse_cut":
+                if fault.kind == "sse_error":
+                    self._sse({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}},
+                              "error")
+                elif fault.kind != "sse_cut":
                     self.wfile.write(b'event: content_block_delta\ndata: {"type":"content_blo')
                 self._hard_close()
                 return
