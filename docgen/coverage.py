@@ -413,10 +413,25 @@ def render_table(spec: Spec, cov: Coverage, th: Thresholds | None = None, genres
     warnings = [g for g in gaps if not g.blocking]
     if blocking:
         lines.append(f"GAPS ({len(blocking)}):")
-        for g in blocking[:max_gaps]:
-            lines.extend(_wrap(f"  - {g.message}", width, "    "))
-        if len(blocking) > max_gaps:
-            lines.append(f"  ... and {len(blocking) - max_gaps} more (use --json for all)")
+        shown_msgs: list[str] = []
+        cells: dict[str, list[Gap]] = defaultdict(list)
+        for g in blocking:
+            if g.kind == "cell":
+                cells[g.rule_id].append(g)
+        done: set[str] = set()
+        for g in blocking:
+            if g.kind != "cell":
+                shown_msgs.append(g.message)
+            elif g.rule_id not in done:
+                done.add(g.rule_id)
+                cs = cells[g.rule_id]
+                missing = sum(int(c.need - c.have) for c in cs)
+                shown_msgs.append(f"rule {g.rule_id}: {missing} document(s) missing in {len(cs)} genre(s) "
+                                  f"(have/need): " + ", ".join(f"{c.genre} {c.have:g}/{c.need:g}" for c in cs))
+        for m in shown_msgs[:max_gaps]:
+            lines.extend(_wrap(f"  - {m}", width, "    "))
+        if len(shown_msgs) > max_gaps:
+            lines.append(f"  ... and {len(shown_msgs) - max_gaps} more (use --json for all)")
     for g in warnings:
         lines.extend(_wrap(f"warning: {g.message}", width, "    "))
     th_s = (f"min-per-rule {th.min_per_rule}, min-per-cell {th.min_per_cell}, min-genres {th.min_genres}"
