@@ -546,7 +546,7 @@ def _page(*, src, spec: Spec, cov, th, meta, order, colors, tokens, openers, rea
         body = (hbars(funnel, color=PALETTE[0], label_w=120, title="planned, accepted, rejected, failed")
                 if funnel else "") + \
             (hbars(bars, color=PALETTE[2], title="kept and dropped") if bars else "") + \
-            f'<details open><summary>summary.json</summary><table class="kv">{kv}</table></details>'
+            f'<details><summary>summary.json (all fields)</summary><table class="kv">{kv}</table></details>'
     else:
         body = '<p class="empty">no summary.json in this corpus</p>'
     secs.append(_section("run", "Cost and time of the run", body))
