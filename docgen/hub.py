@@ -244,7 +244,12 @@ def render_card(src: Path, *, train: list[Path], rejected: list[Path], include_r
     p += ["", "## Size", "",
           f"- train: {st['docs']} documents, {st['tokens']} tokens (cl100k_base), {n_train_files} parquet files",
           f"- rejected: {sum(rej.values())} documents"
-          + (f" ({n_rejected_files} parquet files in the `rejected` split)" if splits[1:] else " (not exported)"), ""]
+          + (f" ({n_rejected_files} parquet files in the `rejected` split)" if splits[1:] else " (not exported)")]
+    if manifest.get("planned") is not None:
+        failed = manifest.get("failed") or {}
+        nfail = sum(failed.values()) if isinstance(failed, dict) else failed
+        p.append(f"- planned: {manifest['planned']} documents; failed to generate: {nfail}")
+    p.append("")
     p += ["## Generators", "", _md_table(["model", "backend", "documents", "tokens"],
                                           [[m, b, n, st["gen_tok"][(m, b)]] for (m, b), n in sorted(st["gen"].items())]), ""]
     p += ["## Documents per genre", "", _md_table(["genre", "documents", "tokens"],
@@ -258,7 +263,10 @@ def render_card(src: Path, *, train: list[Path], rejected: list[Path], include_r
     if rej:
         p += ["Dropped documents by filter and reason:", "",
               _md_table(["filter", "reason", "documents"], [[f, r, n] for (f, r), n in sorted(rej.items())]), ""]
-    fstats = {k: v for k, v in manifest.items() if "filter" in k.lower()}
+    if st["verdict"] and set(st["verdict"]) == {"unchecked"}:
+        p += ["No attribution check ran while generating (all verdicts `unchecked`), so the coverage table "
+              "below counts nothing; `docgen validate` checks them offline.", ""]
+    fstats = {k: v for k, v in manifest.items() if "filter" in k.lower() and v}
     if fstats:
         p += ["Filter statistics recorded in the run's manifest:", "", "```json",
               json.dumps(scrub(fstats), indent=2, ensure_ascii=False, sort_keys=True), "```", ""]

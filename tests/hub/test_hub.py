@@ -231,6 +231,7 @@ def test_fresh_push_then_rerun_makes_no_commit_then_load_from_hub(hub, corpus, e
     export(corpus, out, include_rejected=True)
     assert remote_tree(hub, repo) == export_manifest_tree(out)
     assert hub.tree(repo)["data/train-00000.parquet"]["lfs"] is True
+    assert ".gitattributes" in hub.tree(repo)         # the Hub's own file is never deleted by a push
 
     n = len(hub.ledger)
     r2 = docgen(["push", str(corpus), "--repo", repo, "--include-rejected"], env)
