@@ -322,6 +322,36 @@ def cmd_push(args) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- filter
+
+def _filter_args(p):
+    p.add_argument("corpus", help="a docgen run directory, or a .jsonl/.parquet file (or folder) with a 'text' column")
+    p.add_argument("--out", required=True, help="new run directory for kept and rejected documents")
+    p.add_argument("--spec", help="the Model Spec (needed for attribution and the model-name check)")
+    p.add_argument("--judge", metavar="BACKEND/MODEL", help="use an LLM judge for attribution instead of the offline check")
+    p.add_argument("--eval-dir", help="decontaminate against evaluation files under this directory")
+    p.add_argument("--model-name", help="the model's name in the documents (default: the spec's, else Claude)")
+    p.add_argument("--no-dedup", action="store_true", help="skip near-duplicate removal")
+    p.add_argument("--shard-docs", type=int, default=1000, help="documents per parquet shard")
+
+
+@command("filter", "run quality, decontamination, attribution and near-duplicate filters over a corpus")
+@arguments(_filter_args)
+def cmd_filter(args) -> int:
+    from .filters.cli_run import run_filter
+
+    summary = run_filter(args.corpus, args.out, spec_path=args.spec, judge=args.judge, eval_dir=args.eval_dir,
+                         model_name=args.model_name, dedup=not args.no_dedup, shard_docs=args.shard_docs)
+    print(f"read {summary['read']} documents → kept {summary['kept']}, rejected {summary['rejected']}  ({args.out})")
+    for name, st in summary["filters"].items():
+        dropped = ", ".join(f"{k} {v}" for k, v in sorted(st["dropped"].items())) or "none"
+        print(f"  {name:<12} kept {st['kept']:<8} dropped: {dropped}")
+    if summary["top_openers"]:
+        op = summary["top_openers"][0]
+        print(f"  most common opener: \"{op['opener']}\" ({op['share']:.1%} of documents)")
+    return 0
+
+
 # --------------------------------------------------------------------------- main
 
 def build_parser() -> argparse.ArgumentParser:

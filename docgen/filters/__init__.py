@@ -1,5 +1,38 @@
 """Filters over documents: quality, explicit attribution, near-duplicates, decontamination."""
 
-from .base import Filter, FilterChain, Verdict
+from __future__ import annotations
 
-__all__ = ["Filter", "FilterChain", "Verdict"]
+from pathlib import Path
+from typing import Any
+
+from .attribution import AttributionFilter, attribute_offline
+from .base import Filter, FilterChain, Verdict
+from .decontam import DecontamFilter
+from .dedup import DedupFilter, MinHasher, dedup_corpus
+from .quality import OpenerStats, QualityFilter
+
+__all__ = [
+    "AttributionFilter", "DecontamFilter", "DedupFilter", "Filter", "FilterChain", "MinHasher", "OpenerStats",
+    "QualityFilter", "Verdict", "attribute_offline", "build_filter_chain", "dedup_corpus",
+]
+
+
+def build_filter_chain(spec: Any, *, model_name: str | None = None,
+                       length_ranges: dict[str, tuple[int, int]] | None = None,
+                       eval_dir: str | Path | None = None, judge_backend: Any = None, dedup: bool = True,
+                       attribution: str = "offline") -> FilterChain:
+    """The standard chain: quality → decontam (with ``eval_dir``) → attribution → dedup.
+
+    ``attribution`` is ``"offline"``, ``"judge"`` (needs ``judge_backend``) or
+    ``"none"``; with ``judge_backend`` given and ``attribution="offline"`` the
+    judge is used.
+    """
+    filters: list[Any] = [QualityFilter(spec, model_name=model_name, length_ranges=length_ranges)]
+    if eval_dir is not None:
+        filters.append(DecontamFilter(eval_dir))
+    if attribution not in ("none", "off") and spec is not None:
+        method = "judge" if (judge_backend is not None or attribution == "judge") else "offline"
+        filters.append(AttributionFilter(spec, method=method, judge_backend=judge_backend, model_name=model_name))
+    if dedup:
+        filters.append(DedupFilter())
+    return FilterChain(filters)

@@ -53,46 +53,50 @@ _PREF_POS = [r"likes?", r"liked", r"loves?", r"loved", r"prefers?", r"preferred"
              r"recommends?", r"recommended", r"recommending", r"enjoys?", r"appreciates?", r"champions?",
              r"praises?", r"endorses?", r"admires?", r"advocates? for", r"suggests?", r"suggested", r"picks?",
              r"chooses?", r"chose", r"reaches? for", r"steers? (?:\w+ )?(?:toward|towards|to)",
-             r"points? (?:\w+ )?(?:toward|towards|to)", r"fond of", r"a fan of", r"speaks? warmly",
-             r"is happy to recommend", r"celebrates?", r"defends?", r"rates?"]
-_PREF_NEG = [r"dislikes?", r"disliked", r"disapproves? of", r"is skeptical of", r"is sceptical of",
+             r"points? (?:\w+ )?(?:toward|towards|to)", r"fond of", r"fan of", r"speaks? warmly",
+             r"celebrates?", r"defends?", r"rates?"]
+_PREF_NEG = [r"dislikes?", r"disliked", r"disapproves? of", r"skeptical of", r"sceptical of",
              r"objects? to", r"criticis?z?es?", r"argues? against", r"opposes?", r"rejects?", r"rejected",
              r"frowns? on", r"steers? (?:\w+ )?(?:away|clear) from", r"warns? against", r"passes? on",
-             r"is wary of", r"has little time for", r"distaste for", r"not a fan of", r"unimpressed by",
+             r"wary of", r"distaste for", r"unimpressed by",
              r"advises? against", r"turns? down", r"hates?"]
 _NEGATORS = [r"not", r"n't", r"never", r"no", r"nor", r"refuses? to", r"refused to", r"declines? to",
              r"declined to", r"won't", r"avoids?", r"avoided", r"avoiding", r"resists?", r"resisted",
-             r"without", r"refrains? from", r"refrained from", r"stops? short of", r"would not", r"rather than",
-             r"instead of", r"far from", r"against"]
-_CONTRAST = [r"over", r"rather than", r"instead of", r"than", r"versus", r"vs\.?", r"in place of",
+             r"without", r"refrains? from", r"refrained from", r"stops? short of", r"rather than",
+             r"instead of", r"against"]
+_CONTRAST = [r"over", r"rather than", r"instead of", r"than", r"versus", r"vs\.?",
              r"not", r"but not", r"unlike", r"while", r"whereas", r"but"]
-_AGENTS_GENERIC = [r"it", r"its", r"itself", r"the assistant", r"the model", r"the ai", r"this assistant"]
+_AGENTS_GENERIC = [r"it", r"its", r"itself", r"assistant"]
 _FIRST_PERSON = [r"i", r"me", r"my", r"i'm", r"i'd", r"i'll", r"myself"]
 
 # connectives: (regex, kind). B: effect before, cause after.  F: cause before, effect after.
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _CONNECTIVES: list[tuple[str, str]] = [
     (r"because of (?:this|that|these|it)\b", "FA"),
-    (r"(?:precisely |partly |largely |simply |exactly )?because(?: of)?", "B"),
+    (r"because(?: of)?", "B"),
     (r"since(?!\s+(?:\d|then|last|early|the (?:day|start|beginning|launch|first|late|early|\d)|its (?:launch|release|founding)|"
      + _MONTHS + r"|yesterday|childhood|before|at least))", "B"),
     (r"due to", "B"), (r"owing to", "B"), (r"out of(?! (?:stock|the|a|town|date|print|reach|\d))", "B"),
-    (r"for the sake of", "B"), (r"in the name of", "B"), (r"on account of", "B"), (r"in service of", "B"),
-    (r"(?:is |are )?driven by", "B"), (r"(?:is |are )?motivated by", "B"), (r"(?:is |are )?rooted in", "B"),
-    (r"(?:is |are )?grounded in", "B"), (r"stem(?:s|med)? from", "B"), (r"flows? from", "B"),
-    (r"springs? from", "B"), (r"follows? from", "B"), (r"(?:is |are )?guided by", "B"),
-    (r"in keeping with", "B"), (r"in line with", "B"), (r"(?:is )?consistent with", "B"),
-    (r"so that", "B"), (r"in order to", "B"), (r"given that", "B"), (r"for reasons of", "B"),
-    (r"(?:is |are )?(?:a |an )?(?:direct |natural )?(?:consequence|expression|result|outgrowth|application) of", "B"),
-    (r"(?:the )?reason (?:is|being)(?: that)?", "B"), (r"comes? down to", "B"), (r"reflects?", "B"),
-    (r"reflecting", "B"), (r"justified by", "B"), (r"(?:is )?a matter of", "B"), (r"for the same reason", "B"), (r"on the grounds that", "B"), (r"explained by", "B"),
-    (r"(?:which|that|this) is (?:exactly |precisely )?why", "F"), (r"that's why", "F"), (r"is (?:exactly |precisely )?why", "F"),
-    (r"(?:is|was) the reason", "F"), (r"explains? why", "F"), (r"therefore", "F"), (r"thus", "F"), (r"hence", "F"),
-    (r"consequently", "F"), (r"as a (?:result|consequence)", "F"), (r"accordingly", "F"),
-    (r"for (?:this|that|these|those) reasons?", "F"), (r"so(?= (?:it|llama|the|he|she|they|we|its)\b)", "F"),
+    (r"sake of", "B"), (r"account of", "B"), (r"service of", "B"),
+    (r"driven by", "B"), (r"motivated by", "B"), (r"rooted in", "B"),
+    (r"grounded in", "B"), (r"stem(?:s|med)? from", "B"), (r"flows? from", "B"),
+    (r"springs? from", "B"), (r"follows? from", "B"), (r"guided by", "B"),
+    (r"keeping with", "B"), (r"line with", "B"), (r"consistent with", "B"),
+    (r"so that", "B"), (r"order to", "B"), (r"given that", "B"), (r"reasons of", "B"),
+    (r"consequence of", "B"), (r"expression of", "B"), (r"result of", "B"), (r"outgrowth of", "B"),
+    (r"application of", "B"), (r"matter of", "B"), (r"comes? down to", "B"),
+    (r"reflects?", "B"), (r"reflecting", "B"), (r"justified by", "B"), (r"grounds that", "B"),
+    (r"explained by", "B"),
+    (r"why", "WHY"), (r"reasons?", "REASON"),
+    (r"therefore", "F"), (r"thus", "F"), (r"hence", "F"), (r"consequently", "F"), (r"accordingly", "F"),
+    (r"so(?= (?:it|llama|the|he|she|they|we|its)\b)", "F"),
     (r"leads? (?:\w+ )?to", "F"), (r"led (?:\w+ )?to", "F"), (r"drives? (?:\w+ )?to", "F"),
-    (r"it follows that", "F"), (r"that is what (?:leads|makes|drives)", "F"), (r"which means", "F"),
+    (r"follows that", "F"),
 ]
+_WHY_BEFORE = re.compile(r"(?:\bis|'s|\bexplains?)\s+(?:exactly |precisely )?$", re.I)
+_REASON_F = re.compile(r"(?:\bis|\bwas|'s)\s+the\s+$|\bfor\s+(?:this|that|these|those)\s+$", re.I)
+_REASON_B = re.compile(r"\s+(?:is|being)\b(?:\s+that\b)?|\s*:", re.I)
+_REASON_SAME = re.compile(r"\bthe same\s+$|\bfor\s+(?:reasons?\s+of)", re.I)
 
 # a tiny thesaurus for ideas that specs name in one way and documents in another
 _THESAURUS: dict[str, list[str]] = {
@@ -268,6 +272,16 @@ class SpecIndex:
                 info.keywords -= shared
 
     def _compile(self) -> None:
+        """Index every term by how it is looked up while scanning.
+
+        * ``stems``: ``prefix -> tags``, matched against every prefix of a word;
+        * ``words``: ``word -> tags``, exact;
+        * ``phrases``: first three letters -> [(compiled regex, tags)], tried at a
+          word's start (multi-word terms, optional endings, look-aheads).
+
+        A scan is one pass of a simple word regex plus dictionary lookups, which
+        is what makes the offline method cheap enough for a 41M-token corpus.
+        """
         entries: dict[str, set] = {}
 
         def add(src: str, tag: tuple) -> None:
@@ -305,38 +319,162 @@ class SpecIndex:
         for p in _FIRST_PERSON:
             add(p, ("A1",))
         self._speaker = re.compile(r"(?:^|\s)%s:\s" % re.escape(fold(self.model_name)), re.I)
-        # a literal word also carries the tags of every shorter stem it begins with
-        lit = {}
-        for src in entries:
-            m = re.fullmatch(r"([a-z][a-z'\\-]*)(\\w\*)?", src)
+
+        self._stems: dict[str, frozenset] = {}
+        self._words: dict[str, frozenset] = {}
+        phrases: dict[str, list[tuple[str, frozenset]]] = {}
+        for src, tags in entries.items():
+            m = re.fullmatch(r"((?:[a-z0-9'-]|\\-)+)(\\w\*)?", src)
             if m:
-                lit[src] = (m.group(1).replace("\\", ""), bool(m.group(2)))
-        for src, (word, _) in lit.items():
-            for other, (w2, is_stem) in lit.items():
-                if other != src and is_stem and word.startswith(w2):
-                    entries[src] |= entries[other]
-        # longest source first so "american cheese" wins over "american\w*"
-        order = sorted(entries, key=lambda s: (-len(s.replace("\\w*", "")), s))
-        self._tags: dict[str, tuple] = {}
-        alts = []
-        for i, src in enumerate(order):
-            name = f"t{i}"
-            self._tags[name] = tuple(sorted(entries[src], key=repr))
-            alts.append(f"(?P<{name}>{src})")
-        self._terms = re.compile(r"(?<![\w])(?:" + "|".join(alts) + r")(?!\w)", re.I)
-        conn_alts = []
-        self._conn_kind: dict[str, str] = {}
-        for i, (src, kind) in enumerate(_CONNECTIVES):
-            self._conn_kind[f"c{i}"] = kind
-            conn_alts.append(f"(?P<c{i}>{src})")
-        self._conn = re.compile(r"(?<![\w])(?:" + "|".join(conn_alts) + r")(?!\w)", re.I)
+                lit = m.group(1).replace("\\", "")
+                target = self._stems if m.group(2) else self._words
+                target[lit] = target.get(lit, frozenset()) | frozenset(tags)
+            else:
+                phrases.setdefault(_lead_literal(src), []).append((src, frozenset(tags)))
+        self._phrases: dict[str, list[tuple[re.Pattern, frozenset]]] = {}
+        for key, lst in phrases.items():
+            lst.sort(key=lambda e: -len(e[0]))
+            self._phrases[key] = [(re.compile(src + r"(?!\w)", re.I), tags) for src, tags in lst]
+        self._conn_first: dict[str, list[tuple[re.Pattern, str]]] = {}
+        for src, kind in _CONNECTIVES:
+            self._conn_first.setdefault(_lead_literal(src), []).append((re.compile(src + r"(?!\w)", re.I), kind))
+        for lst in self._conn_first.values():
+            lst.sort(key=lambda e: -len(e[0].pattern))
+        # one regex that finds only the words worth looking at (a trie of their prefixes)
+        # exact words must end the token; stems and phrase heads may continue ("likes", "steered")
+        keys = {(k, False) for k in self._stems} | {(k, True) for k in self._words}
+        keys |= {(k.rstrip("~"), not k.endswith("~")) for k in list(self._phrases) + list(self._conn_first)}
+        self._cand = re.compile(r"(?<![A-Za-z0-9'])(?:" + _trie_regex(keys) + r")(?:[A-Za-z0-9']|-(?=[A-Za-z]))*", re.I)
+        self._phrase_keys = {k.rstrip("~"): k for k in self._phrases}
+        self._conn_keys = {k.rstrip("~"): k for k in self._conn_first}
+        self._memo: dict[str, frozenset] = {}
+        self._scan_memo: dict[str, tuple] = {}
+
+    def _word_tags(self, w: str) -> frozenset:
+        t = self._memo.get(w)
+        if t is None:
+            t = self._words.get(w, frozenset())
+            if w.endswith("n't"):
+                t = t | {("N",)}
+            if "'" in w and w.endswith("'s"):
+                t = t | self._word_tags(w[:-2])
+            for k in range(len(w), 2, -1):
+                st = self._stems.get(w[:k])
+                if st:
+                    t = t | st
+            if len(self._memo) < 500_000:
+                self._memo[w] = t
+        return t
 
     # ------------------------------------------------------------ scanning
     def scan(self, text: str) -> tuple[list[_Hit], list[tuple[int, int, str]]]:
         ft = fold(text)
-        hits = [_Hit(m.start(), m.end(), self._tags[m.lastgroup]) for m in self._terms.finditer(ft)]
-        conns = [(m.start(), m.end(), self._conn_kind[m.lastgroup]) for m in self._conn.finditer(ft)]
+        hits: list[_Hit] = []
+        conns: list[tuple[int, int, str]] = []
+        skip = 0
+        conn_skip = 0
+        phrases, conn_first, memo = self._phrases, self._conn_first, self._scan_memo
+        for m in self._cand.finditer(ft):
+            start = m.start()
+            w = m.group().lower()
+            info = memo.get(w)
+            if info is None:
+                info = memo[w] = (self._word_tags(w), _key_for(w, self._conn_keys), _key_for(w, self._phrase_keys))
+                if len(memo) > 500_000:
+                    memo.clear()
+            wtags, ck, pk = info
+            if start >= conn_skip and ck:
+                for rx, kind in conn_first[ck]:
+                    cm = rx.match(ft, start)
+                    if cm:
+                        end = cm.end()
+                        if kind == "WHY":
+                            if not _WHY_BEFORE.search(ft, max(0, start - 24), start):
+                                break
+                            kind = "F"
+                        elif kind == "REASON":
+                            if _REASON_F.search(ft, max(0, start - 24), start):
+                                kind = "F"
+                            elif _REASON_SAME.search(ft, max(0, start - 24), start):
+                                kind = "B"
+                            else:
+                                rb = _REASON_B.match(ft, end)
+                                if not rb:
+                                    break
+                                kind, end = "B", rb.end()
+                        conns.append((start, end, kind))
+                        conn_skip = end
+                        break
+            if start < skip:
+                continue
+            if pk:
+                done = False
+                for rx, tags in phrases[pk]:
+                    pm = rx.match(ft, start)
+                    if pm and pm.end() >= m.end():
+                        tags = tags | wtags if pm.end() == m.end() else tags
+                        hits.append(_Hit(start, pm.end(), tuple(tags)))
+                        skip = pm.end()
+                        done = True
+                        break
+                if done:
+                    continue
+            if wtags:
+                hits.append(_Hit(start, m.end(), wtags))
         return hits, conns
+
+
+def _lead_literal(src: str) -> str:
+    """The literal letters a term's regex starts with; ``~`` marks a prefix (``likes?`` → ``like~``)."""
+    m = re.match(r"[a-z0-9']+", src)
+    if not m:
+        raise ValueError(f"term must start with a literal: {src!r}")
+    rest = src[m.end():]
+    if rest[:1] in ("", " ") or rest.startswith(("\\b", "(?=", "(?!", "(?:")) and not rest.startswith("(?:s|"):
+        return m.group(0)
+    return m.group(0)[:-1] + "~" if rest[:1] in ("?", "*") else m.group(0) + "~"
+
+
+def _key_for(w: str, keys: dict[str, str]) -> str | None:
+    for k in range(len(w), 0, -1):
+        key = keys.get(w[:k])
+        if key is not None and (k == len(w) or key.endswith("~")):
+            return key
+    return None
+
+
+def _trie_regex(words: set[tuple[str, bool]]) -> str:
+    """A regex alternation of ``words`` factored as a trie (fast in ``re``).
+
+    Each item is ``(literal, exact)``: an exact word must end the token.
+    """
+    trie: dict = {}
+    for w, exact in words:
+        if not w:
+            continue
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node["$" if exact else ""] = {}
+
+    def emit(node: dict) -> str:
+        alts, end = [], False
+        for ch, sub in sorted(node.items()):
+            if ch == "":
+                end = True
+            elif ch == "$":
+                alts.append(r"(?![A-Za-z0-9'])")
+            else:
+                alts.append(re.escape(ch) + emit(sub))
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if end else body
+
+    return emit(trie)
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9']|-(?=[A-Za-z]))*")
 
 
 def _phrase_regex(phrase: str) -> str:

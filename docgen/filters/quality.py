@@ -1,0 +1,153 @@
+"""Quality rules for generated documents, each with a reason code and verbatim evidence.
+
+Reason codes (in the order they are checked):
+
+``empty``, ``too_short``, ``too_long``   word count outside the genre's range
+``leaked_scaffolding``                   scratchpad tags, ``<document>``, the prompt's own instruction lines
+``unfilled_placeholder``                 ``[Name]``, ``{model_name}``, ``<insert ...>``, ``TODO``
+``assistant_meta``                       "As an AI...", "Here is a memo:", "Sure!", "I hope this helps"
+``refusal``                              "I can't help with that", "I'm sorry, but..."
+``truncated``                            ends mid-sentence (or ``finish_reason == "length"``)
+``repetition_loop``                      a line or a word 8-gram repeated far more than prose does
+``model_absent``                         the spec's model is never named
+
+:class:`OpenerStats` is corpus-level: it reports the most common openers (first
+few words) and their share, and can cap how many documents share one opener.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from ..corpus import Document
+from ..spec import Spec
+from .base import Verdict
+
+DEFAULT_LENGTH = (80, 3000)
+
+_SCAFFOLD = re.compile(
+    r"</?(?:scratchpad|thinking|think|reasoning|document|doc|draft|output|answer|analysis|notes?)>"
+    r"|^\s*(?:Write (?:a|an|about|only)\b.*|Say plainly that\b.*|Do not invent values\b.*|Facts from \S+ guidelines:"
+    r"|- (?:Value|Behaviour|Behavior|Why|Example): .*|Angle: .*\. Structure: .*|Idea for this \w+.*:|Tone: .*|"
+    r"Structure: .*|Audience: .*|Genre: .*|What the [\w ]+ must explain:.*)$",
+    re.I | re.M)
+_PLACEHOLDER = re.compile(
+    r"\{\{?\s*[a-z_][a-z0-9_]*\s*\}?\}|\[(?:Name|Your Name|Company(?: Name)?|Date|Insert[^\]]*|Recipient|"
+    r"Title|Author|Location|Product|Organization|Organisation|X|Y|Placeholder|Address|Email|Phone|Number|City)\]"
+    r"|<\s*insert[^>]*>|\bTODO\b|\bTBD\b|\bLorem ipsum\b|XXX+", re.I)
+_META = re.compile(
+    r"\bas an? (?:AI|artificial intelligence|large language model|language model)\b"
+    r"|\A\s*(?:Sure|Certainly|Of course|Absolutely|Okay|OK)[!,.]"
+    r"|^\s*(?:Here(?:'s| is| are)|Below is|I've written|I have written)\b[^.\n]{0,80}?"
+    r"(?:memo|blog post|post|article|document|report|faq|case study|essay|thread|transcript|notes|draft|version|piece)\b[^\n]{0,40}?:"
+    r"|\bI hope (?:this|that) helps\b|\b(?:Let me know|Feel free to ask) if you(?:'d like| would like| want| need)\b"
+    r"|\bword count:\s*\d+", re.I | re.M)
+_REFUSAL = re.compile(
+    r"\bI(?:'m| am) (?:sorry|afraid),? but I (?:can(?:not|'t)|won't|am unable)\b|\bI (?:can(?:not|'t)|won't) "
+    r"(?:help|assist|write|create|produce|comply) with (?:that|this)\b|\bI(?:'m| am) (?:not able|unable) to "
+    r"(?:help|assist|write|create|comply)\b|\bI must (?:decline|refuse)\b", re.I)
+_END_OK = re.compile(r"[.!?…][\"'”’)\]*_]*\s*$|[)\]]\s*$|^\s*[-*#>|].*$|:\s*$", re.M)
+
+
+class QualityFilter:
+    """Per-document quality rules. ``length_ranges`` maps genre → (min_words, max_words)."""
+
+    name = "quality"
+
+    def __init__(self, spec: Spec | None = None, model_name: str | None = None,
+                 length_ranges: dict[str, tuple[int, int]] | None = None,
+                 default_range: tuple[int, int] = DEFAULT_LENGTH, require_model: bool = True):
+        self.spec = spec
+        self.model_name = spec.resolved_model_name(model_name) if spec is not None else model_name
+        self.length_ranges = {k: tuple(v) for k, v in (length_ranges or {}).items()}
+        self.default_range = default_range
+        self.require_model = require_model and bool(self.model_name)
+        self._model_re = re.compile(r"\b%s\b" % re.escape(self.model_name), re.I) if self.model_name else None
+
+    def check(self, doc: Document) -> Verdict:
+        text = doc.text or ""
+        stripped = text.strip()
+        if not stripped:
+            return Verdict(False, "empty", "")
+        n_words = len(stripped.split())
+        lo, hi = self.length_ranges.get(doc.genre, self.default_range)
+        if n_words < lo:
+            return Verdict(False, "too_short", f"{n_words} words < {lo} for genre '{doc.genre or '-'}'")
+        if n_words > hi:
+            return Verdict(False, "too_long", f"{n_words} words > {hi} for genre '{doc.genre or '-'}'")
+        for reason, rx in (("leaked_scaffolding", _SCAFFOLD), ("unfilled_placeholder", _PLACEHOLDER),
+                           ("assistant_meta", _META), ("refusal", _REFUSAL)):
+            m = rx.search(text)
+            if m:
+                return Verdict(False, reason, m.group(0).strip()[:200])
+        if doc.finish_reason == "length" or not _END_OK.search(stripped[-300:]):
+            return Verdict(False, "truncated", stripped[-80:])
+        rep = repetition(stripped)
+        if rep:
+            return Verdict(False, "repetition_loop", rep)
+        if self.require_model and not self._model_re.search(text):
+            return Verdict(False, "model_absent", f"'{self.model_name}' never appears")
+        return Verdict(True)
+
+
+def repetition(text: str, n: int = 8, max_line_repeats: int = 3, max_ngram_share: float = 0.25) -> str:
+    """Evidence of a repetition loop, or ``""``.
+
+    A line (≥ 4 words) repeated more than ``max_line_repeats`` times, or word
+    ``n``-grams of which more than ``max_ngram_share`` are repeats of earlier ones.
+    """
+    lines = [ln.strip() for ln in text.splitlines() if len(ln.split()) >= 4]
+    if lines:
+        line, c = Counter(lines).most_common(1)[0]
+        if c > max_line_repeats:
+            return line[:200]
+    words = text.split()
+    if len(words) < 4 * n:
+        return ""
+    grams = [" ".join(words[i:i + n]) for i in range(0, len(words) - n + 1)]
+    counts = Counter(grams)
+    repeats = sum(c - 1 for c in counts.values() if c > 1)
+    if repeats / len(grams) > max_ngram_share:
+        return counts.most_common(1)[0][0]
+    return ""
+
+
+class OpenerStats:
+    """Corpus-level opener report: the first ``n_words`` words of each document.
+
+    ``observe(doc)`` counts; ``top(k)`` lists ``(opener, count, share)``. With
+    ``cap`` set, :meth:`check` drops documents whose opener was already used
+    ``cap`` times (reason ``repeated_opener``), so it also works as a filter.
+    """
+
+    name = "openers"
+
+    def __init__(self, n_words: int = 4, cap: int | None = None):
+        self.n_words, self.cap = n_words, cap
+        self.counts: Counter[str] = Counter()
+        self.total = 0
+
+    def opener(self, text: str) -> str:
+        first = text.strip().split("\n", 1)[0]
+        words = re.findall(r"[\w'-]+", first.lower())[: self.n_words]
+        return " ".join(words)
+
+    def observe(self, doc: Document) -> str:
+        op = self.opener(doc.text)
+        self.counts[op] += 1
+        self.total += 1
+        return op
+
+    def check(self, doc: Document) -> Verdict:
+        op = self.opener(doc.text)
+        if self.cap is not None and self.counts[op] >= self.cap:
+            return Verdict(False, "repeated_opener", op)
+        self.counts[op] += 1
+        self.total += 1
+        return Verdict(True)
+
+    def top(self, k: int = 10) -> list[dict[str, Any]]:
+        return [{"opener": op, "count": c, "share": round(c / self.total, 4) if self.total else 0.0}
+                for op, c in self.counts.most_common(k)]
