@@ -28,7 +28,7 @@ import time
 from typing import Any
 
 from ..errors import MissingExtra
-from ._http import Timeouts, map_exception, resolve_key, safe_url
+from ._http import Timeouts, map_exception, resolve_key, safe_url, scrub
 from .base import Backend, BackendError, Completion, Request
 
 log = logging.getLogger("docgen.backends.anthropic")
@@ -56,7 +56,6 @@ def split_system(messages: list[dict[str, Any]]) -> tuple[str, list[dict[str, An
 
 class AnthropicBackend(Backend):
     name = "anthropic"
-    supports_batch = False
     supports_streaming = True
     needs_key = "ANTHROPIC_API_KEY"
 
@@ -153,3 +152,80 @@ class AnthropicBackend(Backend):
 
     async def aclose(self) -> None:
         await self._client.close()
+
+    # -- Message Batches API -------------------------------------------------------------------
+    # Used by docgen.batch, which owns chunking, the intent journal and resubmission.
+    supports_batch = True
+    batch_max_requests = 100_000
+    batch_max_bytes = 250 * 1024 * 1024           # the API's limit is 256 MB per batch
+
+    async def _call(self, coro: Any) -> Any:
+        error: BackendError | None = None
+        try:
+            return await asyncio.wait_for(coro, timeout=self.timeouts.total)
+        except Exception as e:  # noqa: BLE001 - mapped below, outside the except block
+            error = map_exception(e, _sdk, self.name, self._secret)
+            if error is None:
+                raise
+        raise error
+
+    def batch_params(self, request: Request) -> dict[str, Any]:
+        body = self._body(request)
+        body.update(body.pop("extra_body", {}))
+        return body
+
+    async def batch_submit(self, items: list[tuple[str, Request]], tag: str) -> str:
+        reqs = [{"custom_id": cid, "params": self.batch_params(r)} for cid, r in items]
+        b = await self._call(self._client.messages.batches.create(requests=reqs))
+        log.debug("anthropic batch %s created for chunk %s (%d requests)", b.id, tag, len(items))
+        return b.id
+
+    async def batch_find(self, tag: str, n_items: int, since: float,
+                         exclude: set[str] | frozenset = frozenset()) -> str | None:
+        """The batch created before a crash lost its id.
+
+        Message Batches carry no label, so this adopts the only batch created since the
+        intent was journalled (minus a minute of clock skew) with exactly ``n_items``
+        requests that no other chunk has claimed. docgen.batch checks the custom_ids of
+        its results and resubmits if the adopted batch turns out to be someone else's.
+        """
+        async def scan() -> str | None:
+            found: list[str] = []
+            async for b in self._client.messages.batches.list(limit=100):
+                created = b.created_at.timestamp() if b.created_at else 0.0
+                if created < since - 60:
+                    break
+                c = b.request_counts
+                total = c.processing + c.succeeded + c.errored + c.canceled + c.expired
+                if total == n_items and b.id not in exclude:
+                    found.append(b.id)
+            return found[-1] if len(found) >= 1 else None     # the list is newest first: take the oldest
+        return await self._call(scan())
+
+    async def batch_poll(self, remote_id: str) -> str:
+        b = await self._call(self._client.messages.batches.retrieve(remote_id))
+        return "ended" if b.processing_status == "ended" else "running"
+
+    async def batch_results(self, remote_id: str) -> dict[str, Completion | BackendError]:
+        async def collect() -> dict[str, Completion | BackendError]:
+            out: dict[str, Completion | BackendError] = {}
+            async for row in await self._client.messages.batches.results(remote_id):
+                out[row.custom_id] = self._batch_row(row.result)
+            return out
+        return await self._call(collect())
+
+    def _batch_row(self, result: Any) -> Completion | BackendError:
+        if result.type == "succeeded":
+            m = result.message
+            text = "".join(getattr(b, "text", "") for b in m.content if getattr(b, "type", "") == "text")
+            return Completion(text=text, finish_reason=map_stop_reason(m.stop_reason),
+                              input_tokens=m.usage.input_tokens or 0, output_tokens=m.usage.output_tokens or 0,
+                              model=m.model or self.model, raw={"id": m.id, "stop_reason": m.stop_reason, "batch": True})
+        if result.type == "errored":
+            inner = getattr(getattr(result, "error", None), "error", None)
+            etype = getattr(inner, "type", "") or "api_error"
+            msg = getattr(inner, "message", "") or ""
+            retryable = etype in ("api_error", "overloaded_error", "rate_limit_error", "timeout_error")
+            return BackendError(scrub(f"anthropic batch item: {etype}: {msg}", self._secret)[:400],
+                                retryable=retryable)
+        return BackendError(f"anthropic batch item: {result.type}", retryable=True)   # expired / canceled

@@ -26,12 +26,13 @@ never in ``options``, ``describe()``, ``repr()``, a log line or an error message
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from typing import Any
 
 from ..errors import MissingExtra
-from ._http import Timeouts, map_exception, resolve_key, safe_url
+from ._http import Timeouts, map_exception, resolve_key, safe_url, scrub
 from .base import Backend, BackendError, Completion, Request
 
 log = logging.getLogger("docgen.backends.openai")
@@ -56,7 +57,6 @@ def map_finish_reason(reason: str | None, refusal: str | None = None) -> str:
 
 class OpenAIBackend(Backend):
     name = "openai"
-    supports_batch = False
     supports_streaming = True
     needs_key = "OPENAI_API_KEY"
 
@@ -171,3 +171,84 @@ class OpenAIBackend(Backend):
 
     async def aclose(self) -> None:
         await self._client.close()
+
+    # -- OpenAI Batch API ---------------------------------------------------------------------
+    # Used by docgen.batch, which owns chunking, the intent journal and resubmission.
+    supports_batch = True
+    batch_max_requests = 50_000
+    batch_max_bytes = 190 * 1024 * 1024          # the API's limit is 200 MB per input file
+
+    async def _call(self, coro: Any) -> Any:
+        error: BackendError | None = None
+        try:
+            return await asyncio.wait_for(coro, timeout=self.timeouts.total)
+        except Exception as e:  # noqa: BLE001 - mapped below, outside the except block
+            error = map_exception(e, _sdk, self.name, self._secret)
+            if error is None:
+                raise
+        raise error
+
+    def batch_line(self, custom_id: str, request: Request) -> dict[str, Any]:
+        body = self._body(request)
+        body.update(body.pop("extra_body", {}))
+        return {"custom_id": custom_id, "method": "POST", "url": "/v1/chat/completions", "body": body}
+
+    async def batch_submit(self, items: list[tuple[str, Request]], tag: str) -> str:
+        """Upload the JSONL input and create one batch labelled ``metadata.docgen_chunk = tag``."""
+        data = "".join(json.dumps(self.batch_line(cid, r), ensure_ascii=False) + "\n" for cid, r in items)
+        f = await self._call(self._client.files.create(file=(f"docgen-{tag}.jsonl", data.encode(), "application/jsonl"),
+                                                       purpose="batch"))
+        b = await self._call(self._client.batches.create(input_file_id=f.id, endpoint="/v1/chat/completions",
+                                                         completion_window="24h", metadata={"docgen_chunk": tag}))
+        log.debug("openai batch %s created for chunk %s (%d requests)", b.id, tag, len(items))
+        return b.id
+
+    async def batch_find(self, tag: str, n_items: int, since: float, exclude: set[str] | frozenset = frozenset()) -> str | None:
+        """The batch created for ``tag`` before a crash lost its id, found by its metadata label."""
+        async def scan() -> str | None:
+            async for b in self._client.batches.list(limit=100):
+                if b.created_at and b.created_at < since - 3600:
+                    return None
+                if (b.metadata or {}).get("docgen_chunk") == tag and b.id not in exclude:
+                    return b.id
+            return None
+        return await self._call(scan())
+
+    async def batch_poll(self, remote_id: str) -> str:
+        b = await self._call(self._client.batches.retrieve(remote_id))
+        if b.status in ("completed", "expired", "cancelled"):
+            return "ended"
+        return "failed" if b.status == "failed" else "running"
+
+    async def batch_results(self, remote_id: str) -> dict[str, Completion | BackendError]:
+        b = await self._call(self._client.batches.retrieve(remote_id))
+        out: dict[str, Completion | BackendError] = {}
+        for fid in (b.error_file_id, b.output_file_id):       # output last: a success wins
+            if not fid:
+                continue
+            content = await self._call(self._client.files.content(fid))
+            for line in content.text.splitlines():
+                if line.strip():
+                    row = json.loads(line)
+                    out[row["custom_id"]] = self._batch_row(row)
+        return out
+
+    def _batch_row(self, row: dict[str, Any]) -> Completion | BackendError:
+        resp, err = row.get("response") or {}, row.get("error") or {}
+        status = int(resp.get("status_code") or 0)
+        if status == 200:
+            body = resp.get("body") or {}
+            choices = body.get("choices") or [{}]
+            msg, usage = choices[0].get("message") or {}, body.get("usage") or {}
+            return Completion(text=msg.get("content") or "",
+                              finish_reason=map_finish_reason(choices[0].get("finish_reason"), msg.get("refusal")),
+                              input_tokens=usage.get("prompt_tokens", 0) or 0,
+                              output_tokens=usage.get("completion_tokens", 0) or 0,
+                              model=body.get("model") or self.model,
+                              raw={"id": body.get("id", ""), "batch": True,
+                                   "finish_reason": choices[0].get("finish_reason")})
+        detail = (resp.get("body") or {}).get("error") or err
+        text = f"{detail.get('code') or detail.get('type') or ''}: {detail.get('message') or ''}"
+        retryable = status == 0 or status in (408, 409, 429) or status >= 500 or "expired" in text
+        return BackendError(scrub(f"openai batch item: HTTP {status or '-'} {text}", self._secret)[:400],
+                            retryable=retryable, status=status or None)

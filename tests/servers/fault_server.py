@@ -67,7 +67,9 @@ class Fault:
     stall_s: float = 30.0         # for "stall"
     drip_s: float = 0.1           # for "sse_drip"
     cut_after: int = 2            # deltas sent before "sse_cut" cuts / "sse_drip" finishes
-    route: str | None = None      # "openai" | "anthropic" | None (any)
+    route: str | None = None      # "openai" | "anthropic" | "batch" (batch endpoints) | None (any but batch)
+    path: str | None = None       # only requests whose "METHOD /path" contains this
+    lose_response: bool = False   # batch endpoints: do the work, then answer with the error anyway
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -129,6 +131,26 @@ def _last_user_text(messages: list[dict[str, Any]]) -> str:
     return ""
 
 
+def completion_object(route: str, body: dict[str, Any], kind: str, text: str) -> dict[str, Any]:
+    """A provider-shaped, non-streamed completion for ``body`` (``kind``: ok/length/refusal/content_filter)."""
+    n = sum(len(str(m.get("content", ""))) for m in body.get("messages", []))
+    n_in, n_out = max(1, (n + len(str(body.get("system", "")))) // 4), max(1, len(text.split()))
+    model = body.get("model", "")
+    if route == "openai":
+        finish = {"length": "length", "content_filter": "content_filter"}.get(kind, "stop")
+        msg: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None}
+        if kind == "refusal":
+            msg = {"role": "assistant", "content": None, "refusal": "I can't help with that."}
+        return {"id": "chatcmpl-fault", "object": "chat.completion", "created": int(time.time()),
+                "model": model, "choices": [{"index": 0, "message": msg, "finish_reason": finish,
+                                             "logprobs": None}],
+                "usage": {"prompt_tokens": n_in, "completion_tokens": n_out, "total_tokens": n_in + n_out}}
+    stop = {"length": "max_tokens", "refusal": "refusal"}.get(kind, "end_turn")
+    return {"id": "msg_fault", "type": "message", "role": "assistant", "model": model,
+            "content": [{"type": "text", "text": text}], "stop_reason": stop, "stop_sequence": None,
+            "usage": {"input_tokens": n_in, "output_tokens": n_out}}
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: "_Server"
@@ -178,6 +200,8 @@ class _Handler(BaseHTTPRequestHandler):
         srv = self.server.owner
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         path = self.path.split("?")[0]
+        if srv.batches.handles("POST", path):
+            return self._batch("POST", path, raw)
         if path.endswith("/chat/completions"):
             route = "openai"
         elif path.endswith("/v1/messages") or path.endswith("/messages"):
@@ -213,6 +237,42 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             srv._leave(entry)
 
+    def do_GET(self) -> None:  # noqa: N802
+        path = self.path.split("?")[0]
+        if self.server.owner.batches.handles("GET", path):
+            return self._batch("GET", path, b"")
+        self._send_json(404, {"error": {"message": f"no route {path}"}})
+
+    def _batch(self, method: str, path: str, raw: bytes) -> None:
+        srv = self.server.owner
+        cred = self.headers.get("Authorization") or self.headers.get("x-api-key") or ""
+        route = "batch:" + ("anthropic" if "/messages/batches" in path else "openai")
+        entry, fault = srv._arrive(route, f"{method} {path}", raw, {}, bool(cred), use_plan=(method == "POST"))
+        try:
+            base = f"http://127.0.0.1:{srv.port}"
+            if fault.kind == "status":
+                if fault.lose_response:
+                    srv.batches.handle(method, path, raw, self.headers.get("Content-Type", ""), base)
+                entry.status = fault.status
+                self._send_error_body(route[6:], fault.status, fault.headers, fault.body)
+                return
+            status, obj, ctype = srv.batches.handle(method, path, raw, self.headers.get("Content-Type", ""), base)
+            entry.status = status
+            if ctype == "application/json":
+                self._send_json(status, obj)
+            else:
+                data = obj.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        finally:
+            srv._leave(entry)
+
     def _send_error_body(self, route: str, status: int, headers: dict[str, str], body: Any,
                          echo: str | None = None) -> None:
         if body is None:
@@ -239,24 +299,7 @@ class _Handler(BaseHTTPRequestHandler):
         return max(1, (n + len(str(body.get("system", "")))) // 4)
 
     def _plain(self, route: str, body: dict[str, Any], fault: Fault) -> None:
-        text = self._text(body, fault)
-        n_in, n_out = self._usage_in(body), max(1, len(text.split()))
-        model = body.get("model", "")
-        if route == "openai":
-            finish = {"length": "length", "content_filter": "content_filter"}.get(fault.kind, "stop")
-            msg: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None}
-            if fault.kind == "refusal":
-                msg = {"role": "assistant", "content": None, "refusal": "I can't help with that."}
-            obj = {"id": "chatcmpl-fault", "object": "chat.completion", "created": int(time.time()),
-                   "model": model, "choices": [{"index": 0, "message": msg, "finish_reason": finish,
-                                                "logprobs": None}],
-                   "usage": {"prompt_tokens": n_in, "completion_tokens": n_out,
-                             "total_tokens": n_in + n_out}}
-        else:
-            stop = {"length": "max_tokens", "refusal": "refusal"}.get(fault.kind, "end_turn")
-            obj = {"id": "msg_fault", "type": "message", "role": "assistant", "model": model,
-                   "content": [{"type": "text", "text": text}], "stop_reason": stop, "stop_sequence": None,
-                   "usage": {"input_tokens": n_in, "output_tokens": n_out}}
+        obj = completion_object(route, body, fault.kind, self._text(body, fault))
         data = json.dumps(obj).encode()
         srv = self.server.owner
         if fault.kind == "stall":
@@ -355,6 +398,183 @@ class _Handler(BaseHTTPRequestHandler):
         self._hard_close()
 
 
+class BatchState:
+    """The batch side of the stand-in: OpenAI Files + Batch, Anthropic Message Batches.
+
+    A batch is answered when it is created (each request as the plain endpoint would,
+    with ``item_faults`` applied) and reports itself ended after ``polls_to_end``
+    retrievals. ``item_faults`` maps a custom_id to a list of one-shot outcomes
+    ("errored", "expired", "length", "refusal", "invalid"); each use pops one, so a
+    resubmitted item succeeds. Results come back in reverse order, so a client that
+    joins by position instead of custom_id gets them wrong.
+    """
+
+    def __init__(self) -> None:
+        self.polls_to_end = 1
+        self.item_faults: dict[str, list[str]] = {}
+        self.files: dict[str, str] = {}
+        self.openai: dict[str, dict[str, Any]] = {}      # id -> batch object (+ "_polls")
+        self.anthropic: dict[str, dict[str, Any]] = {}
+        self.created: list[tuple[str, str]] = []          # (provider, batch id), in creation order
+        self.requests_of: dict[str, list[str]] = {}       # batch id -> the custom_ids it was sent
+        self._results: dict[str, tuple[str, str | None]] = {}   # batch id -> (output jsonl, error jsonl)
+        self._n = 0
+        self._lock = threading.Lock()
+
+    def handles(self, method: str, path: str) -> bool:
+        return "/batches" in path or (path.rstrip("/").endswith("/files") and method == "POST") or \
+            ("/files/" in path and method == "GET")
+
+    def _id(self, prefix: str) -> str:
+        self._n += 1
+        return f"{prefix}{self._n:06d}"
+
+    def _outcome(self, custom_id: str) -> str:
+        q = self.item_faults.get(custom_id)
+        return q.pop(0) if q else "ok"
+
+    def handle(self, method: str, path: str, raw: bytes, ctype: str, base: str) -> tuple[int, Any, str]:
+        with self._lock:
+            parts = [p for p in path.split("/") if p]
+            if parts[:2] == ["v1", "files"]:
+                return self._files(method, parts, raw, ctype)
+            if parts[:2] == ["v1", "batches"]:
+                return self._openai(method, parts, raw)
+            if parts[:3] == ["v1", "messages", "batches"]:
+                return self._anthropic(method, parts, raw, base)
+            return 404, {"error": {"message": f"no route {path}"}}, "application/json"
+
+    # OpenAI ---------------------------------------------------------------------------------------
+    def _files(self, method: str, parts: list[str], raw: bytes, ctype: str) -> tuple[int, Any, str]:
+        if method == "POST":
+            import email
+
+            msg = email.message_from_bytes(b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + raw)
+            content = ""
+            for part in msg.walk():
+                if part.get_param("name", header="content-disposition") == "file":
+                    content = part.get_payload(decode=True).decode()
+            fid = self._id("file-")
+            self.files[fid] = content
+            return 200, {"id": fid, "object": "file", "bytes": len(content), "created_at": int(time.time()),
+                         "filename": "batch.jsonl", "purpose": "batch", "status": "processed"}, "application/json"
+        if len(parts) == 4 and parts[3] == "content" and parts[2] in self.files:
+            return 200, self.files[parts[2]], "application/jsonl"
+        return 404, {"error": {"message": "no such file"}}, "application/json"
+
+    def _openai(self, method: str, parts: list[str], raw: bytes) -> tuple[int, Any, str]:
+        if method == "POST" and len(parts) == 2:
+            body = json.loads(raw)
+            lines = [json.loads(x) for x in self.files.get(body["input_file_id"], "").splitlines() if x.strip()]
+            out, err = [], []
+            for ln in lines:
+                outcome = self._outcome(ln["custom_id"])
+                if outcome == "ok" or outcome in ("length", "refusal"):
+                    obj = completion_object("openai", ln["body"], outcome,
+                                            "echo: " + _last_user_text(ln["body"].get("messages", [])))
+                    out.append({"id": self._id("batch_req_"), "custom_id": ln["custom_id"],
+                                "response": {"status_code": 200, "request_id": "r", "body": obj}, "error": None})
+                elif outcome == "invalid":
+                    err.append({"id": self._id("batch_req_"), "custom_id": ln["custom_id"],
+                                "response": {"status_code": 400, "request_id": "r", "body": {"error": {
+                                    "message": "invalid request", "type": "invalid_request_error"}}},
+                                "error": None})
+                elif outcome == "expired":
+                    err.append({"id": self._id("batch_req_"), "custom_id": ln["custom_id"], "response": None,
+                                "error": {"code": "batch_expired", "message": "expired"}})
+                else:
+                    err.append({"id": self._id("batch_req_"), "custom_id": ln["custom_id"],
+                                "response": {"status_code": 500, "request_id": "r", "body": {"error": {
+                                    "message": "server error", "type": "server_error"}}}, "error": None})
+            bid = self._id("batch_")
+            out_id, err_id = self._id("file-"), (self._id("file-") if err else None)
+            self.files[out_id] = "".join(json.dumps(x) + "\n" for x in reversed(out))
+            if err_id:
+                self.files[err_id] = "".join(json.dumps(x) + "\n" for x in reversed(err))
+            self._results[bid] = (out_id, err_id)
+            self.openai[bid] = {"id": bid, "object": "batch", "endpoint": body["endpoint"], "errors": None,
+                                "input_file_id": body["input_file_id"], "completion_window": "24h",
+                                "status": "validating", "output_file_id": None, "error_file_id": None,
+                                "created_at": int(time.time()), "metadata": body.get("metadata"),
+                                "request_counts": {"total": len(lines), "completed": 0, "failed": 0},
+                                "_polls": 0, "_counts": (len(out), len(err))}
+            self.created.append(("openai", bid))
+            self.requests_of[bid] = [ln["custom_id"] for ln in lines]
+            return 200, self._public(self.openai[bid]), "application/json"
+        if method == "GET" and len(parts) == 2:
+            data = [self._public(b) for b in sorted(self.openai.values(), key=lambda b: b["id"], reverse=True)]
+            return 200, {"object": "list", "data": data, "first_id": data[0]["id"] if data else None,
+                         "last_id": data[-1]["id"] if data else None, "has_more": False}, "application/json"
+        if method == "GET" and len(parts) == 3 and parts[2] in self.openai:
+            b = self.openai[parts[2]]
+            b["_polls"] += 1
+            if b["_polls"] >= self.polls_to_end and b["status"] != "completed":
+                b["status"] = "completed"
+                b["output_file_id"], b["error_file_id"] = self._results[b["id"]]
+                ok, bad = b["_counts"]
+                b["request_counts"] = {"total": ok + bad, "completed": ok, "failed": bad}
+            else:
+                b["status"] = "in_progress" if b["status"] != "completed" else "completed"
+            return 200, self._public(b), "application/json"
+        return 404, {"error": {"message": "no such batch"}}, "application/json"
+
+    @staticmethod
+    def _public(b: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in b.items() if not k.startswith("_")}
+
+    # Anthropic ------------------------------------------------------------------------------------
+    def _anthropic(self, method: str, parts: list[str], raw: bytes, base: str) -> tuple[int, Any, str]:
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        if method == "POST" and len(parts) == 3:
+            reqs = json.loads(raw)["requests"]
+            results, counts = [], {"processing": 0, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}
+            for r in reqs:
+                outcome = self._outcome(r["custom_id"])
+                if outcome in ("ok", "length", "refusal"):
+                    msg = completion_object("anthropic", r["params"], outcome,
+                                            "echo: " + _last_user_text(r["params"].get("messages", [])))
+                    res = {"type": "succeeded", "message": msg}
+                    counts["succeeded"] += 1
+                elif outcome == "expired":
+                    res = {"type": "expired"}
+                    counts["expired"] += 1
+                else:
+                    etype = "invalid_request_error" if outcome == "invalid" else "api_error"
+                    res = {"type": "errored", "error": {"type": "error", "error": {"type": etype,
+                                                                                   "message": outcome}}}
+                    counts["errored"] += 1
+                results.append({"custom_id": r["custom_id"], "result": res})
+            bid = self._id("msgbatch_")
+            self._results[bid] = ("".join(json.dumps(x) + "\n" for x in reversed(results)), None)
+            self.anthropic[bid] = {"id": bid, "type": "message_batch", "processing_status": "in_progress",
+                                   "request_counts": {**{k: 0 for k in counts}, "processing": len(reqs)},
+                                   "ended_at": None, "created_at": now, "expires_at": now,
+                                   "cancel_initiated_at": None, "archived_at": None, "results_url": None,
+                                   "_polls": 0, "_counts": counts}
+            self.created.append(("anthropic", bid))
+            self.requests_of[bid] = [r["custom_id"] for r in reqs]
+            return 200, self._public(self.anthropic[bid]), "application/json"
+        if method == "GET" and len(parts) == 3:
+            data = [self._public(b) for b in sorted(self.anthropic.values(), key=lambda b: b["id"], reverse=True)]
+            return 200, {"data": data, "has_more": False, "first_id": data[0]["id"] if data else None,
+                         "last_id": data[-1]["id"] if data else None}, "application/json"
+        if method == "GET" and len(parts) >= 4 and parts[3] in self.anthropic:
+            b = self.anthropic[parts[3]]
+            if len(parts) == 5 and parts[4] == "results":
+                if b["processing_status"] != "ended":
+                    return 404, {"type": "error", "error": {"type": "not_found_error",
+                                                            "message": "not ended"}}, "application/json"
+                return 200, self._results[b["id"]][0], "application/binary"
+            b["_polls"] += 1
+            if b["_polls"] >= self.polls_to_end and b["processing_status"] != "ended":
+                b["processing_status"], b["ended_at"] = "ended", now
+                b["request_counts"] = dict(b["_counts"])
+                b["results_url"] = f"{base}/v1/messages/batches/{b['id']}/results"
+            return 200, self._public(b), "application/json"
+        return 404, {"type": "error", "error": {"type": "not_found_error", "message": "no batch"}}, \
+            "application/json"
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -374,6 +594,7 @@ class FaultServer:
         self._in_flight = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self.batches = BatchState()
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -428,11 +649,15 @@ class FaultServer:
         return [e.status for e in self.ledger]
 
     def _arrive(self, route: str, path: str, raw: bytes, body: dict[str, Any],
-                auth: bool) -> tuple[LedgerEntry, Fault]:
+                auth: bool, use_plan: bool = True) -> tuple[LedgerEntry, Fault]:
         with self._lock:
-            fault = self.default
-            for i, f in enumerate(self._plan):
-                if f.route in (None, route):
+            fault = self.default if not route.startswith("batch") else Fault.ok()
+            for i, f in enumerate(self._plan if use_plan else []):
+                # batch endpoints only take faults addressed to them (route="batch")
+                if f.path is not None and f.path not in path:
+                    continue
+                if f.route == route or (f.route is None and not route.startswith("batch")) or \
+                        (f.route == "batch" and route.startswith("batch")):
                     fault = self._plan.pop(i)
                     break
             self._in_flight += 1
