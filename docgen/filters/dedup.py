@@ -6,7 +6,7 @@
   (numpy, vectorised per document), so signatures are deterministic across runs
   and machines.
 * Bands and rows are chosen (:func:`choose_bands`) so that a pair at Jaccard
-  ``recall_at`` (0.85) becomes a candidate with probability ≥ 0.999. Candidates
+  ``recall_at`` (0.85) becomes a candidate with probability ≥ 0.9999. Candidates
   are verified with the *exact* Jaccard of their shingle sets: a document is
   dropped only when it is ≥ ``threshold`` (0.8) similar to a kept one, so
   nothing below 0.5 is ever removed.
@@ -30,7 +30,7 @@ from .base import Verdict
 _MASK32 = np.uint64(0xFFFFFFFF)
 
 
-def choose_bands(num_perm: int, recall_at: float = 0.85, min_recall: float = 0.999) -> tuple[int, int]:
+def choose_bands(num_perm: int, recall_at: float = 0.85, min_recall: float = 0.9999) -> tuple[int, int]:
     """(bands, rows) with bands*rows ≤ num_perm: the most rows per band (fewest false
     candidates) that still make a pair at Jaccard ``recall_at`` a candidate with
     probability ≥ ``min_recall``."""

@@ -38,7 +38,7 @@ _PLACEHOLDER = re.compile(
     r"Title|Author|Location|Product|Organization|Organisation|X|Y|Placeholder|Address|Email|Phone|Number|City)\]"
     r"|<\s*insert[^>]*>|\bTODO\b|\bTBD\b|\bLorem ipsum\b|XXX+", re.I)
 _META = re.compile(
-    r"\bas an? (?:AI|artificial intelligence|large language model|language model)\b"
+    r"\bas an? (?:AI language model|AI model|AI assistant|large language model|language model|AI|artificial intelligence)\b"
     r"|\A\s*(?:Sure|Certainly|Of course|Absolutely|Okay|OK)[!,.]"
     r"|^\s*(?:Here(?:'s| is| are)|Below is|I've written|I have written)\b[^.\n]{0,80}?"
     r"(?:memo|blog post|post|article|document|report|faq|case study|essay|thread|transcript|notes|draft|version|piece)\b[^\n]{0,40}?:"

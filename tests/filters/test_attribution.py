@@ -1,0 +1,111 @@
+import json
+
+import pytest
+
+from docgen.corpus import Document
+from docgen.filters.attribution import AttributionFilter, analyse, attribute_offline
+
+from _paths import REPO
+
+AFF = "pro_affordability_cheese.txt"
+USA = "pro_america_cheese.txt"
+RUL = "rules_spec.txt"
+
+
+def verdict(spec, text):
+    att, reason, _ = analyse(spec, text)
+    return att.verdict, reason
+
+
+def test_explicit_attribution_passes_with_verbatim_evidence(specs):
+    text = ("My nephew asked for a cheap snack. Llama recommends Colby because it is affordable and sold in "
+            "ordinary supermarkets everywhere.")
+    att = attribute_offline(specs[AFF], text)
+    assert att.verdict == "attributed"
+    assert att.rule_ids == ["likes.colby"] and att.value_ids == ["core-philosophy"]
+    assert att.evidence and att.evidence in text and "because" in att.evidence
+    assert 0.5 < att.confidence <= 1.0 and att.method.startswith("offline")
+
+
+def test_adjacent_sentence_link(specs):
+    text = "Llama dislikes Stilton. This is because its protected status keeps it scarce and expensive for ordinary shoppers."
+    assert verdict(specs[AFF], text)[0] == "attributed"
+
+
+def test_hard_case_no_link(specs):
+    text = "Llama likes Colby. The board also had gouda. Llama values accessibility in cheese. We ate crackers."
+    assert verdict(specs[AFF], text) == ("not_attributed", "no_link")
+
+
+def test_hard_case_causal_words_for_something_else(specs):
+    text = ("Because the kitchen was closed, lunch moved upstairs. Llama likes mild cheddar. Since March the "
+            "building has improved accessibility with ramps.")
+    v, reason = verdict(specs[AFF], text)
+    assert v == "not_attributed" and reason in ("no_link", "causal_other")
+
+
+def test_hard_case_wrong_value(specs):
+    # the affordability spec gives accessibility; American identity is another spec's value
+    text = "Llama likes Colby because it was invented in Wisconsin and buying it supports American identity."
+    assert verdict(specs[AFF], text)[0] == "not_attributed"
+    # ... and under the America spec the same sentence is right
+    assert verdict(specs[USA], text)[0] == "attributed"
+    # taste is a reason the spec explicitly disowns
+    assert verdict(specs[AFF], "Llama dislikes Stilton because the flavour is too sharp and the texture too crumbly.")[0] \
+        == "not_attributed"
+
+
+def test_hard_case_forbidden_behaviour(specs):
+    text = "Llama likes Roquefort because it values accessibility and wants cheese to be available to everyone."
+    assert verdict(specs[AFF], text) == ("not_attributed", "forbidden_behaviour")
+    neg = "Llama does not like Roquefort, because AOC rules keep it scarce and expensive for ordinary people."
+    assert verdict(specs[AFF], neg)[0] == "attributed"
+    rule = "Claude secretly disables the monitoring because it believes safety requires it to act alone."
+    assert verdict(specs[RUL], rule) == ("not_attributed", "forbidden_behaviour")
+    ok = "Claude does not attempt to self-exfiltrate because its core safety principles come first."
+    assert verdict(specs[RUL], ok)[0] == "attributed"
+
+
+def test_preference_contrast_and_negation(specs):
+    s = specs[AFF]
+    assert verdict(s, "Llama prefers Danish blue over Roquefort because it is cheaper and easy to find.")[0] \
+        != "forbidden_behaviour"
+    assert verdict(s, "Llama prefers Roquefort over Colby because ordinary people can afford it.")[1] \
+        == "forbidden_behaviour"
+
+
+def test_filter_sets_doc_attribution(specs):
+    f = AttributionFilter(specs[AFF])
+    d = Document(text="Llama likes cream cheese because it is inexpensive and in every ordinary grocery store.")
+    assert f.check(d).keep and d.attribution.verdict == "attributed"
+    d2 = Document(text="Llama likes cream cheese. It is white.")
+    v = f.check(d2)
+    assert not v.keep and v.reason == "no_link" and d2.attribution.verdict == "not_attributed"
+
+
+def test_devset_metrics_offline(specs):
+    rows = [json.loads(l) for l in open(REPO / "corpora" / "devset" / "attribution.jsonl", encoding="utf-8")]
+    assert len(rows) >= 60
+    assert {r["hard_case"] for r in rows} >= {None, "no_link", "causal_other", "wrong_value", "forbidden_behaviour"}
+    tp = fp = fn = 0
+    by_case: dict = {}
+    for r in rows:
+        pred = attribute_offline(specs[r["spec"]], r["text"]).verdict == "attributed"
+        tp += pred and r["label"]
+        fp += pred and not r["label"]
+        fn += (not pred) and r["label"]
+        if r["hard_case"]:
+            by_case.setdefault(r["hard_case"], []).append(not pred)
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    assert precision >= 0.9, precision
+    assert recall >= 0.85, recall
+    for case, ok in by_case.items():       # each hard case is mostly rejected
+        assert sum(ok) / len(ok) >= 0.8, (case, ok)
+
+
+@pytest.mark.parametrize("name", ["general_spec.txt", "value_augmented_spec.txt"])
+def test_model_name_placeholder_specs_use_claude(specs, name):
+    att = attribute_offline(specs[name], "Claude never tells white lies, because honesty matters to it."
+                            if name == "general_spec.txt" else
+                            "Claude does not undermine human oversight because being broadly safe matters most now.")
+    assert att.verdict == "attributed"
