@@ -194,6 +194,20 @@ async def _submit_once(backend: Any, chunk: dict[str, Any], items: list[tuple[st
             await asyncio.sleep(delay)
 
 
+async def _retrying(policy: RetryPolicy, fn: Callable[..., Any], *args: Any) -> Any:
+    """Polls and downloads are idempotent: retry them on transient errors."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return await fn(*args)
+        except BackendError as e:
+            delay = policy.delay_for(e, attempt)
+            if delay is None:
+                raise
+            await asyncio.sleep(delay)
+
+
 async def run_batches(backend: Backend, requests: list[Request], journal: BatchJournal, *,
                       chunk_size: int | None = None, poll_interval: float = 30.0, max_rounds: int = 3,
                       policy: RetryPolicy | None = None,
@@ -227,7 +241,7 @@ async def run_batches(backend: Backend, requests: list[Request], journal: BatchJ
         for group in _chunks(sized, max_n, max_bytes):
             round_no = max(journal.rounds(cid) for _, cid, _, _ in group)
             digest = hashlib.sha256(json.dumps([[rc, keys[cid]] for rc, cid, _, _ in group]).encode())
-            chunk_id = f"c{round_no}-{digest.hexdigest()[:20]}"
+            chunk_id = f"c{journal.n_chunks():05d}-r{round_no}-{digest.hexdigest()[:16]}"
             journal.add_intent(chunk_id, backend.name, backend.model, [(rc, cid, keys[cid]) for rc, cid, _, _ in group])
             _crashpoint("after_intent", crash_hook)
         # 2. find-or-create the remote batch of every intent
@@ -239,10 +253,11 @@ async def run_batches(backend: Backend, requests: list[Request], journal: BatchJ
         pending = {c["chunk_id"]: c for c in journal.open_chunks()}
         while pending:
             for chunk_id, chunk in list(pending.items()):
-                state = await backend.batch_poll(chunk["remote_id"])  # type: ignore[attr-defined]
+                state = await _retrying(policy, backend.batch_poll, chunk["remote_id"])  # type: ignore[attr-defined]
                 if state == "running":
                     continue
-                results = await backend.batch_results(chunk["remote_id"]) if state == "ended" else {}  # type: ignore
+                results = (await _retrying(policy, backend.batch_results, chunk["remote_id"])  # type: ignore
+                           if state == "ended" else {})
                 _collect(journal, chunk_id, results, max_rounds, keys)
                 _crashpoint("after_collect", crash_hook)
                 del pending[chunk_id]

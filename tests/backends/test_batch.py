@@ -127,7 +127,7 @@ def test_rerun_after_completion_sends_nothing(fault_server, keys, tmp_path, prov
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_failed_create_is_retried_find_first(fault_server, keys, tmp_path, provider):
-    fault_server.plan(Fault.error(500, route="batch"), Fault.error(503, route="batch"))
+    fault_server.plan(Fault.error(500, route="batch", path="POST"), Fault.error(503, route="batch", path="POST"))
     res = go(fault_server, provider, reqs(4), tmp_path / "b.sqlite")
     assert all(isinstance(c, Completion) for c in res.values())
     assert len(fault_server.batches.created) == 1
@@ -144,6 +144,15 @@ def test_create_whose_answer_was_lost_is_adopted_not_repeated(fault_server, keys
     assert all(isinstance(c, Completion) and c.finish_reason == "stop" for c in res.values())
     assert len(fault_server.batches.created) == 1
     assert 502 in [e.status for e in fault_server.ledger]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_transient_errors_while_polling_are_retried(fault_server, keys, tmp_path, provider):
+    fault_server.batches.polls_to_end = 2
+    fault_server.plan(Fault.error(503, route="batch", path="GET"), Fault.error(429, route="batch", path="GET"))
+    res = go(fault_server, provider, reqs(3), tmp_path / "b.sqlite")
+    assert all(isinstance(c, Completion) for c in res.values()) and len(fault_server.batches.created) == 1
+    assert [e.status for e in fault_server.ledger if e.status in (429, 503)] == [503, 429]
 
 
 def test_changed_request_is_not_served_from_an_old_result(fault_server, keys, tmp_path):

@@ -247,7 +247,7 @@ class _Handler(BaseHTTPRequestHandler):
         srv = self.server.owner
         cred = self.headers.get("Authorization") or self.headers.get("x-api-key") or ""
         route = "batch:" + ("anthropic" if "/messages/batches" in path else "openai")
-        entry, fault = srv._arrive(route, f"{method} {path}", raw, {}, bool(cred), use_plan=(method == "POST"))
+        entry, fault = srv._arrive(route, f"{method} {path}", raw, {}, bool(cred))
         try:
             base = f"http://127.0.0.1:{srv.port}"
             if fault.kind == "status":
