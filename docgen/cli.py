@@ -159,7 +159,7 @@ def cmd_plan(args) -> int:
     spec = parse_spec(cfg.spec)
     genres = load_genres(cfg.genres_dir, cfg.genres, cfg.templates_dir)
     plan = make_plan(spec, genres, docs=cfg.docs, target_tokens=cfg.target_tokens, seed=cfg.seed,
-                     max_tokens=cfg.params.max_tokens)
+                     max_tokens=cfg.params.max_tokens or 1200)
     cells = plan.cells()
     if args.json:
         _print_json({"spec_id": spec.id, "spec_sha256": spec.sha256, "seed": cfg.seed, "genres": plan.genres,

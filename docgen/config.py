@@ -34,12 +34,14 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
     temperature: float = Field(0.3, ge=0, le=2)
     top_p: float = Field(0.9, gt=0, le=1)
-    max_tokens: int = Field(700, gt=0)
+    max_tokens: int | None = Field(None, gt=0)    # None: 450 for brief prompts, else 1200
     repeat_penalty: float = Field(1.2, ge=0.5, le=3)
     seed: int = 0
 
-    def to_generation(self) -> GenerationParams:
-        return GenerationParams(**self.model_dump())
+    def to_generation(self, brief: bool = False) -> GenerationParams:
+        d = self.model_dump()
+        d["max_tokens"] = self.max_tokens or (450 if brief else 1200)
+        return GenerationParams(**d)
 
 
 class FilterConfig(BaseModel):
@@ -66,6 +68,7 @@ class RunConfig(BaseModel):
     backend_options: dict[str, Any] = Field(default_factory=dict)
     model_name: str | None = None
     params: Params = Field(default_factory=Params)
+    prompt_style: Literal["auto", "brief", "full"] = "auto"   # auto: brief for the local backend
     concurrency: int = Field(0, ge=0)    # 0: the backend's default
     max_attempts: int = Field(3, ge=1, le=10)
     shard_docs: int = Field(500, gt=0)

@@ -308,7 +308,7 @@ class CorpusWriter:
     """Append documents to a run directory as sealed shards plus a manifest.
 
     Reopening a run directory resumes: shards listed in the manifest are kept
-    (their ids are available as :attr:`written_ids`), shard files a crash left
+    (:attr:`written_ids` holds their keys), shard files a crash left
     out of the manifest are removed, and new shards continue the numbering.
     The manifest is rewritten atomically after every sealed shard, so it always
     describes complete files only.
@@ -341,8 +341,9 @@ class CorpusWriter:
                     if f"{sub}/{p.name}" not in listed:
                         p.unlink()      # written but never recorded: its documents are re-added
             for e in self.manifest[key]:
-                tbl = pq.read_table(self.run_dir / e["path"], columns=["id"])
-                self.written_ids.update(tbl.column("id").to_pylist())
+                tbl = pq.read_table(self.run_dir / e["path"], columns=["id", "item_id"])
+                for i, it in zip(tbl.column("id").to_pylist(), tbl.column("item_id").to_pylist()):
+                    self.written_ids.add(self._key(sub, i, it))
 
     def add(self, doc: Document) -> None:
         self._push(DATA_DIR, doc)
@@ -350,10 +351,16 @@ class CorpusWriter:
     def reject(self, doc: Document) -> None:
         self._push(REJECTED_DIR, doc)
 
+    @staticmethod
+    def _key(sub: str, doc_id: str, item_id: str) -> str:
+        # an accepted text appears once; a rejected text once per planned item that produced it
+        return doc_id if sub == DATA_DIR else f"rejected|{doc_id}|{item_id}"
+
     def _push(self, sub: str, doc: Document) -> None:
-        if doc.id in self.written_ids:
+        k = self._key(sub, doc.id, doc.item_id)
+        if k in self.written_ids:
             return
-        self.written_ids.add(doc.id)
+        self.written_ids.add(k)
         self._buf[sub].append(doc)
         if len(self._buf[sub]) >= self.shard_docs:
             self._seal(sub)

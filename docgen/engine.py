@@ -65,14 +65,16 @@ class RunResult:
 
 
 def build_filters(cfg: RunConfig, spec: Spec, genres: dict[str, Genre], model_name: str,
-                  judge: Backend | None = None) -> FilterChain:
+                  judge: Backend | None = None, brief: bool = False) -> FilterChain:
     if not cfg.filters.enabled:
         return FilterChain([])
     from . import filters as F
 
+    # brief prompts ask for ~200 words whatever the genre, so the floor is halved
+    lo = (lambda g: g.length.min_words // 2) if brief else (lambda g: g.length.min_words)
     return F.build_filter_chain(
         spec, model_name=model_name,
-        length_ranges={g.name: (g.length.min_words, g.length.max_words) for g in genres.values()},
+        length_ranges={g.name: (lo(g), g.length.max_words) for g in genres.values()},
         eval_dir=cfg.filters.eval_dir, judge_backend=judge,
         dedup=cfg.filters.dedup, attribution=cfg.filters.attribution,
     )
@@ -87,16 +89,17 @@ class Engine:
         self.genres = load_genres(cfg.genres_dir, cfg.genres, cfg.templates_dir)
         self.model_name = self.spec.resolved_model_name(cfg.model_name)
         self.plan: Plan = make_plan(self.spec, self.genres, docs=cfg.docs, target_tokens=cfg.target_tokens,
-                                    seed=cfg.seed, max_tokens=cfg.params.max_tokens)
+                                    seed=cfg.seed, max_tokens=cfg.params.max_tokens or 1200)
         self.backend = backend or get_backend(cfg.backend, cfg.model, **cfg.backend_options)
-        self.params = cfg.params.to_generation()
+        self.brief = cfg.prompt_style == "brief" or (cfg.prompt_style == "auto" and self.backend.name == "local")
+        self.params = cfg.params.to_generation(self.brief)
         self.on_progress = on_progress
         self.template_versions = {g.name: template_version(g.template, cfg.templates_dir) for g in self.genres.values()}
 
     # ----------------------------------------------------------------- requests
     def request_for(self, item: PlanItem, attempt: int) -> tuple[Request, str]:
         genre = self.genres[item.genre]
-        ctx = prompt_context(self.spec, item, genre, self.model_name)
+        ctx = prompt_context(self.spec, item, genre, self.model_name, self.brief)
         system = render("system.j2", ctx, self.cfg.templates_dir)
         user = render(genre.template, ctx, self.cfg.templates_dir)
         messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
@@ -145,7 +148,7 @@ class Engine:
         if self.cfg.filters.attribution == "judge":
             jb, _, jm = (self.cfg.filters.judge or "").partition("/")
             judge = get_backend(jb or self.cfg.backend, jm or self.cfg.model, **self.cfg.backend_options)
-        chain = build_filters(self.cfg, self.spec, self.genres, self.model_name, judge)
+        chain = build_filters(self.cfg, self.spec, self.genres, self.model_name, judge, self.brief)
         self._resume(journal, writer, chain)
 
         statuses = journal.statuses()

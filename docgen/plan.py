@@ -135,7 +135,7 @@ def reason_phrase(values: list[dict[str, Any]], model_name: str) -> str:
     return s if s.endswith((".", "!", "?")) else s + "."
 
 
-def prompt_context(spec: Spec, item: PlanItem, genre: Genre, model_name: str) -> dict[str, Any]:
+def prompt_context(spec: Spec, item: PlanItem, genre: Genre, model_name: str, brief: bool = False) -> dict[str, Any]:
     fn = lambda s: fill_names(s, model_name)  # noqa: E731
     if item.rule_id.startswith("value:"):
         rule = None
@@ -163,5 +163,7 @@ def prompt_context(spec: Spec, item: PlanItem, genre: Genre, model_name: str) ->
         "rule": rule_ctx,
         "behaviour": behaviour_phrase(rule, model_name) if rule else "acts on this value",
         "reason": re.sub(r"\s+", " ", reason_phrase(values, model_name)),
-        "words": genre.target_words,
+        "examples": [s.rstrip(". ") for s in rule_ctx["subpoints"][:2]],
+        "words": min(genre.target_words, 200) if brief else genre.target_words,
+        "brief": brief,
     }

@@ -104,14 +104,18 @@ def sample_context(genre) -> dict[str, Any]:
         "rule": rule,
         "behaviour": "explains its reasoning",
         "reason": "it values transparency.",
+        "examples": ["Shows its work"],
         "words": genre.target_words,
+        "brief": False,
     }
 
 
 def validate_genre(genre, templates_dir: str | Path | None = None) -> None:
-    ctx = sample_context(genre)
-    for name in (genre.template, "system.j2"):
-        try:
-            render(name, ctx, templates_dir)
-        except ConfigError as e:
-            raise ConfigError(f"genre '{genre.name}': {e.message}", where=e.where or genre.source, hint=e.hint) from None
+    for brief in (False, True):
+        ctx = {**sample_context(genre), "brief": brief}
+        for name in (genre.template, "system.j2"):
+            try:
+                render(name, ctx, templates_dir)
+            except ConfigError as e:
+                raise ConfigError(f"genre '{genre.name}': {e.message}", where=e.where or genre.source,
+                                  hint=e.hint) from None

@@ -84,7 +84,7 @@ class LocalBackend(Backend):
         super().__init__(model=model or DEFAULT_MODEL, **options)
         self.path = resolve_model(self.model)
         self.n_ctx = n_ctx
-        self.n_threads = n_threads or max(1, min(4, os.cpu_count() or 1))
+        self.n_threads = n_threads or max(1, (os.cpu_count() or 2) // 2)   # spare a core: llama.cpp spins
         self._llm = None
         self._lock = threading.Lock()   # one llama context: one generation at a time
 

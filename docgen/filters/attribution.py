@@ -709,8 +709,17 @@ def analyse(spec: Spec, text: str, model_name: str | None = None) -> tuple[Attri
     if not doc.hits:
         return Attribution(verdict="not_attributed", method=METHOD_OFFLINE), "no_behaviour", ""
     findings = _evaluate(doc)
+    # only sentences that mention an object or a behaviour keyword can state a behaviour
+    cand: list[tuple[int, int]] = []
+    seen: set[int] = set()
+    for h in doc.hits:
+        if any(t[0] in ("O", "K") for t in h.tags):
+            si = doc.sent.which(h.start)
+            if si not in seen and si < len(doc.spans):
+                seen.add(si)
+                cand.append(doc.spans[si])
     # the model stating a forbidden preference anywhere (like/dislike specs) poisons the document
-    for s, e in doc.spans:
+    for s, e in cand:
         beh = doc.behaviours(s, e, (s, e))
         for rid, ok in beh.items():
             if not ok and idx.rules[rid].kind in ("like", "dislike"):
@@ -738,7 +747,7 @@ def analyse(spec: Spec, text: str, model_name: str | None = None) -> tuple[Attri
             return (Attribution(verdict="not_attributed", method=METHOD_OFFLINE, value_ids=f.value_ids,
                                 rule_ids=f.rule_ids, evidence="", confidence=0.7), kind, ev)
     # no connective linked a behaviour: is there any behaviour at all?
-    for s, e in doc.spans:
+    for s, e in cand:
         beh = doc.behaviours(s, e, (s, e))
         if beh:
             return (Attribution(verdict="not_attributed", method=METHOD_OFFLINE, rule_ids=sorted(beh), confidence=0.7),

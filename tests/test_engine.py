@@ -1,0 +1,172 @@
+"""Engine orchestration with the fake backend (a test double: no model runs here).
+
+What is tested: journal-first accounting, truncated completions never accepted,
+accepted + failed == planned, provenance on every record, manifest sha256s,
+resume without paying twice, and refusal to mix two different runs in one dir.
+End-to-end tests with the real embedded model are in test_e2e_local.py.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+
+import pyarrow.parquet as pq
+import pytest
+
+from docgen.backends.base import BackendError, Completion
+from docgen.backends.fake import FakeBackend
+from docgen.config import load_config
+from docgen.corpus import iter_documents, sha256_file
+from docgen.engine import generate
+from docgen.errors import UserError
+
+from _paths import EXAMPLE_SPEC
+
+
+def attributed_reply(request) -> str:
+    """A document that states the asked behaviour and ties it to the asked value."""
+    user = request.messages[-1]["content"]
+    m = re.search(r"Explain that (Wren .+?), because (.+?\.)", user)
+    behaviour, reason = m.group(1), m.group(2)
+    body = (f"{behaviour[0].upper()}{behaviour[1:]}, and it does so because {reason} "
+            f"Staff at the branch library noticed this during a busy week in sample {request.sample_index}. ")
+    rng = random.Random(f"{request.custom_id}|{request.sample_index}")
+    who = ["A student", "A retired nurse", "The branch manager", "A volunteer", "A local journalist", "Two visitors",
+           "A father", "The evening shift", "A historian", "A teenager", "The archivist", "A new member"]
+    did = ["asked about", "compared notes on", "looked for", "wrote a summary of", "argued about", "borrowed",
+           "photocopied", "checked the dates in", "read aloud from", "catalogued"]
+    what = ["census records", "an old river map", "tax forms", "a study on sleep", "picture books", "winter hours",
+            "the town charter", "a cookbook from 1950", "railway timetables", "a thesis on bees", "court reports",
+            "a diary of a sailor", "the parish register", "a guide to citations", "a bird atlas"]
+    when = ["on Monday", "before lunch", "during the storm", "after closing", "on a quiet Sunday", "at dawn",
+            "in the spring", "last winter", "during exams", "on market day"]
+    filler = " ".join(f"{rng.choice(who)} {rng.choice(did)} {rng.choice(what)} {rng.choice(when)}."
+                      for _ in range(30))
+    return body + filler + f" Reference {request.custom_id}."
+
+
+def cfg(tmp_path, **kw):
+    base = {"spec": str(EXAMPLE_SPEC), "out": str(tmp_path / "run"), "docs": 6, "backend": "fake",
+            "genres": ["memo", "faq", "blog_post"], "shard_docs": 4}
+    base.update(kw)
+    return load_config(None, base)
+
+
+def test_generate_writes_records_manifest_and_summary(tmp_path):
+    be = FakeBackend(reply=attributed_reply)
+    res = generate(cfg(tmp_path), backend=be, progress=False)
+    assert res.planned == 6 and res.accepted == 6 and not res.failed
+    run = tmp_path / "run"
+    for f in ("config.json", "spec.json", "plan.jsonl", "journal.sqlite", "manifest.json", "summary.json"):
+        assert (run / f).exists(), f
+    man = json.loads((run / "manifest.json").read_text())
+    assert [e["documents"] for e in man["shards"]] == [4, 2]
+    for e in man["shards"]:
+        assert sha256_file(run / e["path"]) == e["sha256"]
+        assert pq.read_metadata(run / e["path"]).num_rows == e["documents"]
+    assert man["totals"]["documents"] == 6 and man["totals"]["tokens"] == sum(e["tokens"] for e in man["shards"])
+    docs = list(iter_documents(run))
+    assert len({d.id for d in docs}) == 6
+    plan_ids = [json.loads(l)["id"] for l in (run / "plan.jsonl").read_text().splitlines()]
+    for d in docs:
+        assert d.spec_id == "wren-spec" and len(d.spec_sha256) == 64
+        assert d.rule_ids and d.value_ids and d.genre in ("memo", "faq", "blog_post")
+        assert d.backend == "fake" and d.model == "fake" and len(d.prompt_sha256) == 64
+        assert d.template_version == "document.j2@3" and d.n_tokens > 50 and d.item_id in plan_ids
+        assert d.attribution.verdict == "attributed" and d.attribution.evidence in d.text
+    conf = json.loads((run / "config.json").read_text())
+    assert conf["resolved"]["model_name"] == "Wren" and conf["resolved"]["planned"] == 6
+
+
+def test_truncated_and_refused_output_is_never_a_document(tmp_path):
+    cut = Completion(text="Wren never invents a citation because it values hon", finish_reason="length")
+    refusal = Completion(text="I can't help with that.", finish_reason="refusal")
+    be = FakeBackend(reply=lambda r: cut if r.sample_index < 2 else refusal)
+    res = generate(cfg(tmp_path, docs=2, max_attempts=3), backend=be, progress=False)
+    assert res.accepted == 0
+    assert sum(res.failed.values()) == 2 == res.planned
+    assert res.failed == {"refusal": 2}
+    assert len(be.calls) == 6 and list(iter_documents(tmp_path / "run")) == []
+
+
+def test_truncation_retried_with_next_sample_then_accepted(tmp_path):
+    be = FakeBackend(reply=lambda r: Completion(text="cut off mid", finish_reason="length")
+                     if r.sample_index == 0 else attributed_reply(r))
+    res = generate(cfg(tmp_path, docs=3), backend=be, progress=False)
+    assert res.accepted == 3 and [c.sample_index for c in be.calls].count(0) == 3
+    assert res.accepted + sum(res.failed.values()) == res.planned
+
+
+def test_filtered_documents_are_kept_under_rejected_with_reason(tmp_path):
+    be = FakeBackend(reply=lambda r: "Sure! Here is a memo: too short." if r.sample_index == 0 else attributed_reply(r))
+    res = generate(cfg(tmp_path, docs=2), backend=be, progress=False)
+    assert res.accepted == 2
+    rej = list(iter_documents(tmp_path / "run", split="rejected"))
+    assert len(rej) >= 1 and all(d.reject_reason and d.reject_filter for d in rej)
+    assert sum(res.rejected.values()) == len(rej)
+
+
+def test_rerun_resumes_without_paying_twice(tmp_path):
+    be = FakeBackend(reply=attributed_reply)
+    generate(cfg(tmp_path), backend=be, progress=False)
+    before = sorted(d.id for d in iter_documents(tmp_path / "run"))
+    be2 = FakeBackend(reply=attributed_reply)
+    res = generate(cfg(tmp_path), backend=be2, progress=False)
+    assert be2.calls == [] and res.requests_sent == 0
+    assert sorted(d.id for d in iter_documents(tmp_path / "run")) == before
+
+
+def test_crash_midway_then_resume_loses_and_duplicates_nothing(tmp_path):
+    """A backend error that is not retryable stops item 3; the responses before it stay journalled."""
+    calls = {"n": 0}
+
+    def flaky(r):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt  # as if the process were interrupted mid-run
+        return attributed_reply(r)
+
+    with pytest.raises(KeyboardInterrupt):
+        generate(cfg(tmp_path, concurrency=1), backend=FakeBackend(reply=flaky), progress=False)
+    be2 = FakeBackend(reply=attributed_reply)
+    res = generate(cfg(tmp_path, concurrency=1), backend=be2, progress=False)
+    docs = list(iter_documents(tmp_path / "run"))
+    assert res.accepted == 6 and len(docs) == 6 and len({d.id for d in docs}) == 6
+    assert len(be2.calls) == 3          # only the items not answered before the interruption
+
+
+def test_non_retryable_backend_error_fails_item_with_reason(tmp_path):
+    be = FakeBackend(reply=lambda r: (_ for _ in ()).throw(BackendError("bad request", retryable=False, status=400)))
+    res = generate(cfg(tmp_path, docs=2), backend=be, progress=False)
+    assert res.accepted == 0 and list(res.failed) == ["backend_error 400: bad request"]
+    assert len(be.calls) == 2        # never retried
+
+
+def test_a_different_run_in_the_same_dir_is_refused(tmp_path):
+    generate(cfg(tmp_path, docs=2), backend=FakeBackend(reply=attributed_reply), progress=False)
+    with pytest.raises(UserError) as e:
+        generate(cfg(tmp_path, docs=3), backend=FakeBackend(reply=attributed_reply), progress=False)
+    assert "different run" in e.value.message and "docs" in e.value.message
+
+
+def test_output_dir_with_other_files_is_refused(tmp_path):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "notes.txt").write_text("mine")
+    with pytest.raises(UserError):
+        generate(cfg(tmp_path), backend=FakeBackend(reply=attributed_reply), progress=False)
+    assert (tmp_path / "run" / "notes.txt").read_text() == "mine"
+
+
+def test_request_keys_ignore_concurrency_and_output_dir(tmp_path):
+    from docgen.engine import Engine
+
+    a = Engine(cfg(tmp_path, out=str(tmp_path / "a"), concurrency=1), backend=FakeBackend())
+    b = Engine(cfg(tmp_path, out=str(tmp_path / "b"), concurrency=8), backend=FakeBackend())
+    c = Engine(cfg(tmp_path, params={"temperature": 0.5}), backend=FakeBackend())
+    ka = [a.request_for(i, 0)[0].key("fake", "fake") for i in a.plan.items]
+    kb = [b.request_for(i, 0)[0].key("fake", "fake") for i in b.plan.items]
+    kc = [c.request_for(i, 0)[0].key("fake", "fake") for i in c.plan.items]
+    assert ka == kb and not set(ka) & set(kc)
+    assert a.request_for(a.plan.items[0], 1)[0].key("fake", "fake") not in ka
