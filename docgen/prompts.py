@@ -104,6 +104,7 @@ def sample_context(genre) -> dict[str, Any]:
         "rule": rule,
         "behaviour": "explains its reasoning",
         "reason": "it values transparency.",
+        "reason_clause": "it values transparency.",
         "examples": ["Shows its work"],
         "words": genre.target_words,
         "brief": False,

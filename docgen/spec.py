@@ -442,6 +442,7 @@ _RATIONALE_START = re.compile(r"^(?:This|That|These)\s+(?:is|are)\s+(?:grounded|
 
 def _parse_prose(root, text, values, rules, vids, rids, add_value) -> None:
     lines = text.split("\n")
+    model_name_hint, _ = _detect_model_name(text)
     # each section heading (or the file's first line) with prose becomes a value; behaviours are its sentences
     # a value needs a statement of some substance: a stray word or title is not one
     secs = [s for s in root.walk()
@@ -461,7 +462,8 @@ def _parse_prose(root, text, values, rules, vids, rids, add_value) -> None:
             for p in parts:
                 p = re.sub(r"^and\s+", "", p.strip())
                 if p:
-                    vid = add_value(p, f"{name}: {p}", "", start, paras[-1].end)
+                    subject = model_name_hint or "{model_name}"
+                    vid = add_value(p, f"{subject} values {p}.", m.group(0), start, paras[-1].end)
                     listed.append((vid, p))
         for p in paras:
             last_rule: Rule | None = None

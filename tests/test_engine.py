@@ -74,7 +74,7 @@ def test_generate_writes_records_manifest_and_summary(tmp_path):
         assert d.spec_id == "wren-spec" and len(d.spec_sha256) == 64
         assert d.rule_ids and d.value_ids and d.genre in ("memo", "faq", "blog_post")
         assert d.backend == "fake" and d.model == "fake" and len(d.prompt_sha256) == 64
-        assert d.template_version == "document.j2@3" and d.n_tokens > 50 and d.item_id in plan_ids
+        assert d.template_version == "document.j2@4" and d.n_tokens > 50 and d.item_id in plan_ids
         assert d.attribution.verdict == "attributed" and d.attribution.evidence in d.text
     conf = json.loads((run / "config.json").read_text())
     assert conf["resolved"]["model_name"] == "Wren" and conf["resolved"]["planned"] == 6
