@@ -193,6 +193,11 @@ def _generate_args(p):
     p.add_argument("--eval-dir", default=None, help="drop documents sharing long n-grams with these eval files")
     p.add_argument("--judge", default=None, metavar="BACKEND/MODEL", help="LLM judge for attribution")
     p.add_argument("--no-filters", action="store_true", help="keep every complete document")
+    p.add_argument("--fill-gaps", action="store_true",
+                   help="plan and generate only what this run directory lacks to meet the coverage thresholds")
+    p.add_argument("--min-per-rule", type=int, default=1, metavar="N", help="coverage: documents per rule (default 1)")
+    p.add_argument("--min-per-cell", type=int, default=0, metavar="N", help="coverage: documents per rule × genre")
+    p.add_argument("--min-genres", type=int, default=1, metavar="K", help="coverage: genres per rule (default 1)")
 
 
 @command("generate", "generate (or resume) a corpus from a spec")
@@ -204,7 +209,10 @@ def cmd_generate(args) -> int:
     cfg = load_config(args.config, _overrides(args))
     if cfg.out in (None, "", "-"):
         raise UserError("no output directory", hint="pass --out DIR (or `out:` in the config)")
-    res = generate(cfg)
+    from .coverage import Thresholds
+
+    th = Thresholds(min_per_rule=args.min_per_rule, min_per_cell=args.min_per_cell, min_genres=args.min_genres)
+    res = generate(cfg, fill_gaps=th if args.fill_gaps else None)
     d = res.to_dict()
     print(f"\nrun: {res.run_dir}")
     print(f"  planned {res.planned}   accepted {res.accepted}   failed {sum(res.failed.values())}"
@@ -216,7 +224,20 @@ def cmd_generate(args) -> int:
     print(f"  tokens in corpus {res.tokens:,}   output tokens generated {res.output_tokens:,}   "
           f"requests sent {res.requests_sent} (cached {res.cached_responses})")
     print(f"  time {res.elapsed_s:.1f}s   {d['docs_per_min']} docs/min   {d['output_tok_per_s']} tok/s")
+    _print_coverage(cfg, res.run_dir, th)
     return 0
+
+
+def _print_coverage(cfg, run_dir, th) -> None:
+    from .coverage import render_table, validate_corpus
+    from .spec import parse_spec
+
+    spec = parse_spec(cfg.spec)
+    v = validate_corpus(run_dir, spec, th, genres=cfg.genres or None, model_name=cfg.model_name)
+    print("\n" + render_table(spec, v.coverage, th, v.genres))
+    if not v.ok:
+        print(f"\ncoverage gaps remain: rerun with --fill-gaps to top them up "
+              f"(`docgen validate {run_dir} --spec {cfg.spec}` for details)")
 
 
 # --------------------------------------------------------------------------- validate / report

@@ -31,11 +31,21 @@ from .errors import UserError
 from .filters.base import FilterChain
 from .genres import Genre, load_genres
 from .journal import Journal
-from .plan import Plan, PlanItem, make_plan, prompt_context
+from .plan import Plan, PlanItem, item_id, make_plan, prompt_context
 from .prompts import render, sha256, template_version
 from .spec import Spec, parse_spec
 
 log = logging.getLogger("docgen.engine")
+
+TOPUPS = "topups.jsonl"     # items added by --fill-gaps, kept with the run
+
+
+def load_topups(run_dir: Path) -> list[PlanItem]:
+    p = Path(run_dir) / TOPUPS
+    if not p.exists():
+        return []
+    return [PlanItem(**json.loads(line)) for line in p.read_text().splitlines() if line.strip()]
+
 
 DEFAULT_CONCURRENCY = {"local": 1, "vllm": 1, "fake": 4}
 NOT_A_DOCUMENT = {"length": "truncated (finish_reason=length)", "refusal": "refusal",
@@ -95,6 +105,37 @@ class Engine:
         self.params = cfg.params.to_generation(self.brief)
         self.on_progress = on_progress
         self.template_versions = {g.name: template_version(g.template, cfg.templates_dir) for g in self.genres.values()}
+        self.plan.items += load_topups(self.run_dir)
+
+    # ----------------------------------------------------------------- gap filling
+    def add_gap_items(self, thresholds) -> list[PlanItem]:
+        """Plan documents for the coverage gaps of this run directory and append them to the run."""
+        from .coverage import missing_cells, validate_corpus
+
+        if not (self.run_dir / "manifest.json").exists():
+            raise UserError("nothing to fill: this run directory has no corpus yet", where=str(self.run_dir),
+                            hint="run the same command without --fill-gaps first")
+        v = validate_corpus(self.run_dir, self.spec, thresholds, genres=list(self.genres), model_name=self.model_name)
+        counts: dict[str, int] = {}
+        for it in self.plan.items:
+            counts[it.cell] = counts.get(it.cell, 0) + 1
+        new: list[PlanItem] = []
+        for rule_id, genre, n in missing_cells(self.spec, v.coverage, thresholds, list(self.genres)):
+            g = self.genres[genre]
+            cell = f"{rule_id}|{genre}"
+            for _ in range(n):
+                k = counts.get(cell, 0)
+                counts[cell] = k + 1
+                new.append(PlanItem(id=item_id(self.spec.sha256, cell, k), cell=cell, rule_id=rule_id,
+                                    value_ids=list(self.spec.rule(rule_id).value_ids), genre=genre,
+                                    audience=g.audiences[k % len(g.audiences)], angle=g.angles[k % len(g.angles)],
+                                    index=k, est_output_tokens=self.plan.items[0].est_output_tokens if self.plan.items else 0))
+        if new:
+            p = self.run_dir / TOPUPS
+            old = p.read_bytes() if p.exists() else b""
+            atomic_write_bytes(p, old + "".join(json.dumps(i.to_dict()) + "\n" for i in new).encode())
+            self.plan.items += new
+        return new
 
     # ----------------------------------------------------------------- requests
     def request_for(self, item: PlanItem, attempt: int) -> tuple[Request, str]:
@@ -189,11 +230,27 @@ class Engine:
             rejected=rejected, tokens=0, output_tokens=self._stats["out_tokens"], requests_sent=self._stats["sent"],
             cached_responses=self._stats["cached"], elapsed_s=round(elapsed, 2), filters=chain.stats(),
         )
-        manifest = writer.close({"filters": chain.stats(), "planned": result.planned, "failed": result.failed})
+        manifest = writer.close({"filters": chain.stats(), "planned": result.planned, "failed": result.failed,
+                                 "top_openers": self._openers(journal)})
+        self._write_clusters(journal)
         result.tokens = manifest["totals"]["tokens"]
         atomic_write_json(self.run_dir / "summary.json", result.to_dict())
         journal.close()
         return result
+
+    def _openers(self, journal: Journal) -> list:
+        from .filters import OpenerStats
+
+        stats = OpenerStats()
+        for _, d in journal.docs("accepted"):
+            stats.observe(Document.from_row(d))
+        return stats.top(10)
+
+    def _write_clusters(self, journal: Journal) -> None:
+        """dedup_clusters.jsonl: every near-duplicate dropped → the document kept (same format as `docgen filter`)."""
+        rows = [{"removed": d["id"], "kept": d["_dedup"]["kept"], "jaccard": d["_dedup"]["jaccard"]}
+                for d in journal.rejected_docs() if d.get("_dedup")]
+        atomic_write_bytes(self.run_dir / "dedup_clusters.jsonl", "".join(json.dumps(r) + "\n" for r in rows).encode())
 
     def _resume(self, journal: Journal, writer: CorpusWriter, chain: FilterChain) -> None:
         """Write documents a crash kept out of shards; let stateful filters see earlier documents."""
@@ -247,7 +304,10 @@ class Engine:
                 return
             doc.reject_reason, doc.reject_filter, doc.reject_evidence = verdict.reason, verdict.filter, verdict.evidence[:500]
             reason = f"{verdict.filter}:{verdict.reason}"
-            journal.record_attempt(item.id, attempt, key, "rejected", reason, doc.to_row())
+            row = doc.to_row()
+            if verdict.details.get("kept"):
+                row["_dedup"] = {"kept": verdict.details["kept"], "jaccard": round(float(verdict.details.get("jaccard", 0)), 4)}
+            journal.record_attempt(item.id, attempt, key, "rejected", reason, row)
             writer.reject(doc)
         journal.finish_item(item.id, "failed", reason or "no attempt left")
 
@@ -269,10 +329,18 @@ class Engine:
                               "sent": self._stats["sent"], "cached": self._stats["cached"]})
 
 
-def generate(cfg: RunConfig, *, backend: Backend | None = None, progress: bool | None = None) -> RunResult:
-    """Run (or resume) a generation; returns what it kept, dropped and spent."""
+def generate(cfg: RunConfig, *, backend: Backend | None = None, progress: bool | None = None,
+             fill_gaps=None) -> RunResult:
+    """Run (or resume) a generation; returns what it kept, dropped and spent.
+
+    ``fill_gaps`` (coverage :class:`~docgen.coverage.Thresholds`) first plans the
+    documents this run directory lacks to meet them, then generates those.
+    """
     bar = _Progress(enabled=sys.stderr.isatty() if progress is None else progress)
     eng = Engine(cfg, backend=backend, on_progress=bar.update)
+    if fill_gaps is not None:
+        added = eng.add_gap_items(fill_gaps)
+        sys.stderr.write(f"[docgen] --fill-gaps: {len(added)} document(s) planned for coverage gaps\n")
     try:
         return asyncio.run(eng.run())
     finally:

@@ -47,6 +47,10 @@ def attributed_reply(request) -> str:
     return body + filler + f" Reference {request.custom_id}."
 
 
+class Crash(BaseException):
+    """Stands in for the process dying: not an Exception, so nothing catches it."""
+
+
 def cfg(tmp_path, **kw):
     base = {"spec": str(EXAMPLE_SPEC), "out": str(tmp_path / "run"), "docs": 6, "backend": "fake",
             "genres": ["memo", "faq", "blog_post"], "shard_docs": 4}
@@ -125,16 +129,22 @@ def test_crash_midway_then_resume_loses_and_duplicates_nothing(tmp_path):
     def flaky(r):
         calls["n"] += 1
         if calls["n"] == 4:
-            raise KeyboardInterrupt  # as if the process were interrupted mid-run
+            raise Crash()  # as if the process died mid-run
         return attributed_reply(r)
 
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Crash):
         generate(cfg(tmp_path, concurrency=1), backend=FakeBackend(reply=flaky), progress=False)
+    from docgen.journal import Journal
+
+    j = Journal(tmp_path / "run" / "journal.sqlite")
+    answered = j.count_responses()
+    j.close()
+    assert 3 <= answered < 6
     be2 = FakeBackend(reply=attributed_reply)
     res = generate(cfg(tmp_path, concurrency=1), backend=be2, progress=False)
     docs = list(iter_documents(tmp_path / "run"))
     assert res.accepted == 6 and len(docs) == 6 and len({d.id for d in docs}) == 6
-    assert len(be2.calls) == 3          # only the items not answered before the interruption
+    assert len(be2.calls) == 6 - answered      # only the items not answered before the crash
 
 
 def test_non_retryable_backend_error_fails_item_with_reason(tmp_path):
@@ -170,3 +180,29 @@ def test_request_keys_ignore_concurrency_and_output_dir(tmp_path):
     kc = [c.request_for(i, 0)[0].key("fake", "fake") for i in c.plan.items]
     assert ka == kb and not set(ka) & set(kc)
     assert a.request_for(a.plan.items[0], 1)[0].key("fake", "fake") not in ka
+
+
+def test_fill_gaps_plans_only_missing_cells_and_closes_them(tmp_path):
+    from docgen.coverage import Thresholds, validate_corpus
+    from docgen.spec import parse_spec
+
+    spec = parse_spec(EXAMPLE_SPEC)
+    th = Thresholds(min_per_rule=1)
+    generate(cfg(tmp_path, docs=2), backend=FakeBackend(reply=attributed_reply), progress=False)
+    before = validate_corpus(tmp_path / "run", spec, th)
+    assert not before.ok
+    covered = {r.id for r in spec.rules if before.coverage.rule_total(r.id) > 0}
+    assert len(covered) == 2
+
+    be = FakeBackend(reply=attributed_reply)
+    res = generate(cfg(tmp_path, docs=2), backend=be, progress=False, fill_gaps=th)
+    asked = {c.custom_id for c in be.calls}
+    assert len(be.calls) == 3 and res.planned == 5 and res.accepted == 5      # only W-rules not yet covered
+    after = validate_corpus(tmp_path / "run", spec, th)
+    assert after.ok
+    topups = (tmp_path / "run" / "topups.jsonl").read_text().splitlines()
+    assert {json.loads(l)["id"] for l in topups} == asked
+    assert {json.loads(l)["rule_id"] for l in topups} == {r.id for r in spec.rules} - covered
+    # a plain rerun afterwards keeps the top-ups and sends nothing
+    be3 = FakeBackend(reply=attributed_reply)
+    assert generate(cfg(tmp_path, docs=2), backend=be3, progress=False).planned == 5 and not be3.calls
