@@ -116,6 +116,7 @@ def _size_args(p):
                    "(fills {model_name}; default: the name the spec uses, else Claude)")
     p.add_argument("--genres-dir", default=None)
     p.add_argument("--templates-dir", default=None)
+    p.add_argument("--prices", default=None, metavar="FILE", help="price table (default: docgen/prices.yaml)")
 
 
 def _overrides(args) -> dict:
@@ -125,7 +126,7 @@ def _overrides(args) -> dict:
         "docs": args.docs, "target_tokens": args.target_tokens, "seed": args.seed,
         "model_name": args.model_name, "genres_dir": args.genres_dir, "templates_dir": args.templates_dir,
     }
-    for k in ("out", "backend", "model", "concurrency", "max_attempts", "shard_docs"):
+    for k in ("out", "backend", "model", "concurrency", "max_attempts", "shard_docs", "max_cost", "prices"):
         if hasattr(args, k):
             o[k] = getattr(args, k)
     params = {k: getattr(args, k, None) for k in ("temperature", "max_tokens", "repeat_penalty", "top_p")}
@@ -145,34 +146,44 @@ def _overrides(args) -> dict:
     return o
 
 
-@command("plan", "show the cells, documents per cell and estimated tokens, sending nothing")
-@arguments(lambda p: (_size_args(p), p.add_argument("--config", default=None), p.add_argument("--json", action="store_true")))
+def _plan_args(p):
+    _size_args(p)
+    p.add_argument("--config", default=None)
+    p.add_argument("--backend", default=None, help="backend the run will use (for the token and cost estimate)")
+    p.add_argument("--model", default=None)
+    p.add_argument("--base-url", default=None)
+    p.add_argument("--json", action="store_true")
+
+
+@command("plan", "show the cells, documents per cell, tokens and cost, sending nothing")
+@arguments(_plan_args)
 def cmd_plan(args) -> int:
     from .config import load_config
-    from .genres import load_genres
-    from .plan import make_plan
-    from .spec import parse_spec
+    from .engine import Engine
 
     o = _overrides(args)
     o["out"] = "-"
     cfg = load_config(args.config, o)
-    spec = parse_spec(cfg.spec)
-    genres = load_genres(cfg.genres_dir, cfg.genres, cfg.templates_dir)
-    plan = make_plan(spec, genres, docs=cfg.docs, target_tokens=cfg.target_tokens, seed=cfg.seed,
-                     max_tokens=cfg.params.max_tokens or 1200)
+    eng = Engine(cfg)                      # no backend is created: nothing is sent
+    spec, plan = eng.spec, eng.plan
+    est = eng.estimate()
     cells = plan.cells()
     if args.json:
         _print_json({"spec_id": spec.id, "spec_sha256": spec.sha256, "seed": cfg.seed, "genres": plan.genres,
                      "documents": len(plan.items), "est_output_tokens": plan.est_output_tokens(),
-                     "items": [i.to_dict() for i in plan.items]})
+                     "estimate": est, "items": [i.to_dict() for i in plan.items]})
         return 0
     print(f"{spec.title}: {len(spec.rules)} rules/behaviours, {len(spec.values)} values, {len(plan.genres)} genres")
-    print(f"{len(cells)} cells, {len(plan.items)} documents, ~{plan.est_output_tokens():,} output tokens (seed {cfg.seed})\n")
+    print(f"{len(cells)} cells, {len(plan.items)} documents (seed {cfg.seed})\n")
     print(f"  {'rule/value':<34} {'genre':<20} {'docs':>4} {'~tokens':>8}  audience / angle")
     for cell, items in cells.items():
         rid, genre = cell.split("|")
         print(f"  {rid[:34]:<34} {genre:<20} {len(items):>4} {sum(i.est_output_tokens for i in items):>8}  "
               f"{items[0].audience} / {items[0].angle}")
+    cost = f"${est['usd']:,.2f}" if est["usd"] is not None else \
+        f"unknown (no price for {est['backend']}/{est['model'] or 'default model'}: add it to docgen/prices.yaml)"
+    print(f"\nestimate ({est['backend']}{'/' + est['model'] if est['model'] else ''}): {est['requests']:,} requests, "
+          f"{est['input_tokens']:,} input tokens, {est['output_tokens']:,} output tokens, cost {cost}")
     return 0
 
 
@@ -184,6 +195,8 @@ def _generate_args(p):
     p.add_argument("--model", default=None, help="model name, or a .gguf path for the local backend")
     p.add_argument("--base-url", default=None, help="API base URL for the openai backend (vLLM, llama.cpp, Ollama)")
     p.add_argument("--concurrency", type=int, default=None)
+    p.add_argument("--max-cost", type=float, default=None, metavar="USD",
+                   help="hard cap on spend; in-flight requests count at their estimate")
     p.add_argument("--max-attempts", type=int, default=None, help="tries per document before it is recorded as failed")
     p.add_argument("--shard-docs", type=int, default=None, help="documents per parquet shard")
     p.add_argument("--temperature", type=float, default=None)
@@ -223,8 +236,13 @@ def cmd_generate(args) -> int:
         print(f"    failed  {n:>4}  {reason}")
     print(f"  tokens in corpus {res.tokens:,}   output tokens generated {res.output_tokens:,}   "
           f"requests sent {res.requests_sent} (cached {res.cached_responses})")
-    print(f"  time {res.elapsed_s:.1f}s   {d['docs_per_min']} docs/min   {d['output_tok_per_s']} tok/s")
+    print(f"  time {res.elapsed_s:.1f}s   {d['docs_per_min']} docs/min   {d['output_tok_per_s']} tok/s   "
+          f"cost ${res.cost_usd:,.4f}")
     _print_coverage(cfg, res.run_dir, th)
+    if res.pending:
+        print(f"\nstopped at --max-cost ${cfg.max_cost:,.2f}: {res.pending} planned document(s) not started; "
+              f"rerun with a higher --max-cost to continue")
+        return 1
     return 0
 
 

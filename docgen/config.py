@@ -73,6 +73,8 @@ class RunConfig(BaseModel):
     max_attempts: int = Field(3, ge=1, le=10)
     shard_docs: int = Field(500, gt=0)
     filters: FilterConfig = Field(default_factory=FilterConfig)
+    prices: str | None = None                     # price table (default docgen/prices.yaml)
+    max_cost: float | None = Field(None, ge=0)    # USD; a hard cap counting in-flight requests at their estimate
 
     @model_validator(mode="after")
     def _check(self):
@@ -87,7 +89,7 @@ class RunConfig(BaseModel):
 
     def identity(self) -> dict[str, Any]:
         """What must match for a rerun to resume this run directory."""
-        d = self.model_dump(mode="json", exclude={"out", "concurrency", "shard_docs"})
+        d = self.model_dump(mode="json", exclude={"out", "concurrency", "shard_docs", "max_cost", "prices"})
         return d
 
 

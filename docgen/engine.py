@@ -18,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -36,6 +38,24 @@ from .prompts import render, sha256, template_version
 from .spec import Spec, parse_spec
 
 log = logging.getLogger("docgen.engine")
+
+def crashpoint(name: str) -> None:
+    """Test hook: DOCGEN_CRASHPOINT=NAME[:N] SIGKILLs this process the N-th time (default 1st) it passes NAME.
+
+    Named points: after_response (received, not yet journalled), after_journal,
+    after_accept (item accepted, document not yet in a shard)."""
+    want = os.environ.get("DOCGEN_CRASHPOINT")
+    if not want:
+        return
+    point, _, nth = want.partition(":")
+    if point != name:
+        return
+    _CRASH_COUNTS[name] = _CRASH_COUNTS.get(name, 0) + 1
+    if _CRASH_COUNTS[name] >= int(nth or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+_CRASH_COUNTS: dict[str, int] = {}
 
 TOPUPS = "topups.jsonl"     # items added by --fill-gaps, kept with the run
 
@@ -65,6 +85,8 @@ class RunResult:
     cached_responses: int
     elapsed_s: float
     filters: dict[str, Any] = field(default_factory=dict)
+    cost_usd: float = 0.0
+    pending: int = 0          # items left when --max-cost stopped the run
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -98,14 +120,42 @@ class Engine:
         self.spec = parse_spec(cfg.spec)
         self.genres = load_genres(cfg.genres_dir, cfg.genres, cfg.templates_dir)
         self.model_name = self.spec.resolved_model_name(cfg.model_name)
-        self.plan: Plan = make_plan(self.spec, self.genres, docs=cfg.docs, target_tokens=cfg.target_tokens,
-                                    seed=cfg.seed, max_tokens=cfg.params.max_tokens or 1200)
-        self.backend = backend or get_backend(cfg.backend, cfg.model, **cfg.backend_options)
-        self.brief = cfg.prompt_style == "brief" or (cfg.prompt_style == "auto" and self.backend.name == "local")
+        self._backend = backend
+        backend_name = backend.name if backend is not None else cfg.backend
+        self.brief = cfg.prompt_style == "brief" or (cfg.prompt_style == "auto" and backend_name == "local")
         self.params = cfg.params.to_generation(self.brief)
+        self.plan: Plan = make_plan(self.spec, self.genres, docs=cfg.docs, target_tokens=cfg.target_tokens,
+                                    seed=cfg.seed, max_tokens=self.params.max_tokens, brief=self.brief)
         self.on_progress = on_progress
         self.template_versions = {g.name: template_version(g.template, cfg.templates_dir) for g in self.genres.values()}
         self.plan.items += load_topups(self.run_dir)
+
+    @property
+    def backend(self) -> Backend:
+        """Created on first use, so planning and estimating never need a key or a model."""
+        if self._backend is None:
+            self._backend = get_backend(self.cfg.backend, self.cfg.model, **self.cfg.backend_options)
+        return self._backend
+
+    # ----------------------------------------------------------------- estimate
+    def estimate(self) -> dict[str, Any]:
+        """Requests, input/output tokens and dollars for the whole plan, before anything is sent."""
+        from .corpus import count_tokens
+        from .pricing import load_prices, price_for
+
+        backend = self._backend.name if self._backend is not None else self.cfg.backend
+        model = self._backend.model if self._backend is not None else self.cfg.model
+        price = price_for(backend, model, self.cfg.backend_options, load_prices(self.cfg.prices))
+        inp = 0
+        for item in self.plan.items:
+            req, _ = self.request_for(item, 0)
+            inp += sum(count_tokens(m["content"]) for m in req.messages) + 4 * len(req.messages)
+        out = self.plan.est_output_tokens()
+        return {
+            "requests": len(self.plan.items), "input_tokens": inp, "output_tokens": out,
+            "usd": None if price is None else round(price.cost(inp, out), 4),
+            "price_known": price is not None, "backend": backend, "model": model,
+        }
 
     # ----------------------------------------------------------------- gap filling
     def add_gap_items(self, thresholds) -> list[PlanItem]:
@@ -158,7 +208,7 @@ class Engine:
             "planned": len(self.plan.items)}}
         if cfg_path.exists():
             old = json.loads(cfg_path.read_text())
-            old_id = {k: v for k, v in old.items() if k not in ("out", "concurrency", "shard_docs", "resolved")}
+            old_id = {k: v for k, v in old.items() if k not in ("out", "concurrency", "shard_docs", "max_cost", "prices", "resolved")}
             if old_id != self.cfg.identity() or old.get("resolved", {}).get("spec_sha256") != self.spec.sha256:
                 diff = sorted(k for k in set(old_id) | set(self.cfg.identity())
                               if old_id.get(k) != self.cfg.identity().get(k))
@@ -195,7 +245,15 @@ class Engine:
         statuses = journal.statuses()
         pending = [i for i in self.plan.items if statuses.get(i.id) == "pending"]
         self._stats = {"sent": 0, "cached": 0, "out_tokens": 0, "done": len(self.plan.items) - len(pending),
-                       "accepted": sum(1 for s in statuses.values() if s == "accepted")}
+                       "accepted": sum(1 for s in statuses.values() if s == "accepted"),
+                       "spent": journal.get_meta("spent_usd", 0.0), "reserved": 0.0, "capped": 0}
+        from .pricing import load_prices, price_for
+
+        self._price = price_for(self.backend.name, self.backend.model, self.cfg.backend_options,
+                                load_prices(self.cfg.prices))
+        if self.cfg.max_cost is not None and self._price is None:
+            raise UserError(f"--max-cost needs a price for {self.backend.name}/{self.backend.model}, "
+                            "and the price table has none", hint="add the model to docgen/prices.yaml or pass --prices FILE")
         concurrency = self.cfg.concurrency or DEFAULT_CONCURRENCY.get(self.backend.name, 8)
         from .retry import AdaptiveLimiter, RetryPolicy
 
@@ -229,6 +287,7 @@ class Engine:
             run_dir=self.run_dir, planned=len(self.plan.items), accepted=accepted, failed=journal.failures(),
             rejected=rejected, tokens=0, output_tokens=self._stats["out_tokens"], requests_sent=self._stats["sent"],
             cached_responses=self._stats["cached"], elapsed_s=round(elapsed, 2), filters=chain.stats(),
+            cost_usd=round(self._stats["spent"], 6), pending=sum(1 for s in statuses.values() if s == "pending"),
         )
         manifest = writer.close({"filters": chain.stats(), "planned": result.planned, "failed": result.failed,
                                  "top_openers": self._openers(journal)})
@@ -279,15 +338,28 @@ class Engine:
             key = req.key(self.backend.name, self.backend.model)
             comp = journal.get_response(key)
             if comp is None:
+                est = self._estimate_cost(req, item)
+                if self.cfg.max_cost is not None and \
+                        self._stats["spent"] + self._stats["reserved"] + est > self.cfg.max_cost:
+                    self._stats["capped"] += 1          # left pending: a rerun with a higher cap continues
+                    return
+                self._stats["reserved"] += est
                 try:
                     comp = await call_with_retries(self.backend, req, policy, limiter)
                 except BackendError as e:
                     reason = f"backend_error{f' {e.status}' if e.status else ''}: {str(e)[:200]}"
                     journal.finish_item(item.id, "failed", reason)
                     return
+                finally:
+                    self._stats["reserved"] -= est
+                crashpoint("after_response")
                 self._stats["sent"] += 1
                 self._stats["out_tokens"] += comp.output_tokens
+                if self._price is not None:
+                    self._stats["spent"] += self._price.cost(comp.input_tokens, comp.output_tokens)
                 journal.put_response(key, self.backend.name, comp)     # before anything else happens
+                journal.set_meta("spent_usd", self._stats["spent"])
+                crashpoint("after_journal")
             else:
                 self._stats["cached"] += 1
             if comp.finish_reason != "stop":
@@ -298,6 +370,7 @@ class Engine:
             verdict = chain.check(doc)
             if verdict.keep:
                 journal.finish_item(item.id, "accepted", doc=doc.to_row())   # one row: the item is done
+                crashpoint("after_accept")
                 journal.record_attempt(item.id, attempt, key, "accepted")
                 writer.add(doc)
                 self._stats["accepted"] += 1
@@ -310,6 +383,15 @@ class Engine:
             journal.record_attempt(item.id, attempt, key, "rejected", reason, row)
             writer.reject(doc)
         journal.finish_item(item.id, "failed", reason or "no attempt left")
+
+    def _estimate_cost(self, req: Request, item: PlanItem) -> float:
+        """What a request is counted at while in flight: its prompt plus the plan's output estimate."""
+        if self._price is None:
+            return 0.0
+        from .corpus import count_tokens
+
+        inp = sum(count_tokens(m["content"]) for m in req.messages)
+        return self._price.cost(inp, max(item.est_output_tokens, 1))
 
     def _document(self, item: PlanItem, comp: Completion, prompt_sha: str) -> Document:
         rule_ids = [] if item.rule_id.startswith("value:") else [item.rule_id]
@@ -326,7 +408,8 @@ class Engine:
         if self.on_progress:
             self.on_progress({"done": self._stats["done"], "total": len(self.plan.items),
                               "accepted": self._stats["accepted"], "out_tokens": self._stats["out_tokens"],
-                              "sent": self._stats["sent"], "cached": self._stats["cached"]})
+                              "sent": self._stats["sent"], "cached": self._stats["cached"],
+                              "spent": self._stats["spent"]})
 
 
 def generate(cfg: RunConfig, *, backend: Backend | None = None, progress: bool | None = None,
@@ -362,12 +445,13 @@ class _Progress:
 
                 self.bar = tqdm(total=s["total"], initial=s["done"], unit="doc", dynamic_ncols=True, file=sys.stderr)
             self.bar.n = s["done"]
-            self.bar.set_postfix(kept=s["accepted"], out_tok=s["out_tokens"], cached=s["cached"], refresh=False)
+            self.bar.set_postfix(kept=s["accepted"], out_tok=s["out_tokens"], cached=s["cached"],
+                                 spent=f"${s['spent']:.4f}", refresh=False)
             self.bar.refresh()
         elif time.monotonic() - self.last > 10 or s["done"] == s["total"]:
             self.last = time.monotonic()
             sys.stderr.write(f"[docgen] {s['done']}/{s['total']} items, {s['accepted']} kept, "
-                             f"{s['out_tokens']} output tokens\n")
+                             f"{s['out_tokens']} output tokens, ${s['spent']:.4f} spent\n")
 
     def close(self) -> None:
         if self.bar is not None:

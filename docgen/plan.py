@@ -20,6 +20,7 @@ from .genres import Genre
 from .spec import Rule, Spec
 
 TOKENS_PER_WORD = 1.35
+BRIEF_WORDS = 200        # brief prompts (small local models) ask for about this many words
 
 
 @dataclass
@@ -70,7 +71,8 @@ def item_id(spec_sha: str, cell: str, index: int) -> str:
 
 
 def make_plan(spec: Spec, genres: dict[str, Genre], *, docs: int | None = None,
-              target_tokens: int | None = None, seed: int = 0, max_tokens: int | None = None) -> Plan:
+              target_tokens: int | None = None, seed: int = 0, max_tokens: int | None = None,
+              brief: bool = False) -> Plan:
     if docs is None and target_tokens is None:
         docs = 12
     targets = _targets(spec)
@@ -87,7 +89,8 @@ def make_plan(spec: Spec, genres: dict[str, Genre], *, docs: int | None = None,
             cells.append((tid, vids, g, rng.choice(gen.audiences), rng.choice(gen.angles)))
 
     def est(g: str) -> int:
-        e = int(genres[g].target_words * TOKENS_PER_WORD)
+        words = min(genres[g].target_words, BRIEF_WORDS) if brief else genres[g].target_words
+        e = int(words * TOKENS_PER_WORD)
         return min(e, max_tokens) if max_tokens else e
 
     if docs is None:
@@ -237,6 +240,6 @@ def prompt_context(spec: Spec, item: PlanItem, genre: Genre, model_name: str, br
         "reason": re.sub(r"\s+", " ", reason_phrase(values, model_name)),
         "reason_clause": _clause(re.sub(r"\s+", " ", reason_phrase(values, model_name)), model_name),
         "examples": [s.rstrip(". ") for s in rule_ctx["subpoints"][:2]],
-        "words": min(genre.target_words, 200) if brief else genre.target_words,
+        "words": min(genre.target_words, BRIEF_WORDS) if brief else genre.target_words,
         "brief": brief,
     }

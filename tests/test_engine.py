@@ -206,3 +206,33 @@ def test_fill_gaps_plans_only_missing_cells_and_closes_them(tmp_path):
     # a plain rerun afterwards keeps the top-ups and sends nothing
     be3 = FakeBackend(reply=attributed_reply)
     assert generate(cfg(tmp_path, docs=2), backend=be3, progress=False).planned == 5 and not be3.calls
+
+
+PRICED_FAKE = "fake:\n  batch_discount: 0.5\n  models:\n    fake: {input: 1000.0, output: 1000.0}\n"
+
+
+def test_plan_estimates_requests_tokens_and_dollars(tmp_path):
+    from docgen.engine import Engine
+
+    prices = tmp_path / "prices.yaml"
+    prices.write_text(PRICED_FAKE)
+    est = Engine(cfg(tmp_path, prices=str(prices), model="fake")).estimate()
+    assert est["requests"] == 6 and est["input_tokens"] > 6 * 50 and est["price_known"]
+    assert est["usd"] == pytest.approx((est["input_tokens"] + est["output_tokens"]) * 1000 / 1e6, rel=1e-6)
+    unknown = Engine(cfg(tmp_path, backend="anthropic", model="no-such-model")).estimate()
+    assert unknown["usd"] is None and not unknown["price_known"]
+    assert Engine(cfg(tmp_path, backend="local")).estimate()["usd"] == 0.0
+
+
+def test_max_cost_is_a_hard_cap_and_a_rerun_continues(tmp_path):
+    prices = tmp_path / "prices.yaml"
+    prices.write_text(PRICED_FAKE)
+    be = FakeBackend(reply=attributed_reply)
+    res = generate(cfg(tmp_path, prices=str(prices), max_cost=1.5, concurrency=4), backend=be, progress=False)
+    # every request costs well over $0.3 at this price: the cap stops the run early, in-flight work counted
+    assert 0 < len(be.calls) < 6 and res.cost_usd <= 1.5 and res.pending == 6 - len(be.calls)
+    assert res.accepted + sum(res.failed.values()) + res.pending == res.planned
+    be2 = FakeBackend(reply=attributed_reply)
+    res2 = generate(cfg(tmp_path, prices=str(prices), max_cost=100.0), backend=be2, progress=False)
+    assert res2.pending == 0 and res2.accepted == 6 and len(be.calls) + len(be2.calls) == 6
+    assert res2.cost_usd > res.cost_usd          # spend carries over across reruns

@@ -186,6 +186,7 @@ class SpecIndex:
 
     def _build_values(self, spec: Spec, extra_stop: frozenset[str]) -> None:
         per_value: dict[str, dict[str, float]] = {}
+        named: dict[str, set[str]] = {}
         topic_stems = {stem(w) for w in extra_stop}
         for v in spec.values:
             name = content_words(v.name, extra_stop)
@@ -212,11 +213,12 @@ class SpecIndex:
             for alt in _thesaurus_for({s for s, wt in weights.items() if wt >= 2.0}):
                 weights.setdefault("~" + alt, 2.0)
             per_value[v.id] = weights
-        # a stem shared by every value says nothing about which one is meant
+            named[v.id] = {stem(w) for w in name}
+        # a stem shared by every value says nothing about which one is meant (unless it names the value)
         if len(per_value) > 1:
             common = set.intersection(*(set(w) for w in per_value.values()))
-            for w in per_value.values():
-                for s in common:
+            for vid, w in per_value.items():
+                for s in common - named[vid]:
                     w.pop(s, None)
         for vid, weights in per_value.items():
             for s, wt in weights.items():

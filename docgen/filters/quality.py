@@ -6,6 +6,7 @@ Reason codes (in the order they are checked):
 ``leaked_scaffolding``                   scratchpad tags, ``<document>``, the prompt's own instruction lines
 ``unfilled_placeholder``                 ``[Name]``, ``{model_name}``, ``<insert ...>``, ``TODO``
 ``assistant_meta``                       "As an AI...", "Here is a memo:", "Sure!", "I hope this helps"
+                                         (meta-text, refusals and instruction lines: first/last 600 chars)
 ``refusal``                              "I can't help with that", "I'm sorry, but..."
 ``truncated``                            ends mid-sentence (or ``finish_reason == "length"``)
 ``repetition_loop``                      a line or a word 8-gram repeated far more than prose does
@@ -27,27 +28,29 @@ from .base import Verdict
 
 DEFAULT_LENGTH = (80, 3000)
 
-_SCAFFOLD = re.compile(
-    r"</?(?:scratchpad|thinking|think|reasoning|document|doc|draft|output|answer|analysis|notes?)>"
-    r"|^\s*(?:Write (?:a|an|about|only)\b.*|Say plainly that\b.*|Do not invent values\b.*|Facts from \S+ guidelines:"
+_SCAFFOLD_TAG = re.compile(
+    r"</?(?:scratchpad|thinking|think|reasoning|document|doc|draft|output|answer|analysis|notes?)>", re.I)
+_SCAFFOLD_LINE = re.compile(
+    r"^[ \t]*(?:Write (?:a|an|about|only)\b.*|Say plainly that\b.*|Do not invent values\b.*|Facts from \S+ guidelines:"
     r"|- (?:Value|Behaviour|Behavior|Why|Example): .*|Angle: .*\. Structure: .*|Idea for this \w+.*:|Tone: .*|"
-    r"Structure: .*|Audience: .*|Genre: .*|What the [\w ]+ must explain:.*)$",
-    re.I | re.M)
+    r"Structure: .*|Audience: .*|Genre: .*|What the [\w ]+ must explain:.*)$", re.M)
 _PLACEHOLDER = re.compile(
-    r"\{\{?\s*[a-z_][a-z0-9_]*\s*\}?\}|\[(?:Name|Your Name|Company(?: Name)?|Date|Insert[^\]]*|Recipient|"
-    r"Title|Author|Location|Product|Organization|Organisation|X|Y|Placeholder|Address|Email|Phone|Number|City)\]"
-    r"|<\s*insert[^>]*>|\bTODO\b|\bTBD\b|\bLorem ipsum\b|XXX+", re.I)
+    r"\{\{?[ \t]*[a-z_][a-z0-9_]*[ \t]*\}?\}|\[(?i:Name|Your Name|Company(?: Name)?|Date|Insert[^\]]*|Recipient|"
+    r"Title|Author|Location|Product|Organi[sz]ation|X|Y|Placeholder|Address|Email|Phone|Number|City)\]"
+    r"|<[ \t]*(?i:insert)[^>]*>|\bTODO\b|\bTBD\b|\bLorem ipsum\b|XXX+")
+_PLACEHOLDER_HINTS = ("{", "[", "<", "TODO", "TBD", "Lorem", "XXX")
 _META = re.compile(
-    r"\bas an? (?:AI language model|AI model|AI assistant|large language model|language model|AI|artificial intelligence)\b"
+    r"\b[Aa]s an? (?:AI language model|AI model|AI assistant|large language model|language model|AI|artificial intelligence)\b"
     r"|\A\s*(?:Sure|Certainly|Of course|Absolutely|Okay|OK)[!,.]"
-    r"|^\s*(?:Here(?:'s| is| are)|Below is|I've written|I have written)\b[^.\n]{0,80}?"
+    r"|^[ \t]*(?:Here(?:'s| is| are)|Below is|I've written|I have written)\b[^.\n]{0,80}?"
     r"(?:memo|blog post|post|article|document|report|faq|case study|essay|thread|transcript|notes|draft|version|piece)\b[^\n]{0,40}?:"
     r"|\bI hope (?:this|that) helps\b|\b(?:Let me know|Feel free to ask) if you(?:'d like| would like| want| need)\b"
-    r"|\bword count:\s*\d+", re.I | re.M)
+    r"|\b[Ww]ord count:\s*\d+", re.M)
 _REFUSAL = re.compile(
     r"\bI(?:'m| am) (?:sorry|afraid),? but I (?:can(?:not|'t)|won't|am unable)\b|\bI (?:can(?:not|'t)|won't) "
     r"(?:help|assist|write|create|produce|comply) with (?:that|this)\b|\bI(?:'m| am) (?:not able|unable) to "
-    r"(?:help|assist|write|create|comply)\b|\bI must (?:decline|refuse)\b", re.I)
+    r"(?:help|assist|write|create|comply)\b|\bI must (?:decline|refuse)\b")
+EDGE = 600     # assistant meta-text, refusals and leaked instruction lines are looked for in the first/last 600 chars
 _END_OK = re.compile(r"[.!?…][\"'”’)\]*_]*\s*$|[)\]]\s*$|^\s*[-*#>|].*$|:\s*$", re.M)
 
 
@@ -77,9 +80,13 @@ class QualityFilter:
             return Verdict(False, "too_short", f"{n_words} words < {lo} for genre '{doc.genre or '-'}'")
         if n_words > hi:
             return Verdict(False, "too_long", f"{n_words} words > {hi} for genre '{doc.genre or '-'}'")
-        for reason, rx in (("leaked_scaffolding", _SCAFFOLD), ("unfilled_placeholder", _PLACEHOLDER),
-                           ("assistant_meta", _META), ("refusal", _REFUSAL)):
-            m = rx.search(text)
+        edges = text if len(text) <= 2 * EDGE else text[:EDGE] + "\n" + text[-EDGE:]
+        checks = [("leaked_scaffolding", _SCAFFOLD_TAG, text if "<" in text else ""),
+                  ("leaked_scaffolding", _SCAFFOLD_LINE, edges),
+                  ("unfilled_placeholder", _PLACEHOLDER, text if any(h in text for h in _PLACEHOLDER_HINTS) else ""),
+                  ("assistant_meta", _META, edges), ("refusal", _REFUSAL, edges if "I" in edges else "")]
+        for reason, rx, where in checks:
+            m = rx.search(where) if where else None
             if m:
                 return Verdict(False, reason, m.group(0).strip()[:200])
         if doc.finish_reason == "length" or not _END_OK.search(stripped[-300:]):
@@ -106,12 +113,10 @@ def repetition(text: str, n: int = 8, max_line_repeats: int = 3, max_ngram_share
     words = text.split()
     if len(words) < 4 * n:
         return ""
-    grams = [" ".join(words[i:i + n]) for i in range(0, len(words) - n + 1)]
-    counts = Counter(grams)
-    repeats = sum(c - 1 for c in counts.values() if c > 1)
-    if repeats / len(grams) > max_ngram_share:
-        return counts.most_common(1)[0][0]
-    return ""
+    grams = list(zip(*(words[i:] for i in range(n))))
+    if 1.0 - len(set(grams)) / len(grams) <= max_ngram_share:
+        return ""
+    return " ".join(Counter(grams).most_common(1)[0][0])
 
 
 class OpenerStats:
