@@ -49,6 +49,12 @@ def _spec_args(p):
     i.add_argument("file")
     i.add_argument("--json", action="store_true", help="machine-readable output (stable, see docs/spec-json.md)")
     sp.add_parser("schema", help="print the JSON schema of the structured (YAML/JSON) spec form")
+    x = sp.add_parser("extract", help="extract values and behaviours from a prose spec with an LLM (capable model)")
+    x.add_argument("file")
+    x.add_argument("--out", required=True, help="structured YAML spec to write")
+    x.add_argument("--backend", default="anthropic")
+    x.add_argument("--model", default="")
+    x.add_argument("--base-url", default=None)
 
 
 @command("spec", "inspect a Model Spec")
@@ -59,6 +65,8 @@ def cmd_spec(args) -> int:
     if args.spec_cmd == "schema":
         _print_json(structured_schema())
         return 0
+    if args.spec_cmd == "extract":
+        return _spec_extract(args)
     spec = parse_spec(args.file)
     if args.json:
         _print_json(spec.model_dump(mode="json"))
@@ -80,6 +88,37 @@ def cmd_spec(args) -> int:
         print(f"      {r.text[:100]}")
         for s in r.subpoints:
             print(f"      - {s.text[:96]}")
+    return 0
+
+
+def _spec_extract(args) -> int:
+    import asyncio
+
+    import yaml
+
+    from .backends import get_backend
+    from .spec import _read_text, parse_spec
+    from .stages import StageFailed, extract_spec
+
+    text = _read_text(Path(args.file))
+    opts = {"base_url": args.base_url} if args.base_url else {}
+    backend = get_backend(args.backend, args.model, **opts)
+
+    async def go():
+        try:
+            return await extract_spec(backend, text)
+        finally:
+            await backend.aclose()
+
+    try:
+        s = asyncio.run(go())
+    except StageFailed as e:
+        sys.stderr.write(f"error: extraction failed: {e.reason}\n  hint: try a more capable --model\n")
+        return 1
+    out = Path(args.out)
+    out.write_text(yaml.safe_dump(s.model_dump(exclude_none=True), sort_keys=False, allow_unicode=True))
+    c = parse_spec(out).counts()
+    print(f"wrote {out}: {c['values']} values, {c['rules']} rules (check it, then use it as the spec)")
     return 0
 
 
@@ -126,7 +165,7 @@ def _overrides(args) -> dict:
         "docs": args.docs, "target_tokens": args.target_tokens, "seed": args.seed,
         "model_name": args.model_name, "genres_dir": args.genres_dir, "templates_dir": args.templates_dir,
     }
-    for k in ("out", "backend", "model", "concurrency", "max_attempts", "shard_docs", "max_cost", "prices"):
+    for k in ("out", "backend", "model", "concurrency", "max_attempts", "shard_docs", "max_cost", "prices", "ideas"):
         if hasattr(args, k):
             o[k] = getattr(args, k)
     params = {k: getattr(args, k, None) for k in ("temperature", "max_tokens", "repeat_penalty", "top_p")}
@@ -206,6 +245,8 @@ def _generate_args(p):
     p.add_argument("--eval-dir", default=None, help="drop documents sharing long n-grams with these eval files")
     p.add_argument("--judge", default=None, metavar="BACKEND/MODEL", help="LLM judge for attribution")
     p.add_argument("--no-filters", action="store_true", help="keep every complete document")
+    p.add_argument("--ideas", type=int, default=None, metavar="K",
+                   help="ask the model for K document ideas per plan cell first (needs a capable model)")
     p.add_argument("--fill-gaps", action="store_true",
                    help="plan and generate only what this run directory lacks to meet the coverage thresholds")
     p.add_argument("--min-per-rule", type=int, default=1, metavar="N", help="coverage: documents per rule (default 1)")

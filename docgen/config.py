@@ -69,6 +69,7 @@ class RunConfig(BaseModel):
     model_name: str | None = None
     params: Params = Field(default_factory=Params)
     prompt_style: Literal["auto", "brief", "full"] = "auto"   # auto: brief for the local backend
+    ideas: int = Field(0, ge=0, le=50)    # doc ideas per plan cell (an LLM stage); 0: off
     concurrency: int = Field(0, ge=0)    # 0: the backend's default
     max_attempts: int = Field(3, ge=1, le=10)
     shard_docs: int = Field(500, gt=0)

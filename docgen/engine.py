@@ -244,6 +244,8 @@ class Engine:
 
         statuses = journal.statuses()
         pending = [i for i in self.plan.items if statuses.get(i.id) == "pending"]
+        if self.cfg.ideas:
+            await self._ideas(journal, pending)
         self._stats = {"sent": 0, "cached": 0, "out_tokens": 0, "done": len(self.plan.items) - len(pending),
                        "accepted": sum(1 for s in statuses.values() if s == "accepted"),
                        "spent": journal.get_meta("spent_usd", 0.0), "reserved": 0.0, "capped": 0}
@@ -296,6 +298,30 @@ class Engine:
         atomic_write_json(self.run_dir / "summary.json", result.to_dict())
         journal.close()
         return result
+
+    async def _ideas(self, journal: Journal, pending: list[PlanItem]) -> None:
+        """The doc-ideas stage: one call per plan cell; each item of the cell takes one idea."""
+        from .stages import StageFailed, cell_ideas
+
+        cells: dict[str, PlanItem] = {}
+        for it in pending:
+            cells.setdefault(it.cell, it)
+        for cell, first in cells.items():
+            ideas = journal.get_meta(f"ideas:{cell}")
+            if ideas is None and journal.get_meta(f"ideas_failed:{cell}") is None:
+                ctx = prompt_context(self.spec, first, self.genres[first.genre], self.model_name, self.brief)
+                try:
+                    ideas = await cell_ideas(self.backend, ctx, self.cfg.ideas, journal=journal,
+                                             templates_dir=self.cfg.templates_dir)
+                    journal.set_meta(f"ideas:{cell}", ideas)
+                except StageFailed as e:
+                    journal.set_meta(f"ideas_failed:{cell}", e.reason)
+                    log.warning("ideas stage failed for %s: %s (documents are written without an idea)", cell, e.reason)
+            for it in pending:
+                if it.cell == cell and ideas:
+                    it.idea = ideas[it.index % len(ideas)]
+        atomic_write_bytes(self.run_dir / "plan.jsonl",
+                           "".join(json.dumps(i.to_dict()) + "\n" for i in self.plan.items).encode())
 
     def _openers(self, journal: Journal) -> list:
         from .filters import OpenerStats

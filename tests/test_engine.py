@@ -236,3 +236,56 @@ def test_max_cost_is_a_hard_cap_and_a_rerun_continues(tmp_path):
     res2 = generate(cfg(tmp_path, prices=str(prices), max_cost=100.0), backend=be2, progress=False)
     assert res2.pending == 0 and res2.accepted == 6 and len(be.calls) + len(be2.calls) == 6
     assert res2.cost_usd > res.cost_usd          # spend carries over across reruns
+
+
+def test_ideas_stage_reasks_malformed_json_and_feeds_the_prompt(tmp_path):
+    seen_ideas = []
+
+    def reply(r):
+        user = r.messages[-1]["content"]
+        if "Propose 2 distinct" in r.messages[0]["content"]:
+            if len(r.messages) == 1:
+                return "Here are ideas: {not json"               # malformed: re-asked with the error
+            return '{"ideas": ["a storm closes the branch", "a student asks for census data"]}'
+        m = re.search(r"Idea: (.+)", user)
+        seen_ideas.append(m.group(1) if m else None)
+        return attributed_reply(r)
+
+    res = generate(cfg(tmp_path, docs=3, ideas=2), backend=FakeBackend(reply=reply), progress=False)
+    assert res.accepted == 3
+    assert seen_ideas and all(i in ("a storm closes the branch", "a student asks for census data") for i in seen_ideas)
+    docs = list(iter_documents(tmp_path / "run"))
+    assert all(d.idea for d in docs)
+
+
+def test_ideas_stage_failure_is_recorded_not_guessed(tmp_path):
+    from docgen.journal import Journal
+
+    def reply(r):
+        if "Propose" in r.messages[0]["content"]:
+            return "no json here"
+        return attributed_reply(r)
+
+    res = generate(cfg(tmp_path, docs=2, ideas=2), backend=FakeBackend(reply=reply), progress=False)
+    assert res.accepted == 2
+    j = Journal(tmp_path / "run" / "journal.sqlite")
+    failed = [k for k in ("ideas_failed:" + json.loads(l)["cell"]
+                          for l in (tmp_path / "run" / "plan.jsonl").read_text().splitlines()) if j.get_meta(k)]
+    assert failed and "malformed JSON after 3 attempts" in j.get_meta(failed[0])
+    assert all(not d.idea for d in iter_documents(tmp_path / "run"))
+
+
+def test_spec_extract_validates_and_reasks(tmp_path):
+    import asyncio
+
+    from docgen.stages import StageFailed, extract_spec
+
+    good = ('{"title": "T", "values": [{"id": "care", "name": "Care", "statement": "It cares."}], '
+            '"rules": [{"id": "B1", "text": "It checks in.", "values": ["care"]}]}')
+    be = FakeBackend(script=['{"title": "T", "values": [], "rules": [{"text": "x", "bogus": 1}]}', good])
+    s = asyncio.run(extract_spec(be, "It cares, so it checks in."))
+    assert s.rules[0].values == ["care"] and len(be.calls) == 2
+    assert "not valid" in be.calls[1].messages[-1]["content"]
+    bad = '{"title": "T", "values": [], "rules": [{"id": "B1", "text": "x", "values": ["ghost"]}]}'
+    with pytest.raises(StageFailed):
+        asyncio.run(extract_spec(FakeBackend(script=[bad]), "text"))
