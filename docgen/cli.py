@@ -165,7 +165,7 @@ def _overrides(args) -> dict:
         "docs": args.docs, "target_tokens": args.target_tokens, "seed": args.seed,
         "model_name": args.model_name, "genres_dir": args.genres_dir, "templates_dir": args.templates_dir,
     }
-    for k in ("out", "backend", "model", "concurrency", "max_attempts", "shard_docs", "max_cost", "prices", "ideas"):
+    for k in ("out", "backend", "model", "concurrency", "max_attempts", "shard_docs", "max_cost", "prices", "ideas", "batch"):
         if hasattr(args, k):
             o[k] = getattr(args, k)
     params = {k: getattr(args, k, None) for k in ("temperature", "max_tokens", "repeat_penalty", "top_p")}
@@ -247,6 +247,8 @@ def _generate_args(p):
     p.add_argument("--no-filters", action="store_true", help="keep every complete document")
     p.add_argument("--ideas", type=int, default=None, metavar="K",
                    help="ask the model for K document ideas per plan cell first (needs a capable model)")
+    p.add_argument("--batch", action="store_true", default=None,
+                   help="send requests through the provider's batch API (anthropic, openai): cheaper, slower")
     p.add_argument("--fill-gaps", action="store_true",
                    help="plan and generate only what this run directory lacks to meet the coverage thresholds")
     p.add_argument("--min-per-rule", type=int, default=1, metavar="N", help="coverage: documents per rule (default 1)")

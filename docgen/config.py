@@ -70,6 +70,8 @@ class RunConfig(BaseModel):
     params: Params = Field(default_factory=Params)
     prompt_style: Literal["auto", "brief", "full"] = "auto"   # auto: brief for the local backend
     ideas: int = Field(0, ge=0, le=50)    # doc ideas per plan cell (an LLM stage); 0: off
+    batch: bool = False                   # provider batch APIs (anthropic, openai): cheaper, slower
+    batch_poll_s: float = Field(30.0, gt=0)
     concurrency: int = Field(0, ge=0)    # 0: the backend's default
     max_attempts: int = Field(3, ge=1, le=10)
     shard_docs: int = Field(500, gt=0)
@@ -90,7 +92,7 @@ class RunConfig(BaseModel):
 
     def identity(self) -> dict[str, Any]:
         """What must match for a rerun to resume this run directory."""
-        d = self.model_dump(mode="json", exclude={"out", "concurrency", "shard_docs", "max_cost", "prices"})
+        d = self.model_dump(mode="json", exclude={"out", "concurrency", "shard_docs", "max_cost", "prices", "batch_poll_s"})
         return d
 
 

@@ -39,6 +39,10 @@ from .spec import Spec, parse_spec
 
 log = logging.getLogger("docgen.engine")
 
+def _error_reason(e: BackendError) -> str:
+    return f"backend_error{f' {e.status}' if e.status else ''}: {str(e)[:200]}"
+
+
 def crashpoint(name: str) -> None:
     """Test hook: DOCGEN_CRASHPOINT=NAME[:N] SIGKILLs this process the N-th time (default 1st) it passes NAME.
 
@@ -117,6 +121,7 @@ class Engine:
                  on_progress: Callable[[dict[str, Any]], None] | None = None):
         self.cfg = cfg
         self.run_dir = Path(cfg.out)
+        self._stats: dict[str, Any] = {}
         self.spec = parse_spec(cfg.spec)
         self.genres = load_genres(cfg.genres_dir, cfg.genres, cfg.templates_dir)
         self.model_name = self.spec.resolved_model_name(cfg.model_name)
@@ -208,7 +213,8 @@ class Engine:
             "planned": len(self.plan.items)}}
         if cfg_path.exists():
             old = json.loads(cfg_path.read_text())
-            old_id = {k: v for k, v in old.items() if k not in ("out", "concurrency", "shard_docs", "max_cost", "prices", "resolved")}
+            old_id = {k: v for k, v in old.items()
+                      if k not in ("out", "concurrency", "shard_docs", "max_cost", "prices", "batch_poll_s", "resolved")}
             if old_id != self.cfg.identity() or old.get("resolved", {}).get("spec_sha256") != self.spec.sha256:
                 diff = sorted(k for k in set(old_id) | set(self.cfg.identity())
                               if old_id.get(k) != self.cfg.identity().get(k))
@@ -271,7 +277,10 @@ class Engine:
                 self._emit()
 
         try:
-            await asyncio.gather(*(one(i) for i in pending))
+            if self.cfg.batch:
+                await self._run_batch_mode(pending, journal, writer, chain)
+            else:
+                await asyncio.gather(*(one(i) for i in pending))
         finally:
             journal.set_meta("filter_stats", chain.stats())
             await self.backend.aclose()
@@ -357,9 +366,8 @@ class Engine:
         from .retry import call_with_retries
 
         done_attempts = journal.attempts_of(item.id)
-        start = len(done_attempts)
         reason = done_attempts[-1][3] if done_attempts else ""
-        for attempt in range(start, self.cfg.max_attempts):
+        for attempt in range(len(done_attempts), self.cfg.max_attempts):
             req, prompt_sha = self.request_for(item, attempt)
             key = req.key(self.backend.name, self.backend.model)
             comp = journal.get_response(key)
@@ -373,42 +381,107 @@ class Engine:
                 try:
                     comp = await call_with_retries(self.backend, req, policy, limiter)
                 except BackendError as e:
-                    reason = f"backend_error{f' {e.status}' if e.status else ''}: {str(e)[:200]}"
-                    journal.finish_item(item.id, "failed", reason)
+                    journal.finish_item(item.id, "failed", _error_reason(e))
                     return
                 finally:
                     self._stats["reserved"] -= est
-                crashpoint("after_response")
-                self._stats["sent"] += 1
-                self._stats["out_tokens"] += comp.output_tokens
-                if self._price is not None:
-                    self._stats["spent"] += self._price.cost(comp.input_tokens, comp.output_tokens)
-                journal.put_response(key, self.backend.name, comp)     # before anything else happens
-                journal.set_meta("spent_usd", self._stats["spent"])
-                crashpoint("after_journal")
+                self._journal_response(journal, key, comp)
             else:
                 self._stats["cached"] += 1
-            if comp.finish_reason != "stop":
-                reason = NOT_A_DOCUMENT.get(comp.finish_reason, f"finish_reason={comp.finish_reason}")
-                journal.record_attempt(item.id, attempt, key, "not_a_document", reason)
-                continue
-            doc = self._document(item, comp, prompt_sha)
-            verdict = chain.check(doc)
-            if verdict.keep:
-                journal.finish_item(item.id, "accepted", doc=doc.to_row())   # one row: the item is done
-                crashpoint("after_accept")
-                journal.record_attempt(item.id, attempt, key, "accepted")
-                writer.add(doc)
-                self._stats["accepted"] += 1
+            done, reason = self._take(item, attempt, key, comp, prompt_sha, journal, writer, chain)
+            if done:
                 return
-            doc.reject_reason, doc.reject_filter, doc.reject_evidence = verdict.reason, verdict.filter, verdict.evidence[:500]
-            reason = f"{verdict.filter}:{verdict.reason}"
-            row = doc.to_row()
-            if verdict.details.get("kept"):
-                row["_dedup"] = {"kept": verdict.details["kept"], "jaccard": round(float(verdict.details.get("jaccard", 0)), 4)}
-            journal.record_attempt(item.id, attempt, key, "rejected", reason, row)
-            writer.reject(doc)
         journal.finish_item(item.id, "failed", reason or "no attempt left")
+
+    def _journal_response(self, journal: Journal, key: str, comp: Completion, batch: bool = False) -> None:
+        crashpoint("after_response")
+        self._stats["sent"] += 1
+        self._stats["out_tokens"] += comp.output_tokens
+        if self._price is not None:
+            self._stats["spent"] += self._price.cost(comp.input_tokens, comp.output_tokens, batch=batch)
+        journal.put_response(key, self.backend.name, comp)     # before anything else happens
+        journal.set_meta("spent_usd", self._stats["spent"])
+        crashpoint("after_journal")
+
+    def _take(self, item: PlanItem, attempt: int, key: str, comp: Completion, prompt_sha: str,
+              journal: Journal, writer: CorpusWriter, chain: FilterChain) -> tuple[bool, str]:
+        """Judge one completion: (item done?, reason it was not accepted)."""
+        if comp.finish_reason != "stop":
+            reason = NOT_A_DOCUMENT.get(comp.finish_reason, f"finish_reason={comp.finish_reason}")
+            journal.record_attempt(item.id, attempt, key, "not_a_document", reason)
+            return False, reason
+        doc = self._document(item, comp, prompt_sha)
+        verdict = chain.check(doc)
+        if verdict.keep:
+            journal.finish_item(item.id, "accepted", doc=doc.to_row())   # one row: the item is done
+            crashpoint("after_accept")
+            journal.record_attempt(item.id, attempt, key, "accepted")
+            writer.add(doc)
+            self._stats["accepted"] += 1
+            return True, ""
+        doc.reject_reason, doc.reject_filter, doc.reject_evidence = verdict.reason, verdict.filter, verdict.evidence[:500]
+        reason = f"{verdict.filter}:{verdict.reason}"
+        row = doc.to_row()
+        if verdict.details.get("kept"):
+            row["_dedup"] = {"kept": verdict.details["kept"], "jaccard": round(float(verdict.details.get("jaccard", 0)), 4)}
+        journal.record_attempt(item.id, attempt, key, "rejected", reason, row)
+        writer.reject(doc)
+        return False, reason
+
+    async def _run_batch_mode(self, pending: list[PlanItem], journal: Journal, writer: CorpusWriter,
+                              chain: FilterChain) -> None:
+        """--batch: each round sends the next attempt of every unfinished item as provider batches.
+
+        batches.sqlite journals each chunk's intent before the remote batch exists and re-attaches
+        after a crash (docgen/batch.py); results join by custom_id and land in the run journal."""
+        from .batch import BatchJournal, run_batches
+
+        bj = BatchJournal(self.run_dir / "batches.sqlite")
+        todo = list(pending)
+        try:
+            while todo:
+                reqs: dict[str, tuple[PlanItem, int, str, str, Request]] = {}
+                still: list[PlanItem] = []
+                for item in todo:
+                    attempt = len(journal.attempts_of(item.id))
+                    if attempt >= self.cfg.max_attempts:
+                        last = journal.attempts_of(item.id)
+                        journal.finish_item(item.id, "failed", (last[-1][3] if last else "") or "no attempt left")
+                        self._stats["done"] += 1
+                        continue
+                    req, prompt_sha = self.request_for(item, attempt)
+                    key = req.key(self.backend.name, self.backend.model)
+                    comp = journal.get_response(key)
+                    if comp is not None:
+                        self._stats["cached"] += 1
+                        done, _ = self._take(item, attempt, key, comp, prompt_sha, journal, writer, chain)
+                        (self._count_done if done else still.append)(item)
+                        continue
+                    req.custom_id = f"{item.id}-a{attempt}"
+                    reqs[req.custom_id] = (item, attempt, key, prompt_sha, req)
+                    still.append(item)
+                if reqs:
+                    results = await run_batches(self.backend, [r[4] for r in reqs.values()], bj,
+                                                poll_interval=self.cfg.batch_poll_s)
+                    for cid, res in results.items():
+                        item, attempt, key, prompt_sha, _ = reqs[cid]
+                        if isinstance(res, BackendError):
+                            journal.finish_item(item.id, "failed", _error_reason(res))
+                            still.remove(item)
+                            self._count_done(item)
+                            continue
+                        self._journal_response(journal, key, res, batch=True)
+                        done, _ = self._take(item, attempt, key, res, prompt_sha, journal, writer, chain)
+                        if done:
+                            still.remove(item)
+                            self._count_done(item)
+                todo = still
+        finally:
+            bj.close()
+
+    def _count_done(self, item: PlanItem) -> None:
+        self._stats["done"] += 1
+        self._emit()
 
     def _estimate_cost(self, req: Request, item: PlanItem) -> float:
         """What a request is counted at while in flight: its prompt plus the plan's output estimate."""

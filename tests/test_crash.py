@@ -124,3 +124,29 @@ def test_canary_keys_never_written_or_printed(tmp_path, backend):
             for c in CANARIES.values():
                 assert c not in t and c[8:] not in t
         assert json.loads((out / "summary.json").read_text())["planned"] == 3
+
+
+def _batch_cmd(out: Path, srv: FaultServer, backend: str) -> list[str]:
+    url = srv.openai_base_url if backend == "openai" else srv.anthropic_base_url
+    return [sys.executable, "-m", "docgen", "generate", str(EXAMPLE_SPEC), "--out", str(out), "--docs", str(N),
+            "--backend", backend, "--base-url", url, "--model", "stand-in", "--no-filters", "--batch",
+            "--config", str(out.parent / "batch.yaml")]
+
+
+@pytest.mark.parametrize("backend", ["openai", "anthropic"])
+@pytest.mark.parametrize("point", ["after_intent", "after_batch_create", "after_collect"])
+def test_batch_generate_sigkill_then_rerun_one_remote_batch(tmp_path, backend, point):
+    out = tmp_path / "run"
+    (tmp_path / "batch.yaml").write_text("batch_poll_s: 0.05\n")
+    env = _env(OPENAI_API_KEY="sk-test-batch", ANTHROPIC_API_KEY="sk-ant-test-batch")
+    with FaultServer() as srv:
+        r = subprocess.run(_batch_cmd(out, srv, backend), cwd=REPO, capture_output=True, text=True,
+                           env={**env, "DOCGEN_CRASHPOINT": point}, timeout=120)
+        assert r.returncode == -signal.SIGKILL, r.stderr
+        r = subprocess.run(_batch_cmd(out, srv, backend), cwd=REPO, capture_output=True, text=True, env=env,
+                           timeout=120)
+        assert r.returncode == 0, r.stderr
+        _check_complete(out)
+        assert len(srv.batches.created) == 1               # exactly one remote batch for the one chunk
+        per_item = [cid for bid in srv.batches.requests_of for cid in srv.batches.requests_of[bid]]
+        assert len(per_item) == len(set(per_item)) == N     # no item was sent in two batches
