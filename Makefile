@@ -9,7 +9,7 @@ LLAMA_CPP_VERSION ?= 0.3.36
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: install install-test quickstart test bench clean
+.PHONY: install install-test quickstart test clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -33,8 +33,6 @@ install-test: install
 test: install-test
 	$(BIN)/python -m pytest -q
 
-bench: install-test
-	$(BIN)/python benchmarks/run_all.py
 
 clean:
 	rm -rf runs .pytest_cache
