@@ -388,7 +388,7 @@ class Engine:
                 self._journal_response(journal, key, comp)
             else:
                 self._stats["cached"] += 1
-            done, reason = self._take(item, attempt, key, comp, prompt_sha, journal, writer, chain)
+            done, reason = await self._take(item, attempt, key, comp, prompt_sha, journal, writer, chain)
             if done:
                 return
         journal.finish_item(item.id, "failed", reason or "no attempt left")
@@ -403,7 +403,7 @@ class Engine:
         journal.set_meta("spent_usd", self._stats["spent"])
         crashpoint("after_journal")
 
-    def _take(self, item: PlanItem, attempt: int, key: str, comp: Completion, prompt_sha: str,
+    async def _take(self, item: PlanItem, attempt: int, key: str, comp: Completion, prompt_sha: str,
               journal: Journal, writer: CorpusWriter, chain: FilterChain) -> tuple[bool, str]:
         """Judge one completion: (item done?, reason it was not accepted)."""
         if comp.finish_reason != "stop":
@@ -411,7 +411,7 @@ class Engine:
             journal.record_attempt(item.id, attempt, key, "not_a_document", reason)
             return False, reason
         doc = self._document(item, comp, prompt_sha)
-        verdict = chain.check(doc)
+        verdict = await chain.acheck(doc)
         if verdict.keep:
             journal.finish_item(item.id, "accepted", doc=doc.to_row())   # one row: the item is done
             crashpoint("after_accept")
@@ -454,7 +454,7 @@ class Engine:
                     comp = journal.get_response(key)
                     if comp is not None:
                         self._stats["cached"] += 1
-                        done, _ = self._take(item, attempt, key, comp, prompt_sha, journal, writer, chain)
+                        done, _ = await self._take(item, attempt, key, comp, prompt_sha, journal, writer, chain)
                         (self._count_done if done else still.append)(item)
                         continue
                     req.custom_id = f"{item.id}-a{attempt}"
@@ -471,7 +471,7 @@ class Engine:
                             self._count_done(item)
                             continue
                         self._journal_response(journal, key, res, batch=True)
-                        done, _ = self._take(item, attempt, key, res, prompt_sha, journal, writer, chain)
+                        done, _ = await self._take(item, attempt, key, res, prompt_sha, journal, writer, chain)
                         if done:
                             still.remove(item)
                             self._count_done(item)

@@ -289,3 +289,24 @@ def test_spec_extract_validates_and_reasks(tmp_path):
     bad = '{"title": "T", "values": [], "rules": [{"id": "B1", "text": "x", "values": ["ghost"]}]}'
     with pytest.raises(StageFailed):
         asyncio.run(extract_spec(FakeBackend(script=[bad]), "text"))
+
+
+def test_resume_remembers_kept_documents_for_near_duplicate_checks(tmp_path):
+    """A document kept before a crash still counts for dedup after the rerun."""
+    first = {}
+    calls = {"n": 0}
+
+    def crashing(r):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise Crash()
+        return first.setdefault("text", attributed_reply(r))
+
+    with pytest.raises(Crash):
+        generate(cfg(tmp_path, docs=3, concurrency=1, max_attempts=1), backend=FakeBackend(reply=crashing),
+                 progress=False)
+    # every later answer repeats the first document: the rerun must see it as a near-duplicate
+    res = generate(cfg(tmp_path, docs=3, concurrency=1, max_attempts=1),
+                   backend=FakeBackend(reply=lambda r: first["text"]), progress=False)
+    assert res.accepted == 1 and res.failed == {"dedup:near_duplicate": 2}
+    assert len(list(iter_documents(tmp_path / "run"))) == 1

@@ -231,3 +231,26 @@ def map_exception(exc: BaseException, sdk: Any, provider: str, secret: str | Non
         timeout = "Timeout" in type(exc).__name__
         return err(f"{'timeout' if timeout else 'transport error'} ({type(exc).__name__})", retryable=True)
     return None
+
+
+async def generate_mapped(backend: Any, request: Any, sdk: Any, log: Any) -> Any:
+    """One SDK call (plain or streamed) under the total deadline, errors mapped to BackendError.
+
+    The BackendError is raised outside the ``except`` block, so its traceback does not
+    carry the SDK exception (and with it the request headers)."""
+    t0 = time.monotonic()
+    log.debug("%s request model=%s stream=%s custom_id=%s", backend.name, backend.model, backend.stream,
+              request.custom_id)
+    error = None
+    try:
+        coro = backend._stream(request) if backend.stream else backend._plain(request)
+        completion = await asyncio.wait_for(coro, timeout=backend.timeouts.total)
+    except Exception as e:  # noqa: BLE001 - mapped below, outside the except block
+        error = map_exception(e, sdk, backend.name, backend._secret)
+        if error is None:
+            raise
+    if error is not None:
+        log.debug("%s error: %s", backend.name, error)
+        raise error
+    completion.latency_s = time.monotonic() - t0
+    return completion

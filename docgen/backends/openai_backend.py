@@ -28,11 +28,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from typing import Any
 
 from ..errors import MissingExtra
-from ._http import Timeouts, map_exception, resolve_key, safe_url, scrub
+from ._http import Timeouts, generate_mapped, map_exception, resolve_key, safe_url, scrub
 from .base import Backend, BackendError, Completion, Request
 
 log = logging.getLogger("docgen.backends.openai")
@@ -97,21 +96,7 @@ class OpenAIBackend(Backend):
         return body
 
     async def generate(self, request: Request) -> Completion:
-        t0 = time.monotonic()
-        log.debug("openai request model=%s stream=%s custom_id=%s", self.model, self.stream, request.custom_id)
-        error: BackendError | None = None
-        try:
-            coro = self._stream(request) if self.stream else self._plain(request)
-            completion = await asyncio.wait_for(coro, timeout=self.timeouts.total)
-        except Exception as e:  # noqa: BLE001 - mapped below, outside the except block
-            error = map_exception(e, _sdk, self.name, self._secret)
-            if error is None:
-                raise
-        if error is not None:
-            log.debug("openai error: %s", error)
-            raise error
-        completion.latency_s = time.monotonic() - t0
-        return completion
+        return await generate_mapped(self, request, _sdk, log)
 
     async def _plain(self, request: Request) -> Completion:
         resp = await self._client.chat.completions.create(**self._body(request))

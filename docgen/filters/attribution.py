@@ -797,6 +797,16 @@ class AttributionFilter:
             ev = att.evidence
         else:
             att, reason, ev = analyse(self.spec, doc.text, self.model_name)
+        return self._verdict(doc, att, reason, ev)
+
+    async def acheck(self, doc: Document) -> Verdict:
+        """The engine awaits this, so the judge runs on the engine's own event loop."""
+        if self._judge is None:
+            return self.check(doc)
+        att, reason = await self._judge.judge(doc.text)
+        return self._verdict(doc, att, reason, att.evidence)
+
+    def _verdict(self, doc: Document, att, reason, ev) -> Verdict:
         doc.attribution = att
         if att.verdict == "attributed":
             return Verdict(keep=True, evidence=att.evidence, details={"confidence": att.confidence})

@@ -1,7 +1,10 @@
 """The filter protocol and the step that counts what it keeps and drops.
 
-A filter implements one method, ``check(doc) -> Verdict``. Stateful filters
-(near-duplicates) update their state only for documents they keep. A
+A filter implements one method, ``check(doc) -> Verdict``; a filter that waits
+on a model (the LLM judge) may also implement ``async acheck(doc)``, which the
+engine awaits. Stateful filters (near-duplicates) update their state only for
+documents they keep, and implement ``remember(doc)`` to be told of documents
+kept by an earlier, interrupted run. A
 :class:`FilterChain` runs filters in order, stops at the first drop, and counts
 kept and dropped-by-reason per filter::
 
@@ -43,6 +46,18 @@ class FilterChain:
     def check(self, doc: Document) -> Verdict:
         for f in self.filters:
             v = f.check(doc)
+            v.filter = v.filter or f.name
+            if not v.keep:
+                self._dropped[f.name][v.reason or "dropped"] += 1
+                return v
+            self._kept[f.name] += 1
+        return Verdict(keep=True)
+
+    async def acheck(self, doc: Document) -> Verdict:
+        """As :meth:`check`, awaiting filters that have an async ``acheck`` (the LLM judge)."""
+        for f in self.filters:
+            acheck = getattr(f, "acheck", None)
+            v = await acheck(doc) if acheck is not None else f.check(doc)
             v.filter = v.filter or f.name
             if not v.keep:
                 self._dropped[f.name][v.reason or "dropped"] += 1

@@ -157,6 +157,15 @@ class DedupFilter:
     def check(self, doc: Document) -> Verdict:
         return self.check_fingerprint(doc, self.hasher.fingerprint(doc.text))
 
+    def remember(self, doc: Document) -> None:
+        """Index a document kept earlier (a resumed run) without checking or counting it."""
+        fp = self.hasher.fingerprint(doc.text)
+        idx = len(self._ids)
+        self._ids.append(doc.id)
+        self._shingles.append(fp.shingles)
+        for band, key in zip(self._buckets, fp.band_keys):
+            band.setdefault(key, []).append(idx)
+
     def check_fingerprint(self, doc: Document, fp: Fingerprint) -> Verdict:
         best_j, best = 0.0, -1
         seen: set[int] = set()
