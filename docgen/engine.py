@@ -544,13 +544,15 @@ class _Progress:
 
                 self.bar = tqdm(total=s["total"], initial=s["done"], unit="doc", dynamic_ncols=True, file=sys.stderr)
             self.bar.n = s["done"]
-            self.bar.set_postfix(kept=s["accepted"], out_tok=s["out_tokens"], cached=s["cached"],
-                                 spent=f"${s['spent']:.4f}", refresh=False)
+            extra = {"spent": f"${s['spent']:.4f}"} if s["spent"] else {}
+            self.bar.set_postfix(kept=s["accepted"], out_tok=s["out_tokens"], cached=s["cached"], **extra,
+                                 refresh=False)
             self.bar.refresh()
         elif time.monotonic() - self.last > 10 or s["done"] == s["total"]:
             self.last = time.monotonic()
+            spent = f", ${s['spent']:.4f} spent" if s["spent"] else ""
             sys.stderr.write(f"[docgen] {s['done']}/{s['total']} items, {s['accepted']} kept, "
-                             f"{s['out_tokens']} output tokens, ${s['spent']:.4f} spent\n")
+                             f"{s['out_tokens']} output tokens{spent}\n")
 
     def close(self) -> None:
         if self.bar is not None:
