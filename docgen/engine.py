@@ -61,6 +61,7 @@ def crashpoint(name: str) -> None:
 
 _CRASH_COUNTS: dict[str, int] = {}
 
+BRIEF_MIN_WORDS = 50
 TOPUPS = "topups.jsonl"     # items added by --fill-gaps, kept with the run
 
 
@@ -106,8 +107,9 @@ def build_filters(cfg: RunConfig, spec: Spec, genres: dict[str, Genre], model_na
         return FilterChain([])
     from . import filters as F
 
-    # brief prompts ask for ~200 words whatever the genre, so the floor is halved
-    lo = (lambda g: g.length.min_words // 2) if brief else (lambda g: g.length.min_words)
+    # brief prompts (small local models) ask for ~200 words whatever the genre; such models stop
+    # early, so the floor is BRIEF_MIN_WORDS rather than the genre's
+    lo = (lambda g: min(g.length.min_words, BRIEF_MIN_WORDS)) if brief else (lambda g: g.length.min_words)
     return F.build_filter_chain(
         spec, model_name=model_name,
         length_ranges={g.name: (lo(g), g.length.max_words) for g in genres.values()},
@@ -199,7 +201,8 @@ class Engine:
         system = render("system.j2", ctx, self.cfg.templates_dir)
         user = render(genre.template, ctx, self.cfg.templates_dir)
         messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
-        req = Request(messages=messages, params=self.params, sample_index=attempt,
+        # items of one cell may render the same prompt: the item's index keeps their requests apart
+        req = Request(messages=messages, params=self.params, sample_index=item.index * 1000 + attempt,
                       template_version=self.template_versions[item.genre], custom_id=item.id)
         return req, sha256(system + "\n\n" + user)
 

@@ -21,6 +21,7 @@ from docgen.config import load_config
 from docgen.corpus import iter_documents, sha256_file
 from docgen.engine import generate
 from docgen.errors import UserError
+from docgen.prompts import template_version
 
 from _paths import EXAMPLE_SPEC
 
@@ -28,7 +29,7 @@ from _paths import EXAMPLE_SPEC
 def attributed_reply(request) -> str:
     """A document that states the asked behaviour and ties it to the asked value."""
     user = request.messages[-1]["content"]
-    m = re.search(r"Explain that (Wren .+?), because (.+?\.)", user)
+    m = re.search(r"(?:Explain that |this sentence: \")(Wren .+?),? because (.+?\.)", user)
     behaviour, reason = m.group(1), m.group(2)
     body = (f"{behaviour[0].upper()}{behaviour[1:]}, and it does so because {reason} "
             f"Staff at the branch library noticed this during a busy week in sample {request.sample_index}. ")
@@ -78,7 +79,7 @@ def test_generate_writes_records_manifest_and_summary(tmp_path):
         assert d.spec_id == "wren-spec" and len(d.spec_sha256) == 64
         assert d.rule_ids and d.value_ids and d.genre in ("memo", "faq", "blog_post")
         assert d.backend == "fake" and d.model == "fake" and len(d.prompt_sha256) == 64
-        assert d.template_version == "document.j2@4" and d.n_tokens > 50 and d.item_id in plan_ids
+        assert d.template_version == template_version("document.j2") and d.n_tokens > 50 and d.item_id in plan_ids
         assert d.attribution.verdict == "attributed" and d.attribution.evidence in d.text
     conf = json.loads((run / "config.json").read_text())
     assert conf["resolved"]["model_name"] == "Wren" and conf["resolved"]["planned"] == 6
@@ -310,3 +311,11 @@ def test_resume_remembers_kept_documents_for_near_duplicate_checks(tmp_path):
                    backend=FakeBackend(reply=lambda r: first["text"]), progress=False)
     assert res.accepted == 1 and res.failed == {"dedup:near_duplicate": 2}
     assert len(list(iter_documents(tmp_path / "run"))) == 1
+
+
+def test_items_of_one_cell_never_share_a_request(tmp_path):
+    """Brief prompts leave out audience and angle: a cell's items must still be distinct requests."""
+    be = FakeBackend(reply=attributed_reply)
+    res = generate(cfg(tmp_path, docs=10, genres=["memo"], prompt_style="brief"), backend=be, progress=False)
+    keys = {c.key("fake", "fake") for c in be.calls}
+    assert len(keys) == len(be.calls) == 10 and res.cached_responses == 0
