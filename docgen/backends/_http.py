@@ -254,3 +254,14 @@ async def generate_mapped(backend: Any, request: Any, sdk: Any, log: Any) -> Any
         raise error
     completion.latency_s = time.monotonic() - t0
     return completion
+
+
+def aiohttp_client(sdk: Any) -> Any:
+    """The SDK's aiohttp transport when ``httpx-aiohttp`` is installed (several times less client
+    CPU per request than the default pool at high concurrency; see BENCHMARKS.md), else None
+    (the SDK's default client)."""
+    try:
+        import httpx_aiohttp  # noqa: F401
+    except ImportError:
+        return None
+    return sdk.DefaultAioHttpClient()

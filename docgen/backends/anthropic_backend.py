@@ -27,7 +27,7 @@ import logging
 from typing import Any
 
 from ..errors import MissingExtra
-from ._http import Timeouts, generate_mapped, map_exception, resolve_key, safe_url, scrub
+from ._http import Timeouts, aiohttp_client, generate_mapped, map_exception, resolve_key, safe_url, scrub
 from .base import Backend, BackendError, Completion, Request
 
 log = logging.getLogger("docgen.backends.anthropic")
@@ -67,6 +67,7 @@ class AnthropicBackend(Backend):
         self.timeouts = Timeouts.from_options(options)
         self._secret = key
         self._client = _sdk.AsyncAnthropic(api_key=key, base_url=self.base_url, max_retries=0,
+                                        http_client=aiohttp_client(_sdk),
                                            timeout=self.timeouts.sdk(_sdk.Timeout))
 
     def __repr__(self) -> str:
