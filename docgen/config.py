@@ -34,13 +34,13 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
     temperature: float = Field(0.3, ge=0, le=2)
     top_p: float = Field(0.9, gt=0, le=1)
-    max_tokens: int | None = Field(None, gt=0)    # None: 450 for brief prompts, else 1200
+    max_tokens: int | None = Field(None, gt=0)    # None: 350 for brief prompts, else 1200
     repeat_penalty: float = Field(1.2, ge=0.5, le=3)
     seed: int = 0
 
     def to_generation(self, brief: bool = False) -> GenerationParams:
         d = self.model_dump()
-        d["max_tokens"] = self.max_tokens or (450 if brief else 1200)
+        d["max_tokens"] = self.max_tokens or (350 if brief else 1200)
         return GenerationParams(**d)
 
 
