@@ -131,8 +131,13 @@ class Engine:
         backend_name = backend.name if backend is not None else cfg.backend
         self.brief = cfg.prompt_style == "brief" or (cfg.prompt_style == "auto" and backend_name == "local")
         self.params = cfg.params.to_generation(self.brief)
+        from .pricing import load_prices, output_ratio
+
+        default_model = "smollm2-135m" if backend_name == "local" else ""
+        ratio = output_ratio(backend_name, cfg.model or default_model, load_prices(cfg.prices))
         self.plan: Plan = make_plan(self.spec, self.genres, docs=cfg.docs, target_tokens=cfg.target_tokens,
-                                    seed=cfg.seed, max_tokens=self.params.max_tokens, brief=self.brief)
+                                    seed=cfg.seed, max_tokens=self.params.max_tokens, brief=self.brief,
+                                    output_ratio=ratio)
         self.on_progress = on_progress
         self.template_versions = {g.name: template_version(g.template, cfg.templates_dir) for g in self.genres.values()}
         self.plan.items += load_topups(self.run_dir)

@@ -72,7 +72,7 @@ def item_id(spec_sha: str, cell: str, index: int) -> str:
 
 def make_plan(spec: Spec, genres: dict[str, Genre], *, docs: int | None = None,
               target_tokens: int | None = None, seed: int = 0, max_tokens: int | None = None,
-              brief: bool = False) -> Plan:
+              brief: bool = False, output_ratio: float = 1.0) -> Plan:
     if docs is None and target_tokens is None:
         docs = 12
     targets = _targets(spec)
@@ -90,7 +90,7 @@ def make_plan(spec: Spec, genres: dict[str, Genre], *, docs: int | None = None,
 
     def est(g: str) -> int:
         words = min(genres[g].target_words, BRIEF_WORDS) if brief else genres[g].target_words
-        e = int(words * TOKENS_PER_WORD)
+        e = int(words * TOKENS_PER_WORD * output_ratio)
         return min(e, max_tokens) if max_tokens else e
 
     if docs is None:

@@ -67,3 +67,14 @@ def price_for(backend: str, model: str, options: dict | None = None, table: dict
     except (KeyError, TypeError, ValueError):
         raise ConfigError(f"price for {backend}/{name} needs numeric 'input' and 'output'",
                           hint="USD per million tokens, e.g. {input: 3.0, output: 15.0}") from None
+
+
+def output_ratio(backend: str, model: str, table: dict | None = None) -> float:
+    """How much of the planned output a model really writes (``output_ratio`` in the table; 1.0 if unknown)."""
+    table = table if table is not None else load_prices()
+    entry = table.get(backend)
+    ratios = entry.get("output_ratio") if isinstance(entry, dict) else None
+    if not isinstance(ratios, dict):
+        return 1.0
+    name = next((m for m in sorted(ratios, key=len, reverse=True) if model == m or model.startswith(m)), None)
+    return float(ratios[name]) if name else 1.0
