@@ -47,8 +47,11 @@ def embedded_gguf() -> Path:
 
 
 def is_converted(out: Path) -> bool:
+    """Weights, config, tokenizer and a chat template are all there."""
+    has_template = (out / "chat_template.jinja").exists() or (
+        (out / "tokenizer_config.json").exists() and "chat_template" in (out / "tokenizer_config.json").read_text())
     return (out / "config.json").exists() and any(out.glob("*.safetensors")) \
-        and (out / "tokenizer_config.json").exists()
+        and (out / "tokenizer.json").exists() and has_template
 
 
 def convert(gguf: Path | None = None, out: Path | None = None) -> Path:

@@ -15,6 +15,10 @@ The engine calls ``generate`` concurrently; the calls that arrive within
 ``batch_window_s`` of each other go to ``LLM.chat`` as one batch, run in a
 worker thread so the event loop stays free, and vLLM batches them internally.
 That is why ``supports_batch`` is False: it names the providers' batch APIs.
+
+``GenerationParams.repeat_penalty`` goes to vLLM's ``repetition_penalty``, which,
+unlike llama.cpp's windowed ``repeat_penalty``, also counts the prompt (chat
+template end tokens included): 1.2 keeps small models from stopping; use 1.0-1.1.
 Failures raise :class:`~docgen.backends.base.BackendError` (not retryable:
 a local engine that fails once fails again).
 """
@@ -122,15 +126,19 @@ class VLLMBackend(Backend):
         """One ``LLM.chat`` call for the batch; if it fails, each request alone, so one bad
         request (say, a prompt longer than ``max_model_len``) fails by itself."""
         try:
-            return self._chat(requests)
+            llm = self.llm()
+        except Exception as e:  # noqa: BLE001 - a model that does not load fails every request
+            msg = f"vllm: cannot load {self.model}: {type(e).__name__}: {e}"[:400]
+            return [BackendError(msg, retryable=False) for _ in requests]
+        try:
+            return self._chat(llm, requests)
         except Exception as e:  # noqa: BLE001 - every engine failure becomes a BackendError
             if len(requests) == 1:
                 return [BackendError(f"vllm: {type(e).__name__}: {e}"[:400], retryable=False)]
             log.debug("vllm batch of %d failed (%s); running each alone", len(requests), e)
         return [self._run([r])[0] for r in requests]
 
-    def _chat(self, requests: list[Request]) -> list[Completion]:
-        llm = self.llm()
+    def _chat(self, llm: Any, requests: list[Request]) -> list[Completion]:
         outs = llm.chat([r.messages for r in requests], [self.sampling_params(r) for r in requests],
                         use_tqdm=False, add_generation_prompt=True)
         completions = []
@@ -144,6 +152,7 @@ class VLLMBackend(Backend):
         return completions
 
     async def aclose(self) -> None:
+        """Stop the batching task; the loaded engine stays for the next run in this process."""
         if self._worker is not None:
             self._worker.cancel()
             self._worker = self._loop = self._queue = None
