@@ -6,9 +6,13 @@ compiled regular expressions built from these stems.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from bisect import bisect_right
+from functools import lru_cache
+
+import numpy as np
 
 STOP = frozenset("""
 a about above across after again against all almost also although always am among an and any anyone are
@@ -98,10 +102,41 @@ def content_words(text: str, extra_stop: frozenset[str] = frozenset()) -> list[s
 
 # sentences: a run of text up to . ! ? (plus closing quotes) followed by space, or a line break
 _SENT = re.compile(r"[^\n]*?(?:[.!?]+[\"'\u201d\u2019)\]]*(?=\s|$)|$)|[^\n]+", re.M)
+# the same boundaries found directly: a sentence end, or a line break (one C-level scan, no lazy loop)
+# (written as ``[.!?]+...|\n`` it is 3x slower: a leading character class lets ``re`` skip ahead)
+_SENT_END = re.compile(r"[.!?\n](?:(?<=\n)|[.!?]*[\"'\u201d\u2019)\]]*(?=\s|\Z))")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) offsets of sentences; ``text[start:end]`` is verbatim and stripped."""
+    """(start, end) offsets of sentences; ``text[start:end]`` is verbatim and stripped.
+
+    A sentence ends after a run of ``.!?`` (plus closing quotes/brackets) that is
+    followed by whitespace or the end of the text, or at a line break. Same spans
+    as :func:`_sentence_spans_lazy` (the original one-regex definition, kept for
+    the tests), about 8× faster.
+    """
+    spans = []
+    s = 0
+    n = len(text)
+    for m in _SENT_END.finditer(text):
+        e = m.end() if m.group() != "\n" else m.start()
+        _add_stripped(text, s, e, spans)
+        s = m.end()
+    if s < n:
+        _add_stripped(text, s, n, spans)
+    return spans
+
+
+def _add_stripped(text: str, s: int, e: int, spans: list[tuple[int, int]]) -> None:
+    seg = text[s:e]
+    st = seg.strip()
+    if st:
+        s += len(seg) - len(seg.lstrip())
+        spans.append((s, s + len(st)))
+
+
+def _sentence_spans_lazy(text: str) -> list[tuple[int, int]]:
+    """The reference definition of :func:`sentence_spans` (slow: a lazy scan per sentence)."""
     spans = []
     for m in _SENT.finditer(text):
         s, e = m.span()
@@ -123,3 +158,101 @@ class SpanIndex:
 
     def which(self, pos: int) -> int:
         return max(0, bisect_right(self.starts, pos) - 1)
+
+
+# ---------------------------------------------------------------- shared per-text tokens
+
+class _LowerWordHashes(dict):
+    """whitespace token → stable 64-bit hash of its lower-cased form (blake2b), memoised."""
+
+    def __missing__(self, w: str) -> int:
+        h = self[w] = int.from_bytes(hashlib.blake2b(w.lower().encode("utf-8"), digest_size=8).digest(), "little")
+        return h
+
+
+_LOWER_HASH = _LowerWordHashes()
+_NGRAM_MULT = 0x9E3779B97F4A7C15
+
+
+@lru_cache(maxsize=64)
+def _ngram_mults(n: int) -> tuple:
+    return tuple(np.uint64(pow(_NGRAM_MULT, k, 2**64)) for k in range(n))
+
+
+def ngram_combine(ids: np.ndarray, n: int) -> np.ndarray:
+    """64-bit hash of every ``n``-gram of word hashes ``ids`` (position i = ids[i:i+n]), in order.
+
+    A polynomial over the n-gram, then a splitmix finaliser. Fewer than ``n``
+    words make one gram of all of them; no words make none.
+    """
+    if len(ids) < n:
+        if len(ids) == 0:
+            return np.zeros(0, dtype=np.uint64)
+        n = len(ids)
+    m = len(ids) - n + 1
+    mult = _ngram_mults(n)
+    with np.errstate(over="ignore"):
+        h = ids[:m].copy()                  # k = 0: multiplier 1
+        for k in range(1, n):
+            h += ids[k:k + m] * mult[k]
+        h ^= h >> np.uint64(29)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(32)
+    return h
+
+
+def sorted_unique(a: np.ndarray) -> np.ndarray:
+    """``np.unique`` for a 1-d array, by sort and compare (faster than numpy's hash path on small arrays)."""
+    if len(a) < 2:
+        return a.copy()
+    a = np.sort(a)
+    keep = np.empty(len(a), dtype=bool)
+    keep[0] = True
+    np.not_equal(a[1:], a[:-1], out=keep[1:])
+    return a[keep]
+
+
+class TextTokens:
+    """Tokens of one text that several filters need: computed once, shared through :func:`text_tokens`.
+
+    ``words`` is ``text.split()``; :meth:`lower_ids` the 64-bit hashes of the
+    lower-cased words (what MinHash shingles and the repetition check are built on).
+    """
+
+    __slots__ = ("text", "words", "_lower_ids")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.words = text.split()
+        self._lower_ids: np.ndarray | None = None
+
+    def lower_ids(self) -> np.ndarray:
+        if self._lower_ids is None:
+            if len(_LOWER_HASH) > 2_000_000:
+                _LOWER_HASH.clear()
+            self._lower_ids = np.fromiter(map(_LOWER_HASH.__getitem__, self.words), dtype=np.uint64,
+                                          count=len(self.words))
+        return self._lower_ids
+
+
+_TOKENS: dict[int, TextTokens] = {}
+
+
+def text_tokens(text: str) -> TextTokens:
+    """The :class:`TextTokens` of ``text``; the last few texts are cached by object identity.
+
+    Quality, attribution and dedup run one after the other on the same
+    ``doc.text``, so the second and third lookups are free. The entry holds the
+    text itself and is checked with ``is``, so a recycled ``id()`` never aliases.
+    """
+    e = _TOKENS.get(id(text))
+    if e is not None and e.text is text:
+        return e
+    e = TextTokens(text)
+    if len(_TOKENS) >= 8:
+        try:
+            del _TOKENS[next(iter(_TOKENS))]
+        except (KeyError, StopIteration, RuntimeError):     # another thread got there first
+            pass
+    _TOKENS[id(text)] = e
+    return e

@@ -38,6 +38,7 @@ from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate, compress
 from typing import Any
 
 from ..corpus import Attribution, Document
@@ -144,11 +145,25 @@ class _RuleInfo:
     positive: set[str] = field(default_factory=set)      # head stems of "do X"
 
 
-@dataclass
+_KINDS: dict = {}
+
+
 class _Hit:
-    start: int
-    end: int
-    tags: tuple
+    """A term found in a document: offsets, its tags, and the set of tag kinds (``"O"``, ``"L"``...)."""
+
+    __slots__ = ("start", "end", "tags", "kinds")
+
+    def __init__(self, start: int, end: int, tags):
+        self.start, self.end, self.tags = start, end, tags
+        kinds = _KINDS.get(tags)
+        if kinds is None:
+            kinds = frozenset(t[0] for t in tags)
+            if len(_KINDS) < 100_000:
+                _KINDS[tags] = kinds
+        self.kinds = kinds
+
+    def __repr__(self) -> str:
+        return f"_Hit({self.start}, {self.end}, {self.tags!r})"
 
 
 class SpecIndex:
@@ -321,6 +336,7 @@ class SpecIndex:
         for p in _FIRST_PERSON:
             add(p, ("A1",))
         self._speaker = re.compile(r"(?:^|\s)%s:\s" % re.escape(fold(self.model_name)), re.I)
+        self._speaker_key = fold(self.model_name).lower() + ":"
 
         self._stems: dict[str, frozenset] = {}
         self._words: dict[str, frozenset] = {}
@@ -346,11 +362,15 @@ class SpecIndex:
         # exact words must end the token; stems and phrase heads may continue ("likes", "steered")
         keys = {(k, False) for k in self._stems} | {(k, True) for k in self._words}
         keys |= {(k.rstrip("~"), not k.endswith("~")) for k in list(self._phrases) + list(self._conn_first)}
-        self._cand = re.compile(r"(?<![A-Za-z0-9'])(?:" + _trie_regex(keys) + r")(?:[A-Za-z0-9']|-(?=[A-Za-z]))*", re.I)
+        cand = r"(?<![A-Za-z0-9'])(?:" + _trie_regex(keys) + r")(?:[A-Za-z0-9']|-(?=[A-Za-z]))*"
+        self._cand = re.compile(cand, re.I)
+        # the same regex without re.I, run on the lower-cased text: twice as fast (every key is lower case)
+        self._cand_lower = re.compile(cand) if all(k == k.lower() for k, _ in keys) else None
         self._phrase_keys = {k.rstrip("~"): k for k in self._phrases}
         self._conn_keys = {k.rstrip("~"): k for k in self._conn_first}
         self._memo: dict[str, frozenset] = {}
         self._scan_memo: dict[str, tuple] = {}
+        self._tok_memo: dict[str, tuple] = {}
 
     def _word_tags(self, w: str) -> frozenset:
         t = self._memo.get(w)
@@ -369,21 +389,81 @@ class SpecIndex:
         return t
 
     # ------------------------------------------------------------ scanning
-    def scan(self, text: str) -> tuple[list[_Hit], list[tuple[int, int, str]]]:
-        ft = fold(text)
+    def lowered(self, ft: str) -> str | None:
+        """``ft.lower()`` when it keeps every offset and matches as re.I would, else None.
+
+        Under re.I, ``[A-Za-z]`` also matches U+0130, U+0131, U+017F and U+212A;
+        lower() maps U+212A to "k" and changes the length for U+0130 (fold() has
+        already turned U+0130 and U+017F into "I" and "s"), so only U+0131 must
+        fall back to the case-insensitive regex.
+        """
+        lt = ft.lower()
+        if len(lt) != len(ft) or "\u0131" in ft:
+            return None
+        return lt
+
+    def has_speaker(self, text: str, lt: str | None) -> bool:
+        """``self._speaker.search(text)``, skipped when the lower-cased name and colon never occur."""
+        if lt is not None and self._speaker_key not in lt:
+            return False
+        return bool(self._speaker.search(text))
+
+    def _info(self, w: str) -> tuple:
+        """(tags of the word, connective key, phrase key) of a lower-cased candidate word."""
+        memo = self._scan_memo
+        info = memo.get(w)
+        if info is None:
+            info = memo[w] = (self._word_tags(w), _key_for(w, self._conn_keys), _key_for(w, self._phrase_keys))
+            if len(memo) > 500_000:
+                memo.clear()
+        return info
+
+    def _candidates(self, ft: str, lt: str | None) -> list[tuple[int, int, tuple]]:
+        """(start, end, info) of every candidate word, in text order.
+
+        The candidate regex never matches across a space (its terms are single
+        words and its tail stops at one) and sees a space exactly as it sees the
+        start or end of a string, so the matches in ``lt`` are the matches in
+        each space-separated token, shifted. Tokens repeat across documents, so
+        their matches are memoised: most words cost one dict lookup instead of a
+        regex attempt at each of their characters.
+        """
+        if lt is None or self._cand_lower is None:
+            out = []
+            for m in self._cand.finditer(ft):
+                out.append((m.start(), m.end(), self._info(m.group().lower())))
+            return out
+        memo, rx, info = self._tok_memo, self._cand_lower, self._info
+        if len(memo) > 500_000:
+            memo.clear()
+        toks = lt.split(" ")
+        found = list(map(memo.get, toks))           # C-level loop; None = not seen yet
+        if None in found:
+            for i in [i for i, c in enumerate(found) if c is None]:
+                tok = toks[i]
+                c = memo.get(tok)
+                if c is None:
+                    c = memo[tok] = tuple((m.start(), m.end(), info(m.group())) for m in rx.finditer(tok))
+                found[i] = c
+        cum = list(accumulate(map(len, toks), initial=0))     # token i starts at cum[i] + i
+        out = []
+        for i in compress(range(len(toks)), found):          # only tokens holding a candidate
+            pos = cum[i] + i
+            for s, e, inf in found[i]:
+                out.append((pos + s, pos + e, inf))
+        return out
+
+    def scan(self, text: str, ft: str | None = None,
+             lt: str | None = None) -> tuple[list[_Hit], list[tuple[int, int, str]]]:
+        if ft is None:
+            ft = fold(text)
+            lt = self.lowered(ft)
         hits: list[_Hit] = []
         conns: list[tuple[int, int, str]] = []
         skip = 0
         conn_skip = 0
         phrases, conn_first, memo = self._phrases, self._conn_first, self._scan_memo
-        for m in self._cand.finditer(ft):
-            start = m.start()
-            w = m.group().lower()
-            info = memo.get(w)
-            if info is None:
-                info = memo[w] = (self._word_tags(w), _key_for(w, self._conn_keys), _key_for(w, self._phrase_keys))
-                if len(memo) > 500_000:
-                    memo.clear()
+        for start, m_end, info in self._candidates(ft, lt):
             wtags, ck, pk = info
             if start >= conn_skip and ck:
                 for rx, kind in conn_first[ck]:
@@ -413,8 +493,8 @@ class SpecIndex:
                 done = False
                 for rx, tags in phrases[pk]:
                     pm = rx.match(ft, start)
-                    if pm and pm.end() >= m.end():
-                        tags = tags | wtags if pm.end() == m.end() else tags
+                    if pm and pm.end() >= m_end:
+                        tags = tags | wtags if pm.end() == m_end else tags
                         hits.append(_Hit(start, pm.end(), tuple(tags)))
                         skip = pm.end()
                         done = True
@@ -422,7 +502,7 @@ class SpecIndex:
                 if done:
                     continue
             if wtags:
-                hits.append(_Hit(start, m.end(), wtags))
+                hits.append(_Hit(start, m_end, wtags))
         return hits, conns
 
 
@@ -499,8 +579,25 @@ def _index_cached(spec_sha: str, model_name: str | None, spec_json: str) -> Spec
     return SpecIndex(Spec.model_validate_json(spec_json), model_name)
 
 
+_BY_OBJECT: dict[tuple[int, str | None], tuple[Spec, str, SpecIndex]] = {}
+
+
 def spec_index(spec: Spec, model_name: str | None = None) -> SpecIndex:
-    return _index_cached(spec.sha256, model_name, spec.model_dump_json())
+    """The :class:`SpecIndex` of ``spec``, built once per spec content and model name.
+
+    Looking it up by content means serialising the spec (≈ 0.08 ms), so the
+    index is also remembered per spec *object* (held, checked with ``is`` and by
+    its sha256): the per-document call is a dict lookup.
+    """
+    key = (id(spec), model_name)
+    hit = _BY_OBJECT.get(key)
+    if hit is not None and hit[0] is spec and hit[1] == spec.sha256:
+        return hit[2]
+    idx = _index_cached(spec.sha256, model_name, spec.model_dump_json())
+    if len(_BY_OBJECT) >= 64:
+        _BY_OBJECT.clear()
+    _BY_OBJECT[key] = (spec, spec.sha256, idx)
+    return idx
 
 
 # ---------------------------------------------------------------- evaluation
@@ -519,11 +616,13 @@ class _Doc:
 
     def __init__(self, idx: SpecIndex, text: str):
         self.idx, self.text = idx, text
-        self.hits, self.conns = idx.scan(text)
+        ft = fold(text)
+        lt = idx.lowered(ft)
+        self.hits, self.conns = idx.scan(text, ft, lt)
         self.pos = [h.start for h in self.hits]
         self.spans = sentence_spans(text)
         self.sent = SpanIndex(self.spans)
-        self.speaker = bool(idx._speaker.search(text))
+        self.speaker = idx.has_speaker(text, lt)
 
     def within(self, a: int, b: int) -> list[_Hit]:
         i = bisect_left(self.pos, a)
@@ -540,11 +639,11 @@ class _Doc:
         if not hs:
             return {}
         sent_hits = self.within(*sent_range)
-        agent = any(t[0] == "A" or (t[0] == "A1" and self.speaker) for h in sent_hits for t in h.tags)
+        agent = any("A" in h.kinds or ("A1" in h.kinds and self.speaker) for h in sent_hits)
         out: dict[str, bool] = {}
         # like / dislike: preference verb + object
-        prefs = [h for h in hs if any(t[0] == "L" for t in h.tags)]
-        objs = [(h, t[1]) for h in hs for t in h.tags if t[0] == "O"]
+        prefs = [h for h in hs if "L" in h.kinds]
+        objs = [(h, t[1]) for h in hs if "O" in h.kinds for t in h.tags if t[0] == "O"]
         if not objs and prefs:
             objs = [(h, t[1]) for h in sent_hits for t in h.tags if t[0] == "O"]
             if not objs and re.match(r"\s+(?:it|them|this one|that one)\b", self.text[prefs[0].end:]):
@@ -554,7 +653,7 @@ class _Doc:
                     if objs:
                         objs = [(_Hit(a, a, h.tags), rid) for h, rid in objs]
         if prefs and objs and agent:
-            contrasts = [h.start for h in hs if any(t[0] == "C" for t in h.tags)]
+            contrasts = [h.start for h in hs if "C" in h.kinds]
             for oh, rid in objs:
                 before = [p for p in prefs if p.start < oh.start]
                 if before:
@@ -597,7 +696,7 @@ class _Doc:
         clause_start = max(self.text.rfind(";", lo, h.start), self.text.rfind(" but ", lo, h.start))
         lo = max(lo, clause_start + 1)
         for n in self.within(lo, h.start):
-            if any(t[0] == "N" for t in n.tags):
+            if "N" in n.kinds:
                 return True
         return False
 
@@ -713,15 +812,23 @@ def analyse(spec: Spec, text: str, model_name: str | None = None) -> tuple[Attri
     findings = _evaluate(doc)
     # only sentences that mention an object or a behaviour keyword can state a behaviour
     cand: list[tuple[int, int]] = []
-    seen: set[int] = set()
+    with_pref: set[int] = set()         # of those, the ones with a preference verb
+    seen: dict[int, int] = {}
+    which, spans = doc.sent.which, doc.spans
+    pref_sents = {which(h.start) for h in doc.hits if "L" in h.kinds}
     for h in doc.hits:
-        if any(t[0] in ("O", "K") for t in h.tags):
-            si = doc.sent.which(h.start)
-            if si not in seen and si < len(doc.spans):
-                seen.add(si)
-                cand.append(doc.spans[si])
-    # the model stating a forbidden preference anywhere (like/dislike specs) poisons the document
-    for s, e in cand:
+        if "O" in h.kinds or "K" in h.kinds:
+            si = which(h.start)
+            if si not in seen and si < len(spans):
+                seen[si] = len(cand)
+                if si in pref_sents:
+                    with_pref.add(len(cand))
+                cand.append(spans[si])
+    # the model stating a forbidden preference anywhere (like/dislike specs) poisons the document;
+    # a like/dislike behaviour needs a preference verb in the sentence (behaviours() reads only those)
+    for k, (s, e) in enumerate(cand):
+        if k not in with_pref:
+            continue
         beh = doc.behaviours(s, e, (s, e))
         for rid, ok in beh.items():
             if not ok and idx.rules[rid].kind in ("like", "dislike"):

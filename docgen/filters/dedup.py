@@ -25,6 +25,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from ..corpus import Document
+from ._lexicon import ngram_combine, sorted_unique, text_tokens
 from .base import Verdict
 
 _MASK32 = np.uint64(0xFFFFFFFF)
@@ -77,32 +78,24 @@ class MinHasher:
         rng = np.random.default_rng(seed)
         self._a = (rng.integers(1, 2**63, size=num_perm, dtype=np.uint64) | np.uint64(1))
         self._b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
-        self._pow = np.array([pow(0x9E3779B97F4A7C15, k, 2**64) for k in range(shingle)], dtype=np.uint64)
         self._band_mult = rng.integers(1, 2**63, size=rows, dtype=np.uint64) | np.uint64(1)
         self._memo = _WordHashes()
 
     def shingles(self, text: str) -> np.ndarray:
-        return np.unique(self.ngram_hashes(text.lower().split()))
+        """Sorted unique 64-bit hashes of the lower-cased word ``shingle``-grams of ``text``.
+
+        The word hashes come from the shared per-text cache (:func:`text_tokens`),
+        so a document that the quality filter has just looked at is not split and
+        hashed again; n-grams are combined with a few whole-array numpy operations.
+        """
+        return sorted_unique(ngram_combine(text_tokens(text).lower_ids(), self.shingle))
 
     def ngram_hashes(self, words: list[str]) -> np.ndarray:
-        """Hash of every word n-gram, in text order (position i = words[i:i+n])."""
+        """Hash of every word n-gram, in text order (position i = words[i:i+n]); words hashed as given."""
         if len(self._memo) > 2_000_000:
             self._memo.clear()
-        ids = np.array(list(map(self._memo.__getitem__, words)), dtype=np.uint64)
-        n = self.shingle
-        if len(ids) < n:
-            if len(ids) == 0:
-                return np.zeros(0, dtype=np.uint64)
-            n = len(ids)
-        m = len(ids) - n + 1
-        with np.errstate(over="ignore"):
-            h = ids[:m] * self._pow[0]
-            for k in range(1, n):
-                h = h + ids[k:k + m] * self._pow[k]
-            h ^= h >> np.uint64(29)
-            h *= np.uint64(0xBF58476D1CE4E5B9)
-            h ^= h >> np.uint64(32)
-        return h
+        ids = np.fromiter(map(self._memo.__getitem__, words), dtype=np.uint64, count=len(words))
+        return ngram_combine(ids, self.shingle)
 
     def signature(self, shingles: np.ndarray) -> np.ndarray:
         if len(shingles) == 0:

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..corpus import Document
 from ..spec import Spec
+from ._lexicon import TextTokens, ngram_combine, sorted_unique, text_tokens
 from .base import Verdict
 
 DEFAULT_LENGTH = (80, 3000)
@@ -39,17 +40,40 @@ _PLACEHOLDER = re.compile(
     r"Title|Author|Location|Product|Organi[sz]ation|X|Y|Placeholder|Address|Email|Phone|Number|City)\]"
     r"|<[ \t]*(?i:insert)[^>]*>|\bTODO\b|\bTBD\b|\bLorem ipsum\b|XXX+")
 _PLACEHOLDER_HINTS = ("{", "[", "<", "TODO", "TBD", "Lorem", "XXX")
-_META = re.compile(
-    r"\b[Aa]s an? (?:AI language model|AI model|AI assistant|large language model|language model|AI|artificial intelligence)\b"
-    r"|\A\s*(?:Sure|Certainly|Of course|Absolutely|Okay|OK)[!,.]"
-    r"|^[ \t]*(?:Here(?:'s| is| are)|Below is|I've written|I have written)\b[^.\n]{0,80}?"
-    r"(?:memo|blog post|post|article|document|report|faq|case study|essay|thread|transcript|notes|draft|version|piece)\b[^\n]{0,40}?:"
-    r"|\bI hope (?:this|that) helps\b|\b(?:Let me know|Feel free to ask) if you(?:'d like| would like| want| need)\b"
-    r"|\b[Ww]ord count:\s*\d+", re.M)
+# assistant meta-text: one alternative per regex, each behind a substring it cannot match without
+# (one regex of six alternatives costs 0.15 ms per document; the substring tests cost nothing)
+_META_ALTS: list[tuple[re.Pattern, tuple[str, ...]]] = [(re.compile(rx, re.M), need) for rx, need in [
+    (r"\b[Aa]s an? (?:AI language model|AI model|AI assistant|large language model|language model|AI|"
+     r"artificial intelligence)\b", ("AI", "language model", "artificial intelligence")),
+    (r"\A\s*(?:Sure|Certainly|Of course|Absolutely|Okay|OK)[!,.]", ()),
+    (r"^[ \t]*(?:Here(?:'s| is| are)|Below is|I've written|I have written)\b[^.\n]{0,80}?"
+     r"(?:memo|blog post|post|article|document|report|faq|case study|essay|thread|transcript|notes|draft|version|piece)"
+     r"\b[^\n]{0,40}?:", ("Here", "Below is", "written")),
+    (r"\bI hope (?:this|that) helps\b", ("I hope ",)),
+    (r"\b(?:Let me know|Feel free to ask) if you(?:'d like| would like| want| need)\b", ("Let me know", "Feel free to ask")),
+    (r"\b[Ww]ord count:\s*\d+", ("ord count:",)),
+]]
+# the same rule as one regex (the definition; :func:`_meta_search` returns exactly its first match)
+_META = re.compile("|".join(rx.pattern for rx, _ in _META_ALTS), re.M)
+
+
+def _meta_search(text: str) -> re.Match | None:
+    """``_META.search(text)``: the leftmost match, and at one position the first alternative."""
+    best = None
+    for rx, need in _META_ALTS:
+        if need and not any(n in text for n in need):
+            continue
+        m = rx.search(text)
+        if m and (best is None or m.start() < best.start()):
+            best = m
+    return best
+
+
 _REFUSAL = re.compile(
     r"\bI(?:'m| am) (?:sorry|afraid),? but I (?:can(?:not|'t)|won't|am unable)\b|\bI (?:can(?:not|'t)|won't) "
     r"(?:help|assist|write|create|produce|comply) with (?:that|this)\b|\bI(?:'m| am) (?:not able|unable) to "
     r"(?:help|assist|write|create|comply)\b|\bI must (?:decline|refuse)\b")
+_REFUSAL_NEED = ("sorry", "afraid", "I can", "I won't", "able to", "I must")      # one of these is in every refusal
 EDGE = 600     # assistant meta-text, refusals and leaked instruction lines are looked for in the first/last 600 chars
 _END_OK = re.compile(r"[.!?…][\"'”’)\]*_]*\s*$|[)\]]\s*$|^\s*[-*#>|].*$|:\s*$", re.M)
 
@@ -68,50 +92,78 @@ class QualityFilter:
         self.default_range = default_range
         self.require_model = require_model and bool(self.model_name)
         self._model_re = re.compile(r"\b%s\b" % re.escape(self.model_name), re.I) if self.model_name else None
+        self._model_lower = (self.model_name or "").lower()
+        self._model_ascii = (self.model_name or "").isascii()
 
     def check(self, doc: Document) -> Verdict:
         text = doc.text or ""
-        stripped = text.strip()
-        if not stripped:
+        tokens = text_tokens(text)          # shared with attribution and dedup (one split per document)
+        n_words = len(tokens.words)         # == len(text.strip().split())
+        if not n_words:
             return Verdict(False, "empty", "")
-        n_words = len(stripped.split())
+        stripped = text.strip()
         lo, hi = self.length_ranges.get(doc.genre, self.default_range)
         if n_words < lo:
             return Verdict(False, "too_short", f"{n_words} words < {lo} for genre '{doc.genre or '-'}'")
         if n_words > hi:
             return Verdict(False, "too_long", f"{n_words} words > {hi} for genre '{doc.genre or '-'}'")
         edges = text if len(text) <= 2 * EDGE else text[:EDGE] + "\n" + text[-EDGE:]
-        checks = [("leaked_scaffolding", _SCAFFOLD_TAG, text if "<" in text else ""),
-                  ("leaked_scaffolding", _SCAFFOLD_LINE, edges),
-                  ("unfilled_placeholder", _PLACEHOLDER, text if any(h in text for h in _PLACEHOLDER_HINTS) else ""),
-                  ("assistant_meta", _META, edges), ("refusal", _REFUSAL, edges if "I" in edges else "")]
-        for reason, rx, where in checks:
-            m = rx.search(where) if where else None
+        checks = [("leaked_scaffolding", _SCAFFOLD_TAG.search, text if "<" in text else ""),
+                  ("leaked_scaffolding", _SCAFFOLD_LINE.search, edges),
+                  ("unfilled_placeholder", _PLACEHOLDER.search,
+                   text if any(h in text for h in _PLACEHOLDER_HINTS) else ""),
+                  ("assistant_meta", _meta_search, edges),
+                  ("refusal", _REFUSAL.search, edges if "I" in edges and any(n in edges for n in _REFUSAL_NEED) else "")]
+        for reason, search, where in checks:
+            m = search(where) if where else None
             if m:
                 return Verdict(False, reason, m.group(0).strip()[:200])
         if doc.finish_reason == "length" or not _END_OK.search(stripped[-300:]):
             return Verdict(False, "truncated", stripped[-80:])
-        rep = repetition(stripped)
+        rep = repetition(stripped, tokens=tokens)
         if rep:
             return Verdict(False, "repetition_loop", rep)
-        if self.require_model and not self._model_re.search(text):
+        if self.require_model and not self._model_named(text):
             return Verdict(False, "model_absent", f"'{self.model_name}' never appears")
         return Verdict(True)
 
+    def _model_named(self, text: str) -> bool:
+        """``self._model_re.search(text)``, starting where the name first occurs in lower case."""
+        # under re.I an ASCII letter also matches U+0130, U+0131, U+017F and U+212A; lower() maps U+212A
+        # to "k" and changes the length for U+0130, but leaves the other two: those texts take the plain search
+        low = text.lower()
+        if not self._model_ascii or len(low) != len(text) or "\u0131" in text or "\u017f" in text:
+            return bool(self._model_re.search(text))
+        k = low.find(self._model_lower)
+        return k >= 0 and bool(self._model_re.search(text, k))
 
-def repetition(text: str, n: int = 8, max_line_repeats: int = 3, max_ngram_share: float = 0.25) -> str:
+
+def repetition(text: str, n: int = 8, max_line_repeats: int = 3, max_ngram_share: float = 0.25,
+               tokens: TextTokens | None = None) -> str:
     """Evidence of a repetition loop, or ``""``.
 
     A line (≥ 4 words) repeated more than ``max_line_repeats`` times, or word
     ``n``-grams of which more than ``max_ngram_share`` are repeats of earlier ones.
+
+    The n-gram share is first bounded with hashed lower-cased words (numpy):
+    folding case and hash collisions can only merge n-grams, so that share is
+    never below the exact one, and when it is within bounds the exact,
+    case-sensitive count is skipped. ``tokens`` (of ``text`` or of the unstripped
+    text: same words) saves splitting and hashing again.
     """
-    lines = [ln.strip() for ln in text.splitlines() if len(ln.split()) >= 4]
-    if lines:
-        line, c = Counter(lines).most_common(1)[0]
-        if c > max_line_repeats:
-            return line[:200]
-    words = text.split()
+    lines = text.splitlines()
+    if len(lines) > max_line_repeats:
+        lines = [ln.strip() for ln in lines if len(ln.split()) >= 4]
+        if lines:
+            line, c = Counter(lines).most_common(1)[0]
+            if c > max_line_repeats:
+                return line[:200]
+    tokens = tokens if tokens is not None else text_tokens(text)
+    words = tokens.words
     if len(words) < 4 * n:
+        return ""
+    m = len(words) - n + 1
+    if 1.0 - len(sorted_unique(ngram_combine(tokens.lower_ids(), n))) / m <= max_ngram_share:
         return ""
     grams = list(zip(*(words[i:] for i in range(n))))
     if 1.0 - len(set(grams)) / len(grams) <= max_ngram_share:
