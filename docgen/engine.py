@@ -61,7 +61,7 @@ def crashpoint(name: str) -> None:
 
 _CRASH_COUNTS: dict[str, int] = {}
 
-BRIEF_MIN_WORDS = 50
+BRIEF_MIN_WORDS = 40
 TOPUPS = "topups.jsonl"     # items added by --fill-gaps, kept with the run
 
 
@@ -107,7 +107,7 @@ def build_filters(cfg: RunConfig, spec: Spec, genres: dict[str, Genre], model_na
         return FilterChain([])
     from . import filters as F
 
-    # brief prompts (small local models) ask for ~200 words whatever the genre; such models stop
+    # brief prompts (small local models) ask for ~100 words whatever the genre; such models stop
     # early, so the floor is BRIEF_MIN_WORDS rather than the genre's
     lo = (lambda g: min(g.length.min_words, BRIEF_MIN_WORDS)) if brief else (lambda g: g.length.min_words)
     return F.build_filter_chain(

@@ -20,7 +20,7 @@ from .genres import Genre
 from .spec import Rule, Spec
 
 TOKENS_PER_WORD = 1.35
-BRIEF_WORDS = 200        # brief prompts (small local models) ask for about this many words
+BRIEF_WORDS = 100        # brief prompts (small local models) ask for about this many words
 
 
 @dataclass
