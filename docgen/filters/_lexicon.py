@@ -6,7 +6,6 @@ compiled regular expressions built from these stems.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from bisect import bisect_right
@@ -117,22 +116,18 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     """
     spans = []
     s = 0
-    n = len(text)
-    for m in _SENT_END.finditer(text):
-        e = m.end() if m.group() != "\n" else m.start()
-        _add_stripped(text, s, e, spans)
-        s = m.end()
-    if s < n:
-        _add_stripped(text, s, n, spans)
+    # a line break ends the sentence before it; including it changes nothing, it is stripped
+    bounds = [m.end() for m in _SENT_END.finditer(text)]
+    bounds.append(len(text))
+    for e in bounds:
+        if e > s:
+            seg = text[s:e]
+            st = seg.strip()
+            if st:
+                a = s + seg.index(st[0])        # everything before the first non-space is space
+                spans.append((a, a + len(st)))
+            s = e
     return spans
-
-
-def _add_stripped(text: str, s: int, e: int, spans: list[tuple[int, int]]) -> None:
-    seg = text[s:e]
-    st = seg.strip()
-    if st:
-        s += len(seg) - len(seg.lstrip())
-        spans.append((s, s + len(st)))
 
 
 def _sentence_spans_lazy(text: str) -> list[tuple[int, int]]:
@@ -162,15 +157,69 @@ class SpanIndex:
 
 # ---------------------------------------------------------------- shared per-text tokens
 
-class _LowerWordHashes(dict):
-    """whitespace token → stable 64-bit hash of its lower-cased form (blake2b), memoised."""
+# Word hashes, vectorised: the UTF-8 bytes of the lower-cased text, a polynomial hash of each
+# whitespace-separated word from one prefix sum (sum c_i P^i over a word = C[end] - C[start], times
+# P^-start), then a splitmix64 finaliser. No Python-level work per word.
+_WS_TABLE = np.zeros(256, dtype=bool)
+_WS_TABLE[list(b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f")] = True       # what str.split() splits on, in ASCII
+_UNICODE_WS = re.compile("[\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")   # ... and beyond
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1b]")
+_P = 0x100000001B3 * 0x9E37 | 1          # odd, so it has an inverse mod 2**64
+_P_INV = pow(_P, -1, 2**64)
+_POW: list[np.ndarray] = []             # [P**i, P**-i] for i < len, grown on demand
 
-    def __missing__(self, w: str) -> int:
-        h = self[w] = int.from_bytes(hashlib.blake2b(w.lower().encode("utf-8"), digest_size=8).digest(), "little")
-        return h
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    if not _POW or len(_POW[0]) < n:
+        size = max(n, 1 << 16, 2 * len(_POW[0]) if _POW else 0)
+        with np.errstate(over="ignore"):
+            p = np.full(size, _P, dtype=np.uint64)
+            p[0] = 1
+            q = np.full(size, _P_INV, dtype=np.uint64)
+            q[0] = 1
+            _POW[:] = [np.multiply.accumulate(p), np.multiply.accumulate(q)]
+    return _POW[0], _POW[1]
 
 
-_LOWER_HASH = _LowerWordHashes()
+def _mix64(h: np.ndarray) -> np.ndarray:
+    h ^= h >> np.uint64(30)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(0x94D049BB133111EB)
+    h ^= h >> np.uint64(31)
+    return h
+
+
+def lower_word_hashes(text: str) -> np.ndarray:
+    """64-bit hash of each lower-cased word of ``text.split()``, in order (numpy, no loop per word)."""
+    low = text.lower()
+    if not low.isascii() and _UNICODE_WS.search(low):
+        low = _UNICODE_WS.sub(" ", low)          # a space splits exactly where they did
+    b = np.frombuffer(low.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    n = len(b)
+    if n == 0:
+        return np.zeros(0, dtype=np.uint64)
+    # bytes <= 0x20 are whitespace except a few control characters: a comparison unless those occur
+    ws = _WS_TABLE[b] if _CONTROL.search(low) else b <= 32
+    edge = np.empty(n + 1, dtype=bool)
+    edge[0] = edge[n] = True
+    edge[1:n] = ws[1:] != ws[:-1]
+    cut = np.flatnonzero(edge)          # alternating run boundaries
+    if ws[0]:
+        cut = cut[1:]
+    starts, ends = cut[0::2], cut[1::2]
+    if len(starts) > len(ends):         # cannot happen: the last run ends at n
+        starts = starts[:len(ends)]
+    ppow, qpow = _powers(n)
+    with np.errstate(over="ignore"):
+        c = np.empty(n + 1, dtype=np.uint64)
+        c[0] = 0
+        np.cumsum((b.astype(np.uint64) + np.uint64(1)) * ppow[:n], out=c[1:])
+        h = (c[ends] - c[starts]) * qpow[starts]
+        h += (ends - starts).astype(np.uint64) * np.uint64(0xD6E8FEB86659FD93)
+        return _mix64(h)
+
+
 _NGRAM_MULT = 0x9E3779B97F4A7C15
 
 
@@ -228,10 +277,7 @@ class TextTokens:
 
     def lower_ids(self) -> np.ndarray:
         if self._lower_ids is None:
-            if len(_LOWER_HASH) > 2_000_000:
-                _LOWER_HASH.clear()
-            self._lower_ids = np.fromiter(map(_LOWER_HASH.__getitem__, self.words), dtype=np.uint64,
-                                          count=len(self.words))
+            self._lower_ids = lower_word_hashes(self.text)
         return self._lower_ids
 
 

@@ -136,7 +136,7 @@ class DedupFilter:
             raise ValueError("threshold must be in [0.5, 1.0]")
         self.hasher = MinHasher(shingle, num_perm, seed, bands, rows, recall_at)
         self.threshold = threshold
-        self._buckets: list[dict[int, list[int]]] = [dict() for _ in range(self.hasher.bands)]
+        self._buckets: list[dict[int, int | list[int]]] = [dict() for _ in range(self.hasher.bands)]
         self._shingles: list[np.ndarray] = []
         self._ids: list[str] = []
         self.clusters: list[dict] = []
@@ -152,35 +152,50 @@ class DedupFilter:
 
     def remember(self, doc: Document) -> None:
         """Index a document kept earlier (a resumed run) without checking or counting it."""
-        fp = self.hasher.fingerprint(doc.text)
+        self._insert(doc.id, self.hasher.fingerprint(doc.text))
+
+    def _insert(self, doc_id: str, fp: Fingerprint) -> None:
+        # a bucket holds one document index (an int: most buckets) or a list of them; dicts of ints only
+        # are not tracked by the garbage collector, and an int costs less memory than a one-item list
         idx = len(self._ids)
-        self._ids.append(doc.id)
+        self._ids.append(doc_id)
         self._shingles.append(fp.shingles)
         for band, key in zip(self._buckets, fp.band_keys):
-            band.setdefault(key, []).append(idx)
+            cur = band.get(key)
+            if cur is None:
+                band[key] = idx
+            elif type(cur) is int:
+                band[key] = [cur, idx]
+            else:
+                cur.append(idx)
+
+    def _candidates(self, fp: Fingerprint) -> list[int]:
+        """Indexed documents sharing at least one band with ``fp``, in first-seen order."""
+        out: list[int] = []
+        for band, key in zip(self._buckets, fp.band_keys):
+            cur = band.get(key)
+            if cur is None:
+                continue
+            if type(cur) is int:
+                if cur not in out:
+                    out.append(cur)
+            else:
+                out.extend(i for i in cur if i not in out)
+        return out
 
     def check_fingerprint(self, doc: Document, fp: Fingerprint) -> Verdict:
         best_j, best = 0.0, -1
-        seen: set[int] = set()
-        for band, key in zip(self._buckets, fp.band_keys):
-            for i in band.get(key, ()):
-                if i in seen:
-                    continue
-                seen.add(i)
-                self.candidates_checked += 1
-                j = jaccard(fp.shingles, self._shingles[i])
-                if j > best_j:
-                    best_j, best = j, i
+        for i in self._candidates(fp):
+            self.candidates_checked += 1
+            j = jaccard(fp.shingles, self._shingles[i])
+            if j > best_j:
+                best_j, best = j, i
         if best >= 0 and best_j >= self.threshold:
             kept = self._ids[best]
             self.clusters.append({"removed": doc.id, "kept": kept, "jaccard": round(best_j, 4)})
             return Verdict(False, "near_duplicate", f"jaccard {best_j:.3f} with kept document {kept}",
                            details={"kept": kept, "jaccard": best_j})
-        idx = len(self._ids)
-        self._ids.append(doc.id)
-        self._shingles.append(fp.shingles)
-        for band, key in zip(self._buckets, fp.band_keys):
-            band.setdefault(key, []).append(idx)
+        self._insert(doc.id, fp)
         return Verdict(True)
 
 
