@@ -263,11 +263,23 @@ def run_pipeline(input_path: str, out_dir: str, workers: int) -> dict:
     writer.close(extra={"filters": counts})
     wall = time.perf_counter() - t0
     me, ch = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    self_rss, child_rss = me.ru_maxrss / 1024, ch.ru_maxrss / 1024
+    # ru_maxrss survives exec(): in a subprocess of a big parent it reports the parent's size at fork
+    # time, so read this process's own high-water mark (VmHWM) where the system has it
+    self_rss, child_rss = _vm_hwm_mb() or me.ru_maxrss / 1024, ch.ru_maxrss / 1024
     cpu = {"main": round(me.ru_utime + me.ru_stime, 1), "workers": round(ch.ru_utime + ch.ru_stime, 1)}
     return {"documents": n, "kept": kept, "dropped": counts, "wall_s": round(wall, 1), "cpu_s": cpu,
             "peak_rss_main_mb": round(self_rss), "peak_rss_worker_mb": round(child_rss),
             "peak_rss_total_mb_upper_bound": round(self_rss + workers * child_rss)}
+
+
+def _vm_hwm_mb() -> float | None:
+    try:
+        for line in open("/proc/self/status", encoding="ascii"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
 
 
 def _consume(texts, toks, results, dd, writer, counts, n, kept, Document, Attribution, Fingerprint):
