@@ -704,6 +704,8 @@ class _Doc:
         scores: dict[str, dict[str, float]] = {}
         for h in self.within(a, b):
             word = self.text[h.start:h.end].lower()[:7]
+            if _VALUE_DENIED.search(self.text, max(a, h.start - 48), h.start):
+                continue            # "because it does not value honesty": the value is named to be denied
             for t in h.tags:
                 if t[0] == "V":
                     d = scores.setdefault(t[1], {})
@@ -711,6 +713,10 @@ class _Doc:
         return {v: sum(d.values()) for v, d in scores.items()}
 
 
+# a value verb under negation, right before the value's words ("does not value", "never cared about")
+_VALUE_DENIED = re.compile(r"\b(?:does not|doesn't|do not|don't|did not|didn't|never|no longer|not)\s+"
+                           r"(?:really\s+|truly\s+)?(?:value|values|valued|care|cares|cared|prize|prizes|believe|believes)"
+                           r"\b[^.;,]*$", re.I)
 _VALUE_THRESHOLD = 2.0
 _ANAPHOR = re.compile(r"^\W*(?:and |but |partly |largely |it is |it's |this is |that is |that's |this |that |these |it |all of this |"
                       r"the reason |why\?? |its choice |this choice |this preference |this habit |such behaviou?r )*"
