@@ -265,3 +265,43 @@ def aiohttp_client(sdk: Any) -> Any:
     except ImportError:
         return None
     return sdk.DefaultAioHttpClient()
+
+
+class SDKBackend:
+    """What the openai and anthropic backends share: the key from the environment, timeouts, the
+    SDK's client with its own retries off (the engine retries), a secret-free repr/describe, and
+    one ``generate`` that maps SDK errors. A subclass names its SDK module (``sdk``), the client
+    class (``sdk_client``) and implements ``_plain`` / ``_stream``."""
+
+    sdk: Any = None
+    sdk_client = ""
+    require_key = False
+
+    def __init__(self, model: str = "", **options: Any):
+        opts = {"require_key": True, **options} if self.require_key else options
+        key, env = resolve_key(opts, self.needs_key, self.name)
+        super().__init__(model=model, **{k: v for k, v in options.items() if k != "api_key"})
+        self.needs_key = env
+        self.base_url = options.get("base_url")
+        self.stream = bool(options.get("stream", False))
+        self.timeouts = Timeouts.from_options(options)
+        self._secret = key
+        sdk = self.sdk
+        self._client = getattr(sdk, self.sdk_client)(api_key=key, base_url=self.base_url, max_retries=0,
+                                                     http_client=aiohttp_client(sdk),
+                                                     timeout=self.timeouts.sdk(sdk.Timeout))
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(model={self.model!r}, base_url={safe_url(self.base_url)!r}, "
+                f"stream={self.stream})")
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.name, "model": self.model, "base_url": safe_url(self.base_url),
+                "api_key_env": self.needs_key, "stream": self.stream,
+                "timeouts": {"connect": self.timeouts.connect, "read": self.timeouts.read,
+                             "total": self.timeouts.total}}
+
+    async def generate(self, request: Any) -> Any:
+        import logging
+
+        return await generate_mapped(self, request, self.sdk, logging.getLogger(f"docgen.backends.{self.name}"))

@@ -27,7 +27,7 @@ import logging
 from typing import Any
 
 from ..errors import MissingExtra
-from ._http import Timeouts, aiohttp_client, generate_mapped, map_exception, resolve_key, safe_url, scrub
+from ._http import SDKBackend, map_exception, scrub
 from .base import Backend, BackendError, Completion, Request
 
 log = logging.getLogger("docgen.backends.anthropic")
@@ -53,31 +53,13 @@ def split_system(messages: list[dict[str, Any]]) -> tuple[str, list[dict[str, An
     return "\n\n".join(system), rest
 
 
-class AnthropicBackend(Backend):
+class AnthropicBackend(SDKBackend, Backend):
     name = "anthropic"
     supports_streaming = True
     needs_key = "ANTHROPIC_API_KEY"
-
-    def __init__(self, model: str = "", **options: Any):
-        key, env = resolve_key({"require_key": True, **options}, "ANTHROPIC_API_KEY", self.name)
-        super().__init__(model=model, **options)
-        self.needs_key = env
-        self.base_url = options.get("base_url")
-        self.stream = bool(options.get("stream", False))
-        self.timeouts = Timeouts.from_options(options)
-        self._secret = key
-        self._client = _sdk.AsyncAnthropic(api_key=key, base_url=self.base_url, max_retries=0,
-                                        http_client=aiohttp_client(_sdk),
-                                           timeout=self.timeouts.sdk(_sdk.Timeout))
-
-    def __repr__(self) -> str:
-        return f"AnthropicBackend(model={self.model!r}, base_url={safe_url(self.base_url)!r}, stream={self.stream})"
-
-    def describe(self) -> dict[str, Any]:
-        return {"backend": self.name, "model": self.model, "base_url": safe_url(self.base_url),
-                "api_key_env": self.needs_key, "stream": self.stream,
-                "timeouts": {"connect": self.timeouts.connect, "read": self.timeouts.read,
-                             "total": self.timeouts.total}}
+    sdk = _sdk
+    sdk_client = "AsyncAnthropic"
+    require_key = True
 
     def _body(self, request: Request) -> dict[str, Any]:
         p = request.params
@@ -95,9 +77,6 @@ class AnthropicBackend(Backend):
         if extra:
             body["extra_body"] = extra
         return body
-
-    async def generate(self, request: Request) -> Completion:
-        return await generate_mapped(self, request, _sdk, log)
 
     async def _plain(self, request: Request) -> Completion:
         msg = await self._client.messages.create(**self._body(request))

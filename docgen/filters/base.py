@@ -45,25 +45,27 @@ class FilterChain:
 
     def check(self, doc: Document) -> Verdict:
         for f in self.filters:
-            v = f.check(doc)
-            v.filter = v.filter or f.name
+            v = self._count(f, f.check(doc))
             if not v.keep:
-                self._dropped[f.name][v.reason or "dropped"] += 1
                 return v
-            self._kept[f.name] += 1
         return Verdict(keep=True)
 
     async def acheck(self, doc: Document) -> Verdict:
         """As :meth:`check`, awaiting filters that have an async ``acheck`` (the LLM judge)."""
         for f in self.filters:
             acheck = getattr(f, "acheck", None)
-            v = await acheck(doc) if acheck is not None else f.check(doc)
-            v.filter = v.filter or f.name
+            v = self._count(f, await acheck(doc) if acheck is not None else f.check(doc))
             if not v.keep:
-                self._dropped[f.name][v.reason or "dropped"] += 1
                 return v
-            self._kept[f.name] += 1
         return Verdict(keep=True)
+
+    def _count(self, f: Filter, v: Verdict) -> Verdict:
+        v.filter = v.filter or f.name
+        if v.keep:
+            self._kept[f.name] += 1
+        else:
+            self._dropped[f.name][v.reason or "dropped"] += 1
+        return v
 
     def stats(self) -> dict[str, dict[str, Any]]:
         return {f.name: {"kept": self._kept[f.name], "dropped": dict(self._dropped[f.name])} for f in self.filters}
