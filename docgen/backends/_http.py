@@ -301,6 +301,17 @@ class SDKBackend:
                 "timeouts": {"connect": self.timeouts.connect, "read": self.timeouts.read,
                              "total": self.timeouts.total}}
 
+    async def _call(self, coro: Any) -> Any:
+        """Await one SDK call (batch endpoints) under the total deadline, errors mapped."""
+        error = None
+        try:
+            return await asyncio.wait_for(coro, timeout=self.timeouts.total)
+        except Exception as e:  # noqa: BLE001 - mapped below, outside the except block
+            error = map_exception(e, self.sdk, self.name, self._secret)
+            if error is None:
+                raise
+        raise error
+
     async def generate(self, request: Any) -> Any:
         import logging
 

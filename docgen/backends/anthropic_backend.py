@@ -22,12 +22,11 @@ never appears in ``options``, ``describe()``, ``repr()``, logs or errors.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
 from ..errors import MissingExtra
-from ._http import SDKBackend, map_exception, scrub
+from ._http import SDKBackend, scrub
 from .base import Backend, BackendError, Completion, Request
 
 log = logging.getLogger("docgen.backends.anthropic")
@@ -123,16 +122,6 @@ class AnthropicBackend(SDKBackend, Backend):
     supports_batch = True
     batch_max_requests = 100_000
     batch_max_bytes = 250 * 1024 * 1024           # the API's limit is 256 MB per batch
-
-    async def _call(self, coro: Any) -> Any:
-        error: BackendError | None = None
-        try:
-            return await asyncio.wait_for(coro, timeout=self.timeouts.total)
-        except Exception as e:  # noqa: BLE001 - mapped below, outside the except block
-            error = map_exception(e, _sdk, self.name, self._secret)
-            if error is None:
-                raise
-        raise error
 
     def batch_params(self, request: Request) -> dict[str, Any]:
         body = self._body(request)

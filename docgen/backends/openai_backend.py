@@ -25,13 +25,12 @@ never in ``options``, ``describe()``, ``repr()``, a log line or an error message
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from typing import Any
 
 from ..errors import MissingExtra
-from ._http import SDKBackend, map_exception, scrub
+from ._http import SDKBackend, scrub
 from .base import Backend, BackendError, Completion, Request
 
 log = logging.getLogger("docgen.backends.openai")
@@ -141,16 +140,6 @@ class OpenAIBackend(SDKBackend, Backend):
     supports_batch = True
     batch_max_requests = 50_000
     batch_max_bytes = 190 * 1024 * 1024          # the API's limit is 200 MB per input file
-
-    async def _call(self, coro: Any) -> Any:
-        error: BackendError | None = None
-        try:
-            return await asyncio.wait_for(coro, timeout=self.timeouts.total)
-        except Exception as e:  # noqa: BLE001 - mapped below, outside the except block
-            error = map_exception(e, _sdk, self.name, self._secret)
-            if error is None:
-                raise
-        raise error
 
     def batch_line(self, custom_id: str, request: Request) -> dict[str, Any]:
         body = self._body(request)
