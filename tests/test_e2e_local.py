@@ -49,23 +49,38 @@ def _responses(db) -> int:
 
 def test_kill_9_then_rerun_resumes_without_loss_or_duplicates(tmp_path):
     out = tmp_path / "run"
-    p = subprocess.Popen(_cmd(out, "--no-filters"), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     db = out / "journal.sqlite"
+    # SIGKILL right after the 2nd response is journalled, before its document is judged or written
+    env = {**os.environ, "DOCGEN_CRASHPOINT": "after_journal:2"}
+    p = subprocess.run(_cmd(out, "--no-filters"), cwd=REPO, capture_output=True, text=True, env=env, timeout=600)
+    assert p.returncode == -signal.SIGKILL, p.stderr
+    before = _responses(db)
+    assert before == 2
+
+    summary = _rerun_and_check(out, before)
+    assert summary["cached_responses"] >= 1       # the response journalled at the kill was used, not re-sent
+
+
+def test_kill_9_at_an_arbitrary_moment(tmp_path):
+    out = tmp_path / "run"
+    db = out / "journal.sqlite"
+    p = subprocess.Popen(_cmd(out, "--no-filters"), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 240
     while _responses(db) < 1 and time.time() < deadline and p.poll() is None:
         time.sleep(0.2)
     assert p.poll() is None, "generate finished before it could be killed"
     os.kill(p.pid, signal.SIGKILL)
     p.wait()
-    before = _responses(db)
-    assert before >= 1
+    _rerun_and_check(out, _responses(db))
 
+
+def _rerun_and_check(out, before: int) -> dict:
+    db = out / "journal.sqlite"
     r = subprocess.run(_cmd(out, "--no-filters"), cwd=REPO, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     summary = json.loads((out / "summary.json").read_text())
     # nothing received before the kill was requested again
     assert before + summary["requests_sent"] == _responses(db)
-    assert summary["cached_responses"] >= 1
     assert summary["accepted"] + sum(summary["failed"].values()) == summary["planned"] == 3
 
     docs = list(iter_documents(out))
@@ -80,6 +95,7 @@ def test_kill_9_then_rerun_resumes_without_loss_or_duplicates(tmp_path):
     # a third run does nothing at all
     r = subprocess.run(_cmd(out, "--no-filters"), cwd=REPO, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and json.loads((out / "summary.json").read_text())["requests_sent"] == 0
+    return summary
 
 
 def test_filtered_run_accounts_for_every_planned_item(tmp_path):
