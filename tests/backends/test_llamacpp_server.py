@@ -16,17 +16,15 @@ import asyncio
 import importlib.util
 import os
 import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from docgen.backends import get_backend
 from docgen.backends.base import GenerationParams, Request
 from docgen.retry import AdaptiveLimiter, RetryPolicy, call_with_retries
+from tests.servers.process import openai_server
 
 pytestmark = pytest.mark.slow
 
@@ -58,34 +56,10 @@ def llama_server(tmp_path_factory):
     port = _free_port()
     log = tmp_path_factory.mktemp("llama") / "server.log"
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
-    with open(log, "wb") as fh:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
-             "--port", str(port), "--n_ctx", "2048", "--interrupt_requests", "False",
-             "--model_alias", "smollm2"],
-            stdout=fh, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"llama.cpp server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{base}/models", timeout=1.0).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"llama.cpp server did not come up in 120 s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.25)
+    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
+           "--port", str(port), "--n_ctx", "2048", "--interrupt_requests", "False", "--model_alias", "smollm2"]
+    with openai_server(cmd, port, log, name="llama.cpp server", startup_s=120, env=env) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _req(max_tokens=32, text="Write one sentence about honesty."):

@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
@@ -28,6 +25,7 @@ import pytest
 from docgen.backends import get_backend
 from docgen.backends.base import GenerationParams, Request
 from docgen.corpus import iter_documents
+from tests.servers.process import openai_server
 from docgen.retry import AdaptiveLimiter, RetryPolicy, call_with_retries
 
 from tests.backends.vllm_support import REPO, SERVED_NAME, converted_model, free_port, require_venv, vllm_env
@@ -47,35 +45,9 @@ def vllm_server(tmp_path_factory):
            "--served-model-name", SERVED_NAME, "--host", "127.0.0.1", "--port", str(port),
            "--max-model-len", "2048", "--dtype", "bfloat16", "--seed", "0",
            "--enforce-eager"]          # no torch.compile: minutes on two CPU cores
-    with open(log, "wb") as fh:
-        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=vllm_env(), cwd=REPO,
-                                start_new_session=True)
-    base = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + STARTUP_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"vLLM server exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
-            try:
-                if httpx.get(f"{base}/models", timeout=2.0).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"vLLM server did not come up in {STARTUP_S} s:\n{log.read_text()[-4000:]}")
-            time.sleep(1.0)
+    with openai_server(cmd, port, log, name="vLLM server", startup_s=STARTUP_S, poll_s=1.0, env=vllm_env(),
+                       cwd=REPO, new_session=True, stop_s=30) as base:   # vLLM's engine core is a child
         yield base
-    finally:
-        proc.terminate()                  # vLLM's engine core is a child process: it follows
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        try:                              # and anything of that session left behind
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def _req(max_tokens=32, text="Write one sentence about honesty.", temperature=0.0, seed=1, stop=()):
