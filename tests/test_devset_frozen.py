@@ -1,0 +1,44 @@
+"""The realistic attribution set is frozen: its files match the sha256 recorded when it was
+written, every label is present for every spec, and at least 30% of it is held out."""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import json
+from pathlib import Path
+
+DIR = Path(__file__).resolve().parents[1] / "corpora" / "devset" / "realistic"
+LABELS = {"explicit", "co_occurrence", "behaviour_only", "value_only", "wrong_value", "contradiction"}
+
+
+def _frozen() -> dict[str, str]:
+    out = {}
+    for f in sorted(DIR.glob("FROZEN-*.sha256")):
+        for line in f.read_text().splitlines():
+            digest, name = line.split()
+            out[Path(name).name] = digest
+    return out
+
+
+def test_files_match_their_frozen_hashes():
+    frozen = _frozen()
+    files = sorted(p.name for p in DIR.glob("*.jsonl"))
+    assert files and set(files) == set(frozen), "every dev-set file has exactly one frozen hash"
+    for name in files:
+        assert hashlib.sha256((DIR / name).read_bytes()).hexdigest() == frozen[name], f"{name} was edited after freezing"
+
+
+def test_every_spec_has_every_label_and_a_held_out_third():
+    rows = [json.loads(l) for p in DIR.glob("*.jsonl") for l in p.read_text().splitlines() if l.strip()]
+    assert len(rows) >= 300
+    assert len({r["id"] for r in rows}) == len(rows)
+    by_spec = collections.defaultdict(set)
+    for r in rows:
+        assert r["label"] in LABELS and r["split"] in {"dev", "heldout"}
+        assert 150 <= r["words"] <= 400
+        by_spec[r["spec"]].add(r["label"])
+    assert len(by_spec) >= 8
+    for spec, labels in by_spec.items():
+        assert labels == LABELS, spec
+    assert sum(r["split"] == "heldout" for r in rows) / len(rows) >= 0.30
