@@ -166,7 +166,7 @@ def run_aft_train(data: str | Path, adapter: str | Path, out: str | Path, cfg: T
         random.Random(cfg.seed).shuffle(chats)
 
     base = base or base_of(adapter)                                              # 2
-    model, tokenizer, folder = load_model(base, dtype=cfg.dtype, attn_implementation=cfg.attn_implementation)
+    model, tokenizer, folder = load_model(base, dtype=cfg.dtype, attn_implementation=cfg.attention())
     model = PeftModel.from_pretrained(model, str(adapter), is_trainable=True)
 
     dataset = Dataset.from_dict(tokenize_chats(tokenizer, chats, str(data)))    # 3

@@ -107,6 +107,19 @@ class TrainConfig:
             return torch.bfloat16 if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else torch.float32
         return getattr(torch, self.dtype)
 
+    def attention(self) -> str | None:
+        """``attn_implementation``, else flash_attention_2 on a GPU where flash-attn is installed
+        (packed rows then need no materialised mask), else the model's default (sdpa)."""
+        import importlib.util
+
+        import torch
+
+        if self.attn_implementation:
+            return self.attn_implementation
+        if torch.cuda.is_available() and importlib.util.find_spec("flash_attn") is not None:
+            return "flash_attention_2"
+        return None
+
     def lora_config(self):
         from peft import LoraConfig
 
@@ -185,7 +198,8 @@ def add_flags(p: argparse.ArgumentParser, defaults: TrainConfig | None = None) -
             continue
         typ = {"float": float, "int": int}.get(str(f.type).split(" ")[0], str)
         g.add_argument(flag, dest=f.name, type=typ, default=argparse.SUPPRESS, help=help_,
-                       choices=f.metadata.get("choices"), metavar=f.name.upper() if not f.metadata.get("choices") else None)
+                       choices=f.metadata.get("choices"),
+                       metavar=None if f.metadata.get("choices") else {int: "N", float: "X"}.get(typ, "S"))
     g.add_argument("--config", dest="train_config", default=None, metavar="YAML",
                    help="YAML file of the fields above; flags override it")
 

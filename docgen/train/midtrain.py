@@ -198,7 +198,7 @@ def run_midtrain(corpus: str | Path, base: str, out: str | Path, cfg: TrainConfi
 
     texts, provenance = read_corpus(corpus, limit_docs)                      # 1
     model, tokenizer, folder = load_model(base, dtype=cfg.dtype,            # 2
-                                          attn_implementation=cfg.attn_implementation)
+                                          attn_implementation=cfg.attention())
     if not tokenizer.eos_token:
         raise UserError(f"the tokenizer of {base} has no EOS token", hint="use a model whose tokenizer defines one")
     log = _log_callback(out / "train_log.jsonl")

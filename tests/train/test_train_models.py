@@ -27,8 +27,8 @@ def _corpus(path: Path) -> Path:
 
 
 def _cfg(**kw) -> TrainConfig:
-    base = dict(max_steps=6, learning_rate=2e-3, warmup_ratio=0.0, max_length=96, per_device_train_batch_size=2,
-                gradient_accumulation_steps=1, logging_steps=1, save_steps=3, gradient_checkpointing=False,
+    base = dict(max_steps=4, learning_rate=2e-3, warmup_ratio=0.0, max_length=64, per_device_train_batch_size=1,
+                gradient_accumulation_steps=1, logging_steps=1, save_steps=2, gradient_checkpointing=False,
                 lora_r=8, lora_alpha=16, dtype="float32", seed=0)
     base.update(kw)
     return TrainConfig(**base)
@@ -65,7 +65,7 @@ def test_packing_keeps_documents_apart(tmp_path, smol_folder):
     model, tok, _ = load_model(smol_folder, dtype="float32")
     texts = ["Short one about owls.", "A second, rather longer document about the tides and the moon.",
              "Third: bread needs salt, water, flour and time."]
-    trainer = build_trainer(texts, model, tok, _cfg(max_length=64, per_device_train_batch_size=1), tmp_path)
+    trainer = build_trainer(texts, model, tok, _cfg(), tmp_path)
     ds = trainer.train_dataset
     assert len(ds) == 1                                         # all three fit one row of 64
     batch = trainer.data_collator([ds[0]])
@@ -112,7 +112,7 @@ def test_midtrain_loss_falls_and_adapter_reloads(midtrained, smol_folder):
 
     log = [json.loads(x) for x in (out / "train_log.jsonl").read_text().splitlines()]
     steps = [r for r in log if "loss" in r]
-    assert len(steps) == 6 and all("learning_rate" in r for r in steps)
+    assert len(steps) == 4 and all("learning_rate" in r for r in steps)
     assert any(r.get("tokens_per_s", 0) > 0 for r in steps)
     cfg = json.loads((out / "train_config.json").read_text())
     assert cfg["config"]["lora_r"] == 8 and cfg["corpus"]["spec_sha256"] == [SPEC_SHA]
@@ -135,8 +135,8 @@ def test_midtrain_resumes_and_merges(midtrained, smol_folder):
     _, _, out, corpus = midtrained
     out2 = out.parent / "resumed"
     shutil.copytree(out, out2)
-    trainer, res = run_midtrain(corpus, smol_folder, out2, _cfg(max_steps=7), merge=True)
-    assert res["resumed_from"] and res["resumed_from"].endswith("checkpoint-6") and res["global_step"] == 7
+    trainer, res = run_midtrain(corpus, smol_folder, out2, _cfg(max_steps=5), merge=True)
+    assert res["resumed_from"] and res["resumed_from"].endswith("checkpoint-4") and res["global_step"] == 5
     base, tok, _ = load_model(smol_folder, dtype="float32")
     batch, _ = _fixed_batch(tok, ["A note about owls and the night."])
     merged = AutoModelForCausalLM.from_pretrained(str(out2 / "merged"), dtype=torch.float32).eval()
@@ -158,8 +158,8 @@ def test_aft_continues_the_same_adapter(midtrained, tmp_path):
             for t in TOPICS[:6]]
     data = tmp_path / "chat.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    trainer, res = run_aft_train(data, mid_out, tmp_path / "aft", _cfg(max_steps=2, save_steps=100))
-    assert 0 < res["assistant_token_share"] < 1 and res["global_step"] == 2
+    trainer, res = run_aft_train(data, mid_out, tmp_path / "aft", _cfg(max_steps=1, save_steps=100))
+    assert 0 < res["assistant_token_share"] < 1 and res["global_step"] == 1
     labels = trainer.train_dataset["labels"]
     assert all(-100 in lab and any(x != -100 for x in lab) for lab in labels)
     before, after = load_file(str(mid_out / "adapter_model.safetensors")), \
