@@ -50,7 +50,12 @@ def read_corpus(corpus: str | Path, limit: int | None = None) -> tuple[list[str]
     src = Path(corpus)
     texts: list[str] = []
     spec_shas: dict[str, int] = {}
-    for doc in iter_documents(src):
+    if src.is_dir() and (src / "docgen_export.json").exists():         # an export: its train split only
+        sources = sorted((src / "data").glob("train-*.parquet"))
+    else:
+        sources = [src]
+    docs = (doc for s in sources for doc in iter_documents(s))
+    for doc in docs:
         if doc.text.strip():
             texts.append(doc.text)
             if doc.spec_sha256:
