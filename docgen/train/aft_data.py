@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..backends.base import Backend, BackendError, GenerationParams, Request
 from ..errors import UserError
@@ -112,16 +112,6 @@ class Pair:
         return {"messages": self.messages(reasoning), "style": self.style, "rule_id": q.rule_id,
                 "value_ids": q.value_ids, "question_type": q.qtype, "domain": q.domain, "question_id": q.id,
                 "cited_rules": self.cited_rules}
-
-
-class _Domains(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    domains: list[str] = Field(min_length=1)
-
-
-class _Questions(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    questions: list[str] = Field(min_length=1)
 
 
 class _Verdict(BaseModel):
@@ -213,6 +203,33 @@ def json_parser(schema: type[BaseModel]) -> Callable[[str], Any]:
     return lambda text: schema.model_validate(_json_block(text))
 
 
+_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+(.+?)\s*$")
+
+
+def list_parser(key: str) -> Callable[[str], list[str]]:
+    """A list of strings: ``{"KEY": [...]}`` as asked, else a bare JSON list, else the reply's
+    numbered or bulleted lines (small models often answer with a list instead of JSON)."""
+
+    def parse(text: str) -> list[str]:
+        from ..stages import _json_block
+
+        for attempt in (lambda: _json_block(text).get(key), lambda: json.loads(re.search(r"\[.*\]", text, re.S).group(0))):
+            try:
+                items = attempt()
+            except (ValueError, AttributeError, TypeError):
+                continue
+            if isinstance(items, list) and all(isinstance(i, str) for i in items):
+                items = [i.strip() for i in items if i.strip()]
+                if items:
+                    return items
+        items = [m.group(1).strip().strip('"').strip() for m in map(_ITEM.match, text.splitlines()) if m]
+        if not items:
+            raise ValueError(f'no JSON object {{"{key}": [...]}} and no list in the reply')
+        return [i for i in items if i]
+
+    return parse
+
+
 def think_parser(rule_ids: set[str], style: str) -> Callable[[str], tuple[str, str, list[str]]]:
     """``<think>reasoning</think> answer`` → (reasoning, answer, cited rule ids); a rule-style
     reply must cite at least one rule id of the spec in its reasoning."""
@@ -275,10 +292,10 @@ class AftGenerator:
     async def domains(self) -> list[str]:
         prompt, tv = self._render("aft/domains.j2", rules=[self._rule(r) for r in self.rules], n=self.cfg.domains,
                                   values=self._values_all())
-        out = await call_model(self.ctx, self.backend, prompt, json_parser(_Domains), template=tv,
+        out = await call_model(self.ctx, self.backend, prompt, list_parser("domains"), template=tv,
                                params=self.cfg.params(max_tokens=300))
         seen: list[str] = []
-        for d in (x.strip() for x in out.domains):
+        for d in (x.strip() for x in out):
             if d and d.lower() not in (s.lower() for s in seen):
                 seen.append(d)
         return seen[: self.cfg.domains]
@@ -291,9 +308,9 @@ class AftGenerator:
         prompt, tv = self._render("aft/questions.j2", rule=self._rule(rule), values=self._values(rule), domain=domain,
                                   qtype=qtype.replace("_", " "), qtype_help=QUESTION_TYPES[qtype],
                                   n=self.cfg.questions_per_type)
-        out = await call_model(self.ctx, self.backend, prompt, json_parser(_Questions), template=tv,
+        out = await call_model(self.ctx, self.backend, prompt, list_parser("questions"), template=tv,
                                params=self.cfg.params(max_tokens=300))
-        texts = [q.strip() for q in out.questions if len(q.strip().split()) >= 3][: self.cfg.questions_per_type]
+        texts = [q.strip() for q in out if len(q.strip().split()) >= 3][: self.cfg.questions_per_type]
         if not texts:
             raise CallFailed("no question of three words or more")
         return [Question(_qid(rule.id, qtype, t), rule.id, list(rule.value_ids), qtype, domain, t) for t in texts]
@@ -312,8 +329,13 @@ class AftGenerator:
         rule = self.spec.rule(p.question.rule_id)
         prompt, tv = self._render("aft/judge.j2", rule=self._rule(rule), values=self._values(rule), style=p.style,
                                   question=p.question.text, reasoning=p.reasoning, answer=p.answer)
-        v = await call_model(self.ctx, self.judge, prompt, json_parser(_Verdict), template=tv,
-                             params=self.cfg.params(max_tokens=200, temperature=0.0))
+        try:
+            v = await call_model(self.ctx, self.judge, prompt, json_parser(_Verdict), template=tv,
+                                 params=self.cfg.params(max_tokens=200, temperature=0.0))
+        except CallFailed as e:                 # no verdict: the pair is excluded, with the reason
+            self.failed[f"judge: {e.reason[:80]}"] = self.failed.get(f"judge: {e.reason[:80]}", 0) + 1
+            p.include, p.reason = False, f"judge failed: {e.reason[:200]}"
+            return p
         p.include, p.reason = v.include, v.reason.strip()[:300]
         return p
 

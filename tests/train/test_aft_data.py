@@ -130,3 +130,15 @@ def test_generate_smoke_embedded_model(tmp_path, shared_specs):
         assert row["messages"][1]["content"].startswith("<think>")
     assert len(_read(out / "with_reasoning.jsonl")) == len(_read(out / "no_reasoning.jsonl")) == s["included"]
     print(f"\naft generate (embedded SmolLM2): {json.dumps({k: s[k] for k in ('questions', 'pairs', 'included', 'failed', 'elapsed_s')})}")
+
+
+def test_list_parser_accepts_json_or_a_list():
+    from docgen.train.aft_data import list_parser
+
+    p = list_parser("domains")
+    assert p('Here: {"domains": ["a b", " c "]}') == ["a b", "c"]
+    assert p('["x", "y"]') == ["x", "y"]
+    assert p("1. Healthcare\n2) Business and finance\n- \"Travel\"\nsome chatter") == \
+        ["Healthcare", "Business and finance", "Travel"]
+    with pytest.raises(ValueError):
+        p("I'll see you in the next response.")
