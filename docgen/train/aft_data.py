@@ -223,6 +223,8 @@ def list_parser(key: str) -> Callable[[str], list[str]]:
                 if items:
                     return items
         items = [m.group(1).strip().strip('"').strip() for m in map(_ITEM.match, text.splitlines()) if m]
+        if not items:          # one unnumbered question
+            items = [ln.strip().strip('"') for ln in text.splitlines() if ln.strip().rstrip('"').endswith("?")]
         if not items:
             raise ValueError(f'no JSON object {{"{key}": [...]}} and no list in the reply')
         return [i for i in items if i]
@@ -360,9 +362,11 @@ class AftGenerator:
 
 # --------------------------------------------------------------------------- coverage and files
 
-def coverage(spec: Spec, pairs: list[Pair], styles: tuple[str, ...], min_per_rule: int = 1) -> dict[str, Any]:
+def coverage(spec: Spec, pairs: list[Pair], styles: tuple[str, ...], min_per_rule: int = 1,
+             rules: list | None = None) -> dict[str, Any]:
+    """Included pairs per rule (of ``rules``, default all the spec's) and style, like ``docgen validate``."""
     rows = []
-    for r in spec.rules:
+    for r in rules if rules is not None else spec.rules:
         mine = [p for p in pairs if p.question.rule_id == r.id]
         inc = {s: sum(1 for p in mine if p.include and p.style == s) for s in styles}
         rows.append({"rule_id": r.id, "questions": len({p.question.id for p in mine}), "included": inc,
@@ -449,7 +453,7 @@ def generate_aft(spec_path: str | Path, cfg: AftGenConfig, *, backend: Backend |
     _write_jsonl(out / "with_reasoning.jsonl", [p.row(True) for p in included])
     _write_jsonl(out / "no_reasoning.jsonl", [p.row(False) for p in included])
     _write_jsonl(out / "excluded.jsonl", [{**p.row(True), "judge_reason": p.reason} for p in pairs if not p.include])
-    cov = coverage(spec, pairs, cfg.styles)
+    cov = coverage(spec, pairs, cfg.styles, rules=gen.rules)
     atomic_write_json(out / "coverage.json", cov)
     summary = {
         "spec": str(spec_path), "spec_sha256": spec.sha256, "domains": res["domains"],
