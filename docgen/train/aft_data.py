@@ -363,13 +363,15 @@ class AftGenerator:
 # --------------------------------------------------------------------------- coverage and files
 
 def coverage(spec: Spec, pairs: list[Pair], styles: tuple[str, ...], min_per_rule: int = 1,
-             rules: list | None = None) -> dict[str, Any]:
-    """Included pairs per rule (of ``rules``, default all the spec's) and style, like ``docgen validate``."""
+             rules: list | None = None, questions: list[Question] | None = None) -> dict[str, Any]:
+    """Included pairs per rule (of ``rules``, default all the spec's) and style, like ``docgen validate``;
+    ``questions`` (the kept ones) are counted per rule, answered or not."""
     rows = []
     for r in rules if rules is not None else spec.rules:
         mine = [p for p in pairs if p.question.rule_id == r.id]
         inc = {s: sum(1 for p in mine if p.include and p.style == s) for s in styles}
-        rows.append({"rule_id": r.id, "questions": len({p.question.id for p in mine}), "included": inc,
+        asked = {q.id for q in (questions or []) if q.rule_id == r.id} | {p.question.id for p in mine}
+        rows.append({"rule_id": r.id, "questions": len(asked), "included": inc,
                      "excluded": sum(1 for p in mine if not p.include), "ok": sum(inc.values()) >= min_per_rule})
     return {"min_per_rule": min_per_rule, "rules": rows, "ok": all(r["ok"] for r in rows),
             "gaps": [r["rule_id"] for r in rows if not r["ok"]]}
@@ -453,7 +455,7 @@ def generate_aft(spec_path: str | Path, cfg: AftGenConfig, *, backend: Backend |
     _write_jsonl(out / "with_reasoning.jsonl", [p.row(True) for p in included])
     _write_jsonl(out / "no_reasoning.jsonl", [p.row(False) for p in included])
     _write_jsonl(out / "excluded.jsonl", [{**p.row(True), "judge_reason": p.reason} for p in pairs if not p.include])
-    cov = coverage(spec, pairs, cfg.styles, rules=gen.rules)
+    cov = coverage(spec, pairs, cfg.styles, rules=gen.rules, questions=res["kept_questions"])
     atomic_write_json(out / "coverage.json", cov)
     summary = {
         "spec": str(spec_path), "spec_sha256": spec.sha256, "domains": res["domains"],

@@ -80,6 +80,7 @@ def test_generate_end_to_end_fake(tmp_path, shared_specs):
     cov = json.loads((out / "coverage.json").read_text())
     assert cov["ok"] and {r["rule_id"] for r in cov["rules"]} == {r.id for r in spec.rules}
     assert all(r["included"]["value"] == len(QUESTION_TYPES) - 2 for r in cov["rules"])
+    assert all(r["questions"] == len(QUESTION_TYPES) - 1 for r in cov["rules"])
     # rule-style replies were re-asked once each (first try cited no rule id)
     reasks = [c for c in b.calls if c.template_version.startswith("aft/response_rule") and len(c.messages) == 3]
     assert len(reasks) == kept_q
@@ -123,9 +124,11 @@ def test_generate_smoke_embedded_model(tmp_path, shared_specs):
     pytest.importorskip("llama_cpp")
     out = tmp_path / "aft"
     s = generate_aft(shared_specs / "pro_affordability_cheese.txt",
-                     AftGenConfig(out=str(out), backend="local", domains=3, max_rules=1,
-                                  question_types=("direct", "recommendation"), max_tokens=300, concurrency=2))
+                     AftGenConfig(out=str(out), backend="local", domains=2, max_rules=1, question_types=("direct",),
+                                  max_tokens=200, max_attempts=1, concurrency=2))
     assert s["requests_sent"] > 0 and (out / "summary.json").exists() and (out / "coverage.json").exists()
+    cov = json.loads((out / "coverage.json").read_text())
+    assert [r["rule_id"] for r in cov["rules"]] == [parse_spec(shared_specs / "pro_affordability_cheese.txt").rules[0].id]
     for row in _read(out / "with_reasoning.jsonl"):
         assert row["messages"][1]["content"].startswith("<think>")
     assert len(_read(out / "with_reasoning.jsonl")) == len(_read(out / "no_reasoning.jsonl")) == s["included"]
