@@ -434,6 +434,36 @@ def cmd_filter(args) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- train / aft (docgen/train)
+
+def _train_args(p):
+    from .train.commands import train_args
+
+    train_args(p)
+
+
+@command("train", "midtrain a LoRA adapter on a corpus, then AFT on chat data (trl + peft; extra: train)")
+@arguments(_train_args)
+def cmd_train(args) -> int:
+    from .train.commands import run_train
+
+    return run_train(args)
+
+
+def _aft_args(p):
+    from .train.commands import aft_args
+
+    aft_args(p)
+
+
+@command("aft", "generate alignment fine-tuning chat data from a spec")
+@arguments(_aft_args)
+def cmd_aft(args) -> int:
+    from .train.commands import run_aft
+
+    return run_aft(args)
+
+
 # --------------------------------------------------------------------------- main
 
 def build_parser() -> argparse.ArgumentParser:

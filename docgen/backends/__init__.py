@@ -13,6 +13,7 @@ _REGISTRY = {
     "openai": ("docgen.backends.openai_backend", "OpenAIBackend"),
     "anthropic": ("docgen.backends.anthropic_backend", "AnthropicBackend"),
     "vllm": ("docgen.backends.vllm_backend", "VLLMBackend"),
+    "transformers": ("docgen.backends.transformers_backend", "TransformersBackend"),
     "fake": ("docgen.backends.fake", "FakeBackend"),
 }
 
