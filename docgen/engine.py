@@ -33,8 +33,8 @@ from .errors import UserError
 from .filters.base import FilterChain
 from .genres import Genre, load_genres
 from .journal import Journal
-from .plan import Plan, PlanItem, item_id, make_plan, prompt_context
-from .prompts import render, sha256, template_version
+from .plan import Plan, PlanItem, item_id, make_plan
+from .prompts import prompt_context, render, sha256, template_version
 from .spec import Spec, parse_spec
 
 log = logging.getLogger("docgen.engine")
