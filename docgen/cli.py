@@ -41,6 +41,80 @@ def _print_json(obj) -> None:
     sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
 
 
+def _at_least(lo: int):
+    """argparse type: an integer >= ``lo`` (the error names the flag: ``argument --docs: must be ≥ 1``)."""
+
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+        if n < lo:
+            raise argparse.ArgumentTypeError(f"must be ≥ {lo}, got {n}")
+        return n
+
+    return parse
+
+
+def _non_negative(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got '{text}'") from None
+    if x < 0:
+        raise argparse.ArgumentTypeError(f"must be ≥ 0, got {text}")
+    return x
+
+
+# config field -> the flag that sets it, so an invalid value is reported in the user's words
+_FLAGS = {"spec": "SPEC", "out": "--out", "docs": "--docs", "target_tokens": "--target-tokens", "seed": "--seed",
+          "genres": "--genres", "backend": "--backend", "model": "--model", "concurrency": "--concurrency",
+          "max_attempts": "--max-attempts", "shard_docs": "--shard-docs", "max_cost": "--max-cost",
+          "ideas": "--ideas", "params.temperature": "--temperature", "params.top_p": "--top-p",
+          "params.max_tokens": "--max-tokens", "params.repeat_penalty": "--repeat-penalty",
+          "filters.eval_dir": "--eval-dir", "filters.judge": "--judge", "model_name": "--model-name",
+          "genres_dir": "--genres-dir", "templates_dir": "--templates-dir", "prices": "--prices"}
+_PYDANTIC_WORDS = [(r"^Field required$", "is required"),
+                   (r"^Input should be greater than or equal to (\S+)$", r"must be ≥ \1"),
+                   (r"^Input should be greater than (\S+)$", r"must be > \1"),
+                   (r"^Input should be less than or equal to (\S+)$", r"must be ≤ \1"),
+                   (r"^Input should be less than (\S+)$", r"must be < \1"),
+                   (r"^Input should be ", "must be ")]
+
+
+def _load_config(args, overrides: dict):
+    """load_config, with errors about command-line values phrased in flags, not config fields."""
+    import re
+
+    from .config import load_config
+    from .errors import ConfigError
+
+    try:
+        return load_config(args.config, overrides)
+    except ConfigError as e:
+        m = re.match(r"([\w.]+): (.*)$", e.message, re.S)
+        if not m or m.group(1) not in _FLAGS or (args.config and e.where != "command line"):
+            raise
+        msg = m.group(2).removeprefix("Value error, ")
+        for pat, repl in _PYDANTIC_WORDS:
+            msg = re.sub(pat, repl, msg)
+        flag = _FLAGS[m.group(1)]
+        raise ConfigError(f"{flag} {msg}", hint=f"see `docgen {args.command} --help`") from None
+
+
+_PUBLIC_BACKENDS = "local (default, the embedded model), openai, anthropic, vllm"
+
+
+def _check_backend(name: str | None) -> None:
+    """Users choose among the real backends; the test double answers only where tests enable it."""
+    import os
+
+    from .backends import available_backends
+
+    if name and name not in available_backends() and not (name == "fake" and os.environ.get("DOCGEN_TEST_BACKENDS")):
+        raise UserError(f"--backend {name}: no such backend", hint=f"choose one of: {_PUBLIC_BACKENDS}")
+
+
 # --------------------------------------------------------------------------- spec
 
 def _spec_args(p):
@@ -148,8 +222,8 @@ def _size_args(p):
     p.add_argument("spec", help="the Model Spec file (.md/.txt or .yaml/.json)")
     p.add_argument("--genres", default=None, metavar="A,B", help="comma-separated genres (default: all)")
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--docs", type=int, default=None, metavar="N", help="number of documents")
-    g.add_argument("--target-tokens", type=int, default=None, metavar="T", help="size the plan to about T tokens")
+    g.add_argument("--docs", type=_at_least(1), default=None, metavar="N", help="number of documents (≥ 1)")
+    g.add_argument("--target-tokens", type=_at_least(1), default=None, metavar="T", help="size the plan to about T tokens")
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--model-name", default=None, help="name of the assistant the documents are about "
                    "(fills {model_name}; default: the name the spec uses, else Claude)")
@@ -188,7 +262,8 @@ def _overrides(args) -> dict:
 def _plan_args(p):
     _size_args(p)
     p.add_argument("--config", default=None)
-    p.add_argument("--backend", default=None, help="backend the run will use (for the token and cost estimate)")
+    p.add_argument("--backend", default=None, metavar="NAME",
+                   help=f"backend the run will use, for the token and cost estimate: {_PUBLIC_BACKENDS}")
     p.add_argument("--model", default=None)
     p.add_argument("--base-url", default=None)
     p.add_argument("--json", action="store_true")
@@ -197,12 +272,13 @@ def _plan_args(p):
 @command("plan", "show the cells, documents per cell, tokens and cost, sending nothing")
 @arguments(_plan_args)
 def cmd_plan(args) -> int:
-    from .config import load_config
     from .engine import Engine
+    from .plan import uncovered
 
+    _check_backend(args.backend)
     o = _overrides(args)
     o["out"] = "-"
-    cfg = load_config(args.config, o)
+    cfg = _load_config(args, o)
     eng = Engine(cfg)                      # no backend is created: nothing is sent
     spec, plan = eng.spec, eng.plan
     est = eng.estimate()
@@ -223,54 +299,70 @@ def cmd_plan(args) -> int:
         f"unknown (no price for {est['backend']}/{est['model'] or 'default model'}: add it to docgen/prices.yaml)"
     print(f"\nestimate ({est['backend']}{'/' + est['model'] if est['model'] else ''}): {est['requests']:,} requests, "
           f"{est['input_tokens']:,} input tokens, {est['output_tokens']:,} output tokens, cost {cost}")
+    _warn_uncovered(uncovered(spec, plan), len(plan.items), len(plan.genres))
     return 0
+
+
+def _warn_uncovered(gap, n_docs: int, n_genres: int) -> None:
+    """Say which rules a plan leaves without a document, and the size that covers each once."""
+    missing, n_targets = gap
+    if not missing:
+        return
+    shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
+    sys.stderr.write(f"\nwarning: {len(missing)} of {n_targets} rules/values get no document with {n_docs} "
+                     f"document(s): {shown}\n  hint: --docs {n_targets} gives each one document; "
+                     f"--docs {n_targets * n_genres} gives each one document in every genre\n")
 
 
 def _generate_args(p):
     _size_args(p)
-    p.add_argument("--out", required=False, default=None, help="run directory (rerun the same command to resume)")
+    p.add_argument("--out", required=True, metavar="DIR", help="run directory (rerun the same command to resume)")
     p.add_argument("--config", default=None, help="YAML run config; flags override it")
-    p.add_argument("--backend", default=None, help="local (default), openai, anthropic, vllm")
+    p.add_argument("--backend", default=None, metavar="NAME", help=_PUBLIC_BACKENDS)
     p.add_argument("--model", default=None, help="model name, or a .gguf path for the local backend")
     p.add_argument("--base-url", default=None, help="API base URL for the openai backend (vLLM, llama.cpp, Ollama)")
-    p.add_argument("--concurrency", type=int, default=None)
-    p.add_argument("--max-cost", type=float, default=None, metavar="USD",
+    p.add_argument("--concurrency", type=_at_least(1), default=None, metavar="N")
+    p.add_argument("--max-cost", type=_non_negative, default=None, metavar="USD",
                    help="hard cap on spend; in-flight requests count at their estimate")
-    p.add_argument("--max-attempts", type=int, default=None, help="tries per document before it is recorded as failed")
-    p.add_argument("--shard-docs", type=int, default=None, help="documents per parquet shard")
+    p.add_argument("--max-attempts", type=_at_least(1), default=None, metavar="N",
+                   help="tries per document before it is recorded as failed (1-10)")
+    p.add_argument("--shard-docs", type=_at_least(1), default=None, metavar="N", help="documents per parquet shard")
     p.add_argument("--temperature", type=float, default=None)
     p.add_argument("--top-p", type=float, default=None)
-    p.add_argument("--max-tokens", type=int, default=None)
+    p.add_argument("--max-tokens", type=_at_least(1), default=None, metavar="N")
     p.add_argument("--repeat-penalty", type=float, default=None)
     p.add_argument("--eval-dir", default=None, help="drop documents sharing long n-grams with these eval files")
     p.add_argument("--judge", default=None, metavar="BACKEND/MODEL", help="LLM judge for attribution")
     p.add_argument("--no-filters", action="store_true", help="keep every complete document")
-    p.add_argument("--ideas", type=int, default=None, metavar="K",
+    p.add_argument("--ideas", type=_at_least(0), default=None, metavar="K",
                    help="ask the model for K document ideas per plan cell first (needs a capable model)")
     p.add_argument("--batch", action="store_true", default=None,
                    help="send requests through the provider's batch API (anthropic, openai): cheaper, slower")
     p.add_argument("--fill-gaps", action="store_true",
                    help="plan and generate only what this run directory lacks to meet the coverage thresholds")
-    p.add_argument("--min-per-rule", type=int, default=1, metavar="N", help="coverage: documents per rule (default 1)")
-    p.add_argument("--min-per-cell", type=int, default=0, metavar="N", help="coverage: documents per rule × genre")
-    p.add_argument("--min-genres", type=int, default=1, metavar="K", help="coverage: genres per rule (default 1)")
+    p.add_argument("--min-per-rule", type=_at_least(0), default=1, metavar="N", help="coverage: documents per rule (default 1)")
+    p.add_argument("--min-per-cell", type=_at_least(0), default=0, metavar="N", help="coverage: documents per rule × genre")
+    p.add_argument("--min-genres", type=_at_least(0), default=1, metavar="K", help="coverage: genres per rule (default 1)")
 
 
 @command("generate", "generate (or resume) a corpus from a spec")
 @arguments(_generate_args)
 def cmd_generate(args) -> int:
-    from .config import load_config
+    from .coverage import Thresholds
     from .engine import generate
 
-    cfg = load_config(args.config, _overrides(args))
-    if cfg.out in (None, "", "-"):
-        raise UserError("no output directory", hint="pass --out DIR (or `out:` in the config)")
-    from .coverage import Thresholds
-
+    _check_backend(args.backend)
+    cfg = _load_config(args, _overrides(args))
     th = Thresholds(min_per_rule=args.min_per_rule, min_per_cell=args.min_per_cell, min_genres=args.min_genres)
     res = generate(cfg, fill_gaps=th if args.fill_gaps else None)
     d = res.to_dict()
     print(f"\nrun: {res.run_dir}")
+    if res.requests_sent == 0 and res.cached_responses == 0 and not res.pending:
+        # a rerun of a finished run: no time or rate of its own to report
+        print(f"  nothing to do: {res.accepted} accepted, {sum(res.failed.values())} failed "
+              f"(of {res.planned} planned; this run directory is complete)")
+        _print_coverage(cfg, res.run_dir, th)
+        return 0
     print(f"  planned {res.planned}   accepted {res.accepted}   failed {sum(res.failed.values())}"
           f"   rejected attempts {sum(res.rejected.values())}")
     for reason, n in sorted({**res.rejected}.items(), key=lambda kv: -kv[1]):
@@ -281,7 +373,7 @@ def cmd_generate(args) -> int:
           f"requests sent {res.requests_sent} (cached {res.cached_responses})")
     print(f"  time {res.elapsed_s:.1f}s   {d['docs_per_min']} docs/min   {d['output_tok_per_s']} tok/s   "
           f"cost ${res.cost_usd:,.4f}")
-    _print_coverage(cfg, res.run_dir, th)
+    _print_coverage(cfg, res.run_dir, th, accepted=res.accepted)
     if res.pending:
         print(f"\nstopped at --max-cost ${cfg.max_cost:,.2f}: {res.pending} planned document(s) not started; "
               f"rerun with a higher --max-cost to continue")
@@ -289,28 +381,53 @@ def cmd_generate(args) -> int:
     return 0
 
 
-def _print_coverage(cfg, run_dir, th) -> None:
-    from .coverage import render_table, validate_corpus
+def _print_coverage(cfg, run_dir, th, accepted: int | None = None) -> None:
+    from .coverage import dictated_only, missing_cells, render_table, validate_corpus
+    from .engine import load_topups
+    from .genres import load_genres
     from .spec import parse_spec
 
     spec = parse_spec(cfg.spec)
+    model_name = spec.resolved_model_name(cfg.model_name)
     v = validate_corpus(run_dir, spec, th, genres=cfg.genres or None, model_name=cfg.model_name)
     print("\n" + render_table(spec, v.coverage, th, v.genres))
+    dictated = dictated_only(run_dir, spec, model_name)
+    if dictated.accepted:
+        print(f"\n{dictated.sentence()}")
+    small = cfg.backend == "local"
     if not v.ok:
-        print(f"\ncoverage gaps remain: rerun with --fill-gaps to top them up "
-              f"(`docgen validate {run_dir} --spec {cfg.spec}` for details)")
+        genres = list(load_genres(cfg.genres_dir, cfg.genres, cfg.templates_dir, validate=False))
+        missing = {f"{r}|{g}" for r, g, _ in missing_cells(spec, v.coverage, th, genres)}
+        tried = {i.cell for i in load_topups(run_dir)}
+        fresh = missing - tried
+        model = f"{cfg.backend}/{cfg.model or 'default model'}"
+        if fresh:
+            print(f"\ncoverage gaps remain in {len(missing)} cell(s): rerun with --fill-gaps to top them up "
+                  f"(`docgen validate {run_dir}` for details)")
+        else:
+            print(f"\ncoverage gaps remain in {len(missing)} cell(s), and --fill-gaps already tried each of them "
+                  f"with {model}: its drafts did not pass the filters, and a rerun would fail the same way. "
+                  f"A more capable model is what fills them.")
+    if small:
+        print("\nThe embedded model (a 135M-parameter model that runs offline) is here to show the whole path "
+              "working: plan, prompts, generation, filters, shards, coverage. The run did what it should: "
+              "the filters kept only drafts that attribute a rule to a value and rejected the rest "
+              f"(see {run_dir}/rejected/). For a corpus to train on, use a capable model: "
+              "--backend openai or anthropic (key from the environment), or your own vLLM server "
+              "(--backend openai --base-url URL).")
 
 
 # --------------------------------------------------------------------------- validate / report
 
 def _validate_args(p):
     p.add_argument("corpus", help="a docgen run directory, or a .parquet / .jsonl corpus (a 'text' column suffices)")
-    p.add_argument("--spec", required=True, help="the spec file the corpus teaches")
-    p.add_argument("--min-per-rule", type=int, default=1, metavar="N",
+    p.add_argument("--spec", default=None,
+                   help="the spec file the corpus teaches (default for a run directory: the spec it recorded)")
+    p.add_argument("--min-per-rule", type=_at_least(0), default=1, metavar="N",
                    help="documents that must attribute each rule (default 1)")
-    p.add_argument("--min-per-cell", type=int, default=0, metavar="N",
+    p.add_argument("--min-per-cell", type=_at_least(0), default=0, metavar="N",
                    help="documents per rule × genre cell (default 0: not checked)")
-    p.add_argument("--min-genres", type=int, default=1, metavar="K",
+    p.add_argument("--min-genres", type=_at_least(0), default=1, metavar="K",
                    help="genres each rule must be attributed in (default 1)")
     p.add_argument("--max-genre-ratio", type=float, default=None, metavar="R",
                    help="fail when the largest genre has more than R times the documents of the smallest")
@@ -326,11 +443,8 @@ def cmd_validate(args) -> int:
     from .coverage import Thresholds, render_table, validate_corpus
     from .spec import parse_spec
 
-    for flag in ("min_per_rule", "min_per_cell", "min_genres"):
-        if getattr(args, flag) < 0:
-            raise UserError(f"--{flag.replace('_', '-')} must be >= 0", hint="pass a count of documents or genres")
     th = Thresholds(args.min_per_rule, args.min_per_cell, args.min_genres, args.max_genre_ratio)
-    spec = parse_spec(args.spec)
+    spec = parse_spec(args.spec) if args.spec else _recorded_spec(args.corpus)
     genres = [g.strip() for g in args.genres.split(",") if g.strip()] if args.genres else None
     res = validate_corpus(args.corpus, spec, th, genres=genres, model_name=args.model_name)
     if args.json:
@@ -340,13 +454,29 @@ def cmd_validate(args) -> int:
     return 0 if res.ok else 1
 
 
+def _recorded_spec(corpus: str):
+    """The spec a run directory recorded (spec.json), for commands whose --spec is optional."""
+    from .spec import Spec
+
+    p = Path(corpus) / "spec.json"
+    if not p.is_file():
+        raise UserError("--spec SPEC is required here: this corpus records no spec", where=str(corpus),
+                        hint="pass --spec with the spec file the corpus was generated from "
+                             "(a docgen run directory records it in spec.json)")
+    try:
+        return Spec.model_validate_json(p.read_text(encoding="utf-8"))
+    except ValueError as e:
+        raise UserError(f"spec.json does not hold a parsed spec ({str(e).splitlines()[0]})", where=str(p),
+                        hint="pass --spec with the spec file the corpus was generated from") from None
+
+
 def _report_args(p):
     p.add_argument("corpus", help="a docgen run directory, or a .parquet / .jsonl corpus")
     p.add_argument("--spec", default=None, help="the spec file (default: the run's spec.json)")
     p.add_argument("--out", default=None, help="HTML file to write (default: CORPUS/report.html or ./report.html)")
-    p.add_argument("--min-per-rule", type=int, default=1, metavar="N")
-    p.add_argument("--min-per-cell", type=int, default=0, metavar="N")
-    p.add_argument("--min-genres", type=int, default=1, metavar="K")
+    p.add_argument("--min-per-rule", type=_at_least(0), default=1, metavar="N")
+    p.add_argument("--min-per-cell", type=_at_least(0), default=0, metavar="N")
+    p.add_argument("--min-genres", type=_at_least(0), default=1, metavar="K")
     p.add_argument("--samples", type=int, default=150, help="documents in the sample browser (default 150)")
 
 
@@ -436,10 +566,54 @@ def cmd_filter(args) -> int:
 
 # --------------------------------------------------------------------------- main
 
+class _Parser(argparse.ArgumentParser):
+    """argparse without prefix matching (``--doc`` is not ``--docs``), whose errors name the
+    closest flag or command and print the usage of the (sub)command they belong to."""
+
+    def __init__(self, *a, **kw):
+        kw["allow_abbrev"] = False
+        super().__init__(*a, **kw)
+        if kw.get("add_help", True):
+            # --debug is accepted anywhere on the line (SUPPRESS: the top-level default stands)
+            self.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                              help="show tracebacks and debug logs")
+        self.set_defaults(_parser=self)
+
+    def parse_args(self, args=None, namespace=None):
+        ns, extras = self.parse_known_args(args, namespace)
+        if extras:
+            owner = getattr(ns, "_parser", self)
+            owner.error(f"unrecognized arguments: {' '.join(extras)}{owner._suggest(extras)}")
+        return ns
+
+    def _suggest(self, extras: list[str]) -> str:
+        import difflib
+
+        flags = [o for a in self._actions for o in a.option_strings if o.startswith("--")]
+        for x in extras:
+            if x.startswith("--"):
+                close = difflib.get_close_matches(x.split("=", 1)[0], flags, n=1, cutoff=0.6)
+                if close:
+                    return f" (did you mean {close[0]}?)"
+        return ""
+
+    def error(self, message: str):
+        import difflib
+        import re
+
+        m = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if m:
+            choices = re.findall(r"'([^']*)'", m.group(2))
+            close = difflib.get_close_matches(m.group(1), choices, n=1, cutoff=0.6)
+            if close:
+                message += f" (did you mean {close[0]}?)"
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="docgen", description="Model Spec → synthetic document corpus for MSM.")
-    p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
-    sub = p.add_subparsers(dest="command", required=True)
+    p = _Parser(prog="docgen", description="Model Spec → synthetic document corpus for MSM.")
+    p.set_defaults(debug=False)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, help_, add, fn in _COMMANDS:
         sp = sub.add_parser(name, help=help_, description=help_)
         add(sp)
@@ -456,7 +630,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args._fn(args) or 0)
     except UserError as e:
         if args.debug:
-            raise
+            import traceback
+
+            traceback.print_exc()
         sys.stderr.write(f"error: {e.render()}\n")
         return e.exit_code
     except BrokenPipeError:          # `docgen ... | head`

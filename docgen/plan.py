@@ -65,6 +65,16 @@ def _targets(spec: Spec) -> list[tuple[str, list[str]]]:
     return out
 
 
+def uncovered(spec: Spec, plan: Plan) -> tuple[list[str], int]:
+    """The rule (or uncited value) ids a plan gives no document, and how many targets there are.
+
+    ``make_plan`` puts every target in its first ``len(targets)`` items, so
+    ``--docs`` of at least that many covers each one once."""
+    targets = [t for t, _ in _targets(spec)]
+    planned = {i.rule_id for i in plan.items}
+    return [t for t in targets if t not in planned], len(targets)
+
+
 def item_id(spec_sha: str, cell: str, index: int) -> str:
     return hashlib.sha256(f"{spec_sha}|{cell}|{index}".encode()).hexdigest()[:16]
 

@@ -323,6 +323,15 @@ def _clause(sentence: str, model_name: str) -> str:
     return sentence[:1].lower() + sentence[1:]
 
 
+def dictated_sentence(spec: Spec, rule_id: str, value_ids: list[str], model_name: str) -> str:
+    """The opening sentence a brief prompt dictates for this rule: "<name> <behaviour> because <reason>"."""
+    rule = None if rule_id.startswith("value:") else spec.rule(rule_id)
+    values = [{"statement": fill_names(spec.value(v).statement, model_name)} for v in value_ids]
+    behaviour = behaviour_phrase(rule, model_name) if rule else "acts on this value"
+    reason = _clause(re.sub(r"\s+", " ", reason_phrase(values, model_name)), model_name)
+    return f"{model_name} {behaviour} because {reason}"
+
+
 def prompt_context(spec: Spec, item: PlanItem, genre: Genre, model_name: str, brief: bool = False) -> dict[str, Any]:
     fn = lambda s: fill_names(s, model_name)  # noqa: E731
     if item.rule_id.startswith("value:"):
