@@ -506,8 +506,10 @@ def cmd_export(args) -> int:
     from .hub import export
 
     em = export(args.corpus, args.out, include_rejected=args.include_rejected)
-    print(f"exported {em['documents']} documents ({em['tokens']} tokens) to {args.out}: "
-          f"{len(em['files'])} files + docgen_export.json")
+    from .hub import _n
+
+    print(f"exported {_n(em['documents'], 'document')} ({_n(em['tokens'], 'token')}) to {args.out}: "
+          f"{_n(len(em['files']), 'file')} + docgen_export.json")
     return 0
 
 

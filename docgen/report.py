@@ -242,26 +242,51 @@ def _filter_stats(manifest: dict | None) -> dict[str, int]:
     return out
 
 
-def _clusters(run_dir: Path) -> list[dict[str, Any]]:
+def _clusters(run_dir: Path) -> list[dict[str, Any]] | None:
+    """Near-duplicate clusters from ``dedup_clusters.jsonl``; None when the corpus has no such file.
+
+    The file holds one row per removed document, ``{"removed", "kept", "jaccard"}`` (the dedup
+    step and `docgen filter` write it); a cluster is a kept document and the ones removed as its
+    near-duplicates."""
     p = run_dir / "dedup_clusters.jsonl"
     if not run_dir.is_dir() or not p.exists():
-        return []
-    out = []
+        return None
+    by_kept: dict[str, dict[str, Any]] = {}
     for line in p.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
             row = json.loads(line)
         except json.JSONDecodeError:
             continue
-        if not isinstance(row, dict):
+        if not isinstance(row, dict) or not isinstance(row.get("kept"), str) or not isinstance(row.get("removed"), str):
             continue
-        members = next((row[k] for k in ("members", "ids", "doc_ids", "documents") if isinstance(row.get(k), list)), [])
-        size = row.get("size") if isinstance(row.get("size"), int) else len(members)
-        rep = next((row[k] for k in ("representative", "kept", "keep", "kept_id", "id") if isinstance(row.get(k), str)), "")
-        text = next((row[k] for k in ("text", "preview", "snippet", "example") if isinstance(row.get(k), str)), "")
-        out.append({"size": size, "representative": rep, "members": [str(x) for x in members], "text": text,
-                    "similarity": row.get("similarity") or row.get("jaccard")})
-    out.sort(key=lambda c: -c["size"])
+        c = by_kept.setdefault(row["kept"], {"representative": row["kept"], "members": [], "similarity": 0.0,
+                                             "text": ""})
+        c["members"].append(row["removed"])
+        if isinstance(row.get("jaccard"), (int, float)):
+            c["similarity"] = max(c["similarity"], float(row["jaccard"]))
+    out = list(by_kept.values())
+    for c in out:
+        c["size"] = 1 + len(c["members"])          # the kept document and its removed near-duplicates
+    out.sort(key=lambda c: (-c["size"], c["representative"]))
     return out
+
+
+def _planned_genres(src: Path, meta: dict[str, Any]) -> list[str]:
+    """Genres the run planned documents in (plan.jsonl and topups.jsonl), else those it was configured with."""
+    from .coverage import configured_genres
+
+    found: dict[str, None] = {}
+    for name in ("plan.jsonl", "topups.jsonl"):
+        p = src / name
+        if src.is_dir() and p.is_file():
+            for line in p.read_text(encoding="utf-8", errors="replace").splitlines():
+                try:
+                    g = json.loads(line).get("genre")
+                except (json.JSONDecodeError, AttributeError):
+                    continue
+                if isinstance(g, str) and g:
+                    found[g] = None
+    return list(found) or configured_genres(meta)
 
 
 def _spec_from_run(run_dir: Path) -> Spec | None:
@@ -313,8 +338,12 @@ def build_report(corpus: str | Path, *, spec: str | Path | Spec | None = None, o
     pending: list[tuple[str, int, Attribution]] = []
     counter = CoverageCounter(sp, model_name=model_name) if sp is not None else None
     shas: Counter[str] = Counter()
+    clusters = _clusters(src)
+    reps = {c["representative"]: c for c in clusters or []}
     for doc in iter_documents(src):
         g = doc.genre or NO_GENRE
+        if doc.id in reps:
+            reps[doc.id]["text"] = _opener(doc.text)
         if counter is not None:
             counter.add(doc)
         else:
@@ -342,8 +371,8 @@ def build_report(corpus: str | Path, *, spec: str | Path | Spec | None = None, o
 
     rejected: list[Document] = []
     reasons: Counter[str] = Counter()
+    seen = 0
     if src.is_dir() and meta.get("manifest"):
-        seen = 0
         for doc in iter_documents(src, split="rejected"):
             reasons[f"{doc.reject_filter or 'filter'}: {doc.reject_reason or 'dropped'}"] += 1
             seen += 1
@@ -353,11 +382,19 @@ def build_report(corpus: str | Path, *, spec: str | Path | Spec | None = None, o
                 rejected[j] = doc
     stats = _filter_stats(meta.get("manifest"))
 
-    order = sorted(cov.genres, key=lambda g: (-cov.docs_per_genre.get(g, 0), g))
+    # planned genres that got no accepted document still get a (empty) column
+    planned = [g for g in _planned_genres(src, meta) if g not in cov.genres]
+    order = sorted(cov.genres, key=lambda g: (-cov.docs_per_genre.get(g, 0), g)) + sorted(planned)
     colors = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(order)}
+    dictated = None
+    if sp is not None and sp.sha256 and cov.documents:
+        from .coverage import dictated_only
+
+        dictated = dictated_only(src, sp, model_name or (meta.get("manifest") or {}).get("model_name"))
+    sample = [d for g in order for d in samples[g]][:sample_size]
     page = _page(src=src, spec=sp, cov=cov, th=th, meta=meta, order=order, colors=colors, tokens=tokens,
-                 openers=openers, reasons=reasons, stats=stats, clusters=_clusters(src),
-                 samples=[d for g in order for d in samples[g]][:sample_size], rejected=rejected)
+                 openers=openers, reasons=reasons, stats=stats, clusters=clusters,
+                 samples=sample, rejected=rejected, n_rejected=seen, dictated=dictated)
     dest = Path(out) if out else (src / "report.html" if src.is_dir() else Path("report.html"))
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.tmp")
@@ -413,7 +450,6 @@ JS = """
     if(first) show(first.getAttribute('data-doc'));
   }
   [g,s].forEach(function(e){e.addEventListener('change',filt);}); q.addEventListener('input',filt);
-  document.getElementById('doc-count').textContent=buttons.length+' documents in the sample';
   if(buttons.length) show(buttons[0].getAttribute('data-doc'));
 })();
 """
@@ -449,7 +485,8 @@ def _doc_article(i: int, d: Document, split: str) -> str:
     return f'<article class="doc" id="doc-{i}" data-split="{split}"{" hidden" if i else ""}><dl>{dl}</dl><pre>{body}</pre></article>'
 
 
-def _browser(samples: list[Document], rejected: list[Document], colors: dict[str, str]) -> str:
+def _browser(samples: list[Document], rejected: list[Document], colors: dict[str, str], *,
+             n_accepted: int | None = None, n_rejected: int | None = None) -> str:
     docs = [(d, "accepted") for d in samples] + [(d, "rejected") for d in rejected]
     if not docs:
         return '<p class="empty">no documents</p>'
@@ -466,9 +503,21 @@ def _browser(samples: list[Document], rejected: list[Document], colors: dict[str
     filters = (f'<div class="filters"><select id="f-genre"><option value="">all genres</option>{opts}</select>'
                '<select id="f-split"><option value="">accepted + rejected</option><option value="accepted">accepted'
                '</option><option value="rejected">rejected</option></select><input id="f-q" placeholder="search openers">'
-               f'<span id="doc-count">{len(docs)} documents</span></div>')
+               f'<span id="doc-count">{E(_sample_count(len(samples), n_accepted, len(rejected), n_rejected))}'
+               '</span></div>')
     return (f'{filters}<div id="browser"><ul id="doc-list">{"".join(items)}</ul>'
             f'<div id="doc-view">{"".join(arts)}</div></div>')
+
+
+def _sample_count(shown_acc: int, n_acc: int | None, shown_rej: int, n_rej: int | None) -> str:
+    """'12 accepted and 30 of 310 rejected documents in the sample' (says when a split is capped)."""
+    def part(shown, total, what):
+        return f"{shown} of {total:,} {what}" if total is not None and total > shown else f"{shown} {what}"
+
+    s = part(shown_acc, n_acc, "accepted")
+    if shown_rej or n_rej:
+        s += f" and {part(shown_rej, n_rej, 'rejected')}"
+    return s + " documents in the sample"
 
 
 def _fmt_seconds(s: float) -> str:
@@ -481,7 +530,7 @@ def _fmt_seconds(s: float) -> str:
 
 
 def _page(*, src, spec: Spec, cov, th, meta, order, colors, tokens, openers, reasons, stats, clusters,
-          samples, rejected) -> str:
+          samples, rejected, n_rejected: int = 0, dictated=None) -> str:
     summary = meta.get("summary") or {}
     flat = _flat(summary)
     cost = _first(flat, "cost_usd", "cost", "estimated_cost_usd", "usd")
@@ -496,7 +545,12 @@ def _page(*, src, spec: Spec, cov, th, meta, order, colors, tokens, openers, rea
         tiles.append(_tile(f"${cost[1]:,.2f}", "cost"))
     if elapsed:
         tiles.append(_tile(_fmt_seconds(elapsed[1]), "elapsed"))
+    if dictated is not None and dictated.attributed:
+        tiles.append(_tile(f"{dictated.only:,} / {dictated.attributed:,}", "attributed only by the dictated opening"))
     secs = [f'<div class="tiles">{"".join(tiles)}</div>']
+    if dictated is not None and dictated.attributed:
+        secs[0] += f'<p class="note" id="dictated">{E(dictated.sentence())}.</p>'
+
 
     gaps = find_gaps(spec, cov, th, order) if spec.sha256 else []
     gl = "".join(f'<li class="{"block" if g.blocking else "warn"}">{E(g.message)}</li>' for g in gaps[:60])
@@ -523,10 +577,18 @@ def _page(*, src, spec: Spec, cov, th, meta, order, colors, tokens, openers, rea
                          hbars(rj, color="#e15759", title="rejected by reason"),
                          "from rejected/ shards and the manifest's filter stats"))
     if clusters:
-        top = [(f"{_short(c['text'] or c['representative'] or 'cluster', 40)}", c["size"]) for c in clusters[:15]]
-        note = (f"{len(clusters)} clusters, {sum(c['size'] for c in clusters):,} documents in them "
-                f"(from dedup_clusters.jsonl); largest first")
-        body = hbars(top, color=PALETTE[6], title="near-duplicate clusters")
+        top = [(f"{_short(c['text'] or c['representative'], 40)}", c["size"]) for c in clusters[:15]]
+        n = len(clusters)
+        note = (f"{n} cluster{'' if n == 1 else 's'}, {sum(c['size'] for c in clusters):,} documents in them: each kept "
+                f"document and the near-duplicates removed for it (from dedup_clusters.jsonl); largest first")
+        rows = "".join(f"<tr><td>{E(c['representative'])}</td><td>{E(c['text'])}</td><td>{c['size']}</td>"
+                       f"<td>{c['similarity']:.2f}</td><td>{E(', '.join(c['members']))}</td></tr>"
+                       for c in clusters[:50])
+        body = (hbars(top, color=PALETTE[6], title="near-duplicate clusters") +
+                '<table class="kv clusters"><tr><th>kept</th><th>opener</th><th>size</th><th>max jaccard</th>'
+                f'<th>removed as near-duplicates</th></tr>{rows}</table>')
+    elif clusters is not None:
+        note, body = "", '<p class="empty">no near-duplicates found</p>'
     else:
         note, body = "", '<p class="empty">no dedup_clusters.jsonl in this corpus</p>'
     secs.append(_section("dups", "Near-duplicate clusters", body, note))
@@ -550,7 +612,8 @@ def _page(*, src, spec: Spec, cov, th, meta, order, colors, tokens, openers, rea
     else:
         body = '<p class="empty">no summary.json in this corpus</p>'
     secs.append(_section("run", "Cost and time of the run", body))
-    secs.append(_section("samples", "Sample browser", _browser(samples, rejected, colors),
+    secs.append(_section("samples", "Sample browser", _browser(samples, rejected, colors, n_accepted=cov.documents,
+                                                                 n_rejected=n_rejected or None),
                          "each document shows its provenance; the attribution evidence is highlighted"))
     # secs: tiles, coverage, tokens, values, rejected, dups, openers, run, samples
     pair = lambda a, b: f'<div class="pair">{a}{b}</div>'  # noqa: E731
