@@ -11,8 +11,10 @@ import json
 import logging
 import sys
 from pathlib import Path
+from contextlib import contextmanager
 from typing import Callable
 
+from . import _api as api
 from .errors import DocgenError, UserError
 
 _COMMANDS: list[tuple[str, str, Callable, Callable]] = []
@@ -82,15 +84,15 @@ _PYDANTIC_WORDS = [(r"^Field required$", "is required"),
                    (r"^Input should be ", "must be ")]
 
 
-def _load_config(args, overrides: dict):
-    """load_config, with errors about command-line values phrased in flags, not config fields."""
+@contextmanager
+def _in_flags(args):
+    """Errors about command-line values phrased in flags, not in config field names."""
     import re
 
-    from .config import load_config
     from .errors import ConfigError
 
     try:
-        return load_config(args.config, overrides)
+        yield
     except ConfigError as e:
         m = re.match(r"([\w.]+): (.*)$", e.message, re.S)
         if not m or m.group(1) not in _FLAGS or (args.config and e.where != "command line"):
@@ -272,24 +274,22 @@ def _plan_args(p):
 @command("plan", "show the cells, documents per cell, tokens and cost, sending nothing")
 @arguments(_plan_args)
 def cmd_plan(args) -> int:
-    from .engine import Engine
     from .plan import uncovered
 
     _check_backend(args.backend)
     o = _overrides(args)
-    o["out"] = "-"
-    cfg = _load_config(args, o)
-    eng = Engine(cfg)                      # no backend is created: nothing is sent
-    spec, plan = eng.spec, eng.plan
-    est = eng.estimate()
+    spec_path = o.pop("spec")
+    with _in_flags(args):
+        plan = api.plan(spec_path, config=args.config, **o)      # nothing is sent
+    spec, est = plan.spec, plan.estimate
     cells = plan.cells()
     if args.json:
-        _print_json({"spec_id": spec.id, "spec_sha256": spec.sha256, "seed": cfg.seed, "genres": plan.genres,
+        _print_json({"spec_id": spec.id, "spec_sha256": spec.sha256, "seed": plan.seed, "genres": plan.genres,
                      "documents": len(plan.items), "est_output_tokens": plan.est_output_tokens(),
                      "estimate": est, "items": [i.to_dict() for i in plan.items]})
         return 0
     print(f"{spec.title}: {len(spec.rules)} rules/behaviours, {len(spec.values)} values, {len(plan.genres)} genres")
-    print(f"{len(cells)} cells, {len(plan.items)} documents (seed {cfg.seed})\n")
+    print(f"{len(cells)} cells, {len(plan.items)} documents (seed {plan.seed})\n")
     print(f"  {'rule/value':<34} {'genre':<20} {'docs':>4} {'~tokens':>8}  audience / angle")
     for cell, items in cells.items():
         rid, genre = cell.split("|")
@@ -349,12 +349,14 @@ def _generate_args(p):
 @arguments(_generate_args)
 def cmd_generate(args) -> int:
     from .coverage import Thresholds
-    from .engine import generate
 
     _check_backend(args.backend)
-    cfg = _load_config(args, _overrides(args))
+    o = _overrides(args)
+    spec_path, out = o.pop("spec"), o.pop("out")
+    with _in_flags(args):
+        cfg = api.run_config(spec_path, out, config=args.config, **o)
     th = Thresholds(min_per_rule=args.min_per_rule, min_per_cell=args.min_per_cell, min_genres=args.min_genres)
-    res = generate(cfg, fill_gaps=th if args.fill_gaps else None)
+    res = api.generate(spec_path, out, config=args.config, fill_gaps=th if args.fill_gaps else None, **o)
     d = res.to_dict()
     print(f"\nrun: {res.run_dir}")
     if res.requests_sent == 0 and res.cached_responses == 0 and not res.pending:
@@ -382,14 +384,15 @@ def cmd_generate(args) -> int:
 
 
 def _print_coverage(cfg, run_dir, th, accepted: int | None = None) -> None:
-    from .coverage import dictated_only, missing_cells, render_table, validate_corpus
+    from .coverage import dictated_only, missing_cells, render_table
     from .engine import load_topups
     from .genres import load_genres
     from .spec import parse_spec
 
     spec = parse_spec(cfg.spec)
     model_name = spec.resolved_model_name(cfg.model_name)
-    v = validate_corpus(run_dir, spec, th, genres=cfg.genres or None, model_name=cfg.model_name)
+    v = api.validate(run_dir, spec, min_per_rule=th.min_per_rule, min_per_cell=th.min_per_cell,
+                     min_genres=th.min_genres, genres=cfg.genres or None, model_name=cfg.model_name)
     print("\n" + render_table(spec, v.coverage, th, v.genres))
     dictated = dictated_only(run_dir, spec, model_name)
     if dictated.accepted:
@@ -440,34 +443,21 @@ def _validate_args(p):
 @command("validate", "check that every value and rule is explicitly attributed by enough documents")
 @arguments(_validate_args)
 def cmd_validate(args) -> int:
-    from .coverage import Thresholds, render_table, validate_corpus
-    from .spec import parse_spec
+    from .coverage import render_table
 
-    th = Thresholds(args.min_per_rule, args.min_per_cell, args.min_genres, args.max_genre_ratio)
-    spec = parse_spec(args.spec) if args.spec else _recorded_spec(args.corpus)
+    if args.spec is None and not (Path(args.corpus) / "spec.json").is_file():
+        raise UserError("--spec SPEC is required here: this corpus records no spec", where=args.corpus,
+                        hint="pass --spec with the spec file the corpus was generated from "
+                             "(a docgen run directory records it, and then --spec may be left out)")
     genres = [g.strip() for g in args.genres.split(",") if g.strip()] if args.genres else None
-    res = validate_corpus(args.corpus, spec, th, genres=genres, model_name=args.model_name)
+    res = api.validate(args.corpus, args.spec, min_per_rule=args.min_per_rule, min_per_cell=args.min_per_cell,
+                       min_genres=args.min_genres, max_genre_ratio=args.max_genre_ratio, genres=genres,
+                       model_name=args.model_name)
     if args.json:
         _print_json(res.to_dict())
     else:
-        print(render_table(spec, res.coverage, th, res.genres))
+        print(render_table(res.spec, res.coverage, res.thresholds, res.genres))
     return 0 if res.ok else 1
-
-
-def _recorded_spec(corpus: str):
-    """The spec a run directory recorded (spec.json), for commands whose --spec is optional."""
-    from .spec import Spec
-
-    p = Path(corpus) / "spec.json"
-    if not p.is_file():
-        raise UserError("--spec SPEC is required here: this corpus records no spec", where=str(corpus),
-                        hint="pass --spec with the spec file the corpus was generated from "
-                             "(a docgen run directory records it in spec.json)")
-    try:
-        return Spec.model_validate_json(p.read_text(encoding="utf-8"))
-    except ValueError as e:
-        raise UserError(f"spec.json does not hold a parsed spec ({str(e).splitlines()[0]})", where=str(p),
-                        hint="pass --spec with the spec file the corpus was generated from") from None
 
 
 def _report_args(p):
@@ -552,10 +542,8 @@ def _filter_args(p):
 @command("filter", "run quality, decontamination, attribution and near-duplicate filters over a corpus")
 @arguments(_filter_args)
 def cmd_filter(args) -> int:
-    from .filters.cli_run import run_filter
-
-    summary = run_filter(args.corpus, args.out, spec_path=args.spec, judge=args.judge, eval_dir=args.eval_dir,
-                         model_name=args.model_name, dedup=not args.no_dedup, shard_docs=args.shard_docs)
+    summary = api.filter_corpus(args.corpus, args.out, spec=args.spec, judge=args.judge, eval_dir=args.eval_dir,
+                                model_name=args.model_name, dedup=not args.no_dedup, shard_docs=args.shard_docs)
     print(f"read {summary['read']} documents → kept {summary['kept']}, rejected {summary['rejected']}  ({args.out})")
     for name, st in summary["filters"].items():
         dropped = ", ".join(f"{k} {v}" for k, v in sorted(st["dropped"].items())) or "none"

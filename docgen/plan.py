@@ -46,6 +46,8 @@ class Plan:
     seed: int
     genres: list[str]
     items: list[PlanItem] = field(default_factory=list)
+    estimate: dict[str, Any] | None = None     # requests, tokens and cost (set by docgen.plan)
+    spec: Spec | None = field(default=None, repr=False, compare=False)   # the spec planned (set by docgen.plan)
 
     def cells(self) -> dict[str, list[PlanItem]]:
         out: dict[str, list[PlanItem]] = {}

@@ -102,8 +102,9 @@ def test_report_in_headless_chromium(spec, spec_file, tmp_path):
     assert 'id="doc-list"' in html_after_js and 'id="doc-view"' in html_after_js
     n_docs = html_after_js.count('<article class="doc"')
     assert n_docs >= 10
-    # the JS ran: it counted the sample and selected the first document
-    assert f"{n_docs} documents in the sample" in html_after_js
+    # the sample count adds up (24 accepted, 4 rejected); the JS ran: it selected the first document
+    count = re.search(r'id="doc-count">(\d+) accepted and (\d+) rejected documents in the sample<', html_after_js)
+    assert count and int(count.group(1)) + int(count.group(2)) == n_docs
     assert re.search(r'<button[^>]*class="sel"', html_after_js)
     first = re.search(r'<article class="doc" id="doc-0"[^>]*>(.*?)</article>', html_after_js, re.S)
     assert first and "hidden" not in first.group(0).split(">")[0]
