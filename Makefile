@@ -14,7 +14,7 @@ BUILD_PROGRESS_AWK := BEGIN { last = -5 } { d = -1; \
 	else if (match($$0, /\[ *[0-9]+%\]/)) { d = substr($$0, RSTART + 1, RLENGTH - 3) + 0 } \
 	if (d >= 0 && d >= last + 5) { last = d; printf "    llama.cpp build: %3d%%\n", d; fflush() } }
 
-.PHONY: install install-test quickstart test clean
+.PHONY: install install-test quickstart test wheel-check clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -53,6 +53,25 @@ install-test: install
 test: install-test
 	$(BIN)/python -m pytest -q
 
+# CI: build the wheel, install it in a fresh venv outside the checkout, and use it there
+# (genres, templates and prices must come from the installed package, not from this tree)
+wheel-check: $(BIN)/python
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(PIP) wheel -q --no-deps -w "$$tmp/dist" . ; \
+	whl=$$(ls "$$tmp"/dist/docgen-*.whl); echo "built $$(basename $$whl)"; \
+	$(BIN)/python -c "import sys, zipfile; n = set(zipfile.ZipFile(sys.argv[1]).namelist()); \
+		need = ['docgen/py.typed', 'docgen/prices.yaml', 'docgen/genres/memo.yaml', 'docgen/templates/document.j2', \
+		        'docgen/templates/system.j2', 'docgen/templates/judges/attribution.j2']; \
+		missing = [p for p in need if p not in n]; assert not missing, f'wheel lacks {missing}'" "$$whl"; \
+	$(PY) -m venv "$$tmp/venv"; \
+	"$$tmp/venv/bin/python" -m pip install -q --disable-pip-version-check "$$whl"; \
+	cp corpora/examples/wren_spec.md "$$tmp/spec.md"; \
+	cd "$$tmp" && env -u PYTHONPATH ./venv/bin/docgen genres list && \
+	env -u PYTHONPATH ./venv/bin/docgen genres validate && \
+	env -u PYTHONPATH ./venv/bin/docgen plan spec.md --docs 6 && \
+	env -u PYTHONPATH ./venv/bin/python -c "import docgen, pathlib; \
+		assert not pathlib.Path(docgen.__file__).is_relative_to('$(CURDIR)'), docgen.__file__; \
+		print('wheel ok:', docgen.__file__)"
 
 clean:
 	rm -rf runs .pytest_cache
