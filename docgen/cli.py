@@ -403,21 +403,27 @@ def _print_coverage(cfg, run_dir, th, accepted: int | None = None) -> None:
         missing = {f"{r}|{g}" for r, g, _ in missing_cells(spec, v.coverage, th, genres)}
         tried = {i.cell for i in load_topups(run_dir)}
         fresh = missing - tried
-        model = f"{cfg.backend}/{cfg.model or 'default model'}"
+        model = cfg.model or ("the embedded model" if small else "the default model")
         if fresh:
-            print(f"\ncoverage gaps remain in {len(missing)} cell(s): rerun with --fill-gaps to top them up "
-                  f"(`docgen validate {run_dir}` for details)")
+            _say(f"coverage gaps remain in {len(missing)} cell(s): rerun with --fill-gaps to top them up "
+                 f"(`docgen validate {run_dir}` for details)")
         else:
-            print(f"\ncoverage gaps remain in {len(missing)} cell(s), and --fill-gaps already tried each of them "
-                  f"with {model}: its drafts did not pass the filters, and a rerun would fail the same way. "
-                  f"A more capable model is what fills them.")
+            _say(f"coverage gaps remain in {len(missing)} cell(s), and --fill-gaps already tried each of them "
+                 f"with {cfg.backend}/{model}: its drafts did not pass the filters, and a rerun would fail the "
+                 f"same way. A more capable model is what fills them.")
     if small:
-        print("\nThe embedded model (a 135M-parameter model that runs offline) is here to show the whole path "
-              "working: plan, prompts, generation, filters, shards, coverage. The run did what it should: "
-              "the filters kept only drafts that attribute a rule to a value and rejected the rest "
-              f"(see {run_dir}/rejected/). For a corpus to train on, use a capable model: "
-              "--backend openai or anthropic (key from the environment), or your own vLLM server "
-              "(--backend openai --base-url URL).")
+        _say("A small local model (the embedded one has 135M parameters) is here to show the whole path "
+             "working offline: plan, prompts, generation, filters, shards, coverage. The run did what it should: "
+             "the filters kept only drafts that attribute a rule to a value and rejected the rest "
+             f"(see {run_dir}/rejected/). For a corpus to train on, use a capable model: "
+             "--backend openai or anthropic (key from the environment), or your own vLLM server "
+             "(--backend openai --base-url URL); it fills the gaps above.")
+
+
+def _say(paragraph: str) -> None:
+    import textwrap
+
+    print("\n" + textwrap.fill(paragraph, width=100, break_on_hyphens=False, break_long_words=False))
 
 
 # --------------------------------------------------------------------------- validate / report
