@@ -88,7 +88,7 @@ def test_export_folder_mode_follows_umask_and_card_counts_files(tmp_path):
 
 
 def test_dictated_opening_count_tells_copied_openings_from_own_words(tmp_path):
-    from docgen.coverage import dictated_only, strip_dictated
+    from docgen.dictated import dictated_only, strip_dictated
     from docgen.prompts import dictated_sentence
     from docgen.spec import parse_spec
 
