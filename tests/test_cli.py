@@ -149,3 +149,39 @@ def test_embedded_model_ending_says_what_the_run_did_and_what_a_capable_model_ch
         cli._print_coverage(cfg, out, Thresholds())
     text = " ".join(buf.getvalue().split())
     assert "The run did what it should" in text and "--backend openai or anthropic" in text
+
+
+def test_readme_commands_use_only_flags_that_help_lists():
+    import argparse
+    import re
+
+    from docgen.cli import build_parser
+
+    def flags(parser) -> set[str]:
+        out = set()
+        for a in parser._actions:
+            out.update(a.option_strings)
+            if isinstance(a, argparse._SubParsersAction):
+                for sub in a.choices.values():
+                    out |= flags(sub)
+        return out
+
+    top = build_parser()
+    subs = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction)).choices
+    readme = (REPO / "README.md").read_text()
+    checked = 0
+    for block in re.findall(r"```bash\n(.*?)```", readme, re.S):
+        command = None
+        for line in block.splitlines():
+            m = re.match(r"\s*(?:\.venv/bin/)?docgen (\w+)", line)
+            if m:
+                command = m.group(1)
+            elif not line.startswith(" "):
+                command = None
+            if command is None:
+                continue
+            assert command in subs, line
+            for flag in re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", line.split("#")[0]):
+                assert flag in flags(subs[command]) | {"--debug"}, f"README: {line.strip()} ({flag})"
+                checked += 1
+    assert checked > 30
