@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -295,8 +296,10 @@ def cmd_generate(args) -> int:
     with _in_flags(args):
         cfg = api.run_config(spec_path, out, config=args.config, **o)
     th = Thresholds(min_per_rule=args.min_per_rule, min_per_cell=args.min_per_cell, min_genres=args.min_genres)
+    before = _accepted_before(Path(out))
+    t0 = time.perf_counter()
     res = api.generate(spec_path, out, config=args.config, fill_gaps=th if args.fill_gaps else None, **o)
-    d = res.to_dict()
+    wall = time.perf_counter() - t0
     print(f"\nrun: {res.run_dir}")
     if res.requests_sent == 0 and res.cached_responses == 0 and not res.pending:
         # a rerun of a finished run: no time or rate of its own to report
@@ -312,14 +315,24 @@ def cmd_generate(args) -> int:
         print(f"    failed  {n:>4}  {reason}")
     print(f"  tokens in corpus {res.tokens:,}   output tokens generated {res.output_tokens:,}   "
           f"requests sent {res.requests_sent} (cached {res.cached_responses})")
-    print(f"  time {res.elapsed_s:.1f}s   {d['docs_per_min']} docs/min   {d['output_tok_per_s']} tok/s   "
-          f"cost ${res.cost_usd:,.4f}")
+    # rates of this run only: the run's elapsed_s and accepted count span every run of this directory
+    over_all = f" ({res.elapsed_s:.1f}s over all runs)" if res.elapsed_s > wall + 0.5 else ""
+    print(f"  time {wall:.1f}s{over_all}   {60 * (res.accepted - before) / wall:.2f} docs/min   "
+          f"{res.output_tokens / wall:.1f} tok/s   cost ${res.cost_usd:,.4f}")
     _print_coverage(cfg, res.run_dir, th, accepted=res.accepted)
     if res.pending:
         print(f"\nstopped at --max-cost ${cfg.max_cost:,.2f}: {res.pending} planned document(s) not started; "
               f"rerun with a higher --max-cost to continue")
         return 1
     return 0
+
+
+def _accepted_before(run_dir: Path) -> int:
+    """Documents a run directory had accepted before this run (its last summary), for this run's rates."""
+    try:
+        return int(json.loads((run_dir / "summary.json").read_text(encoding="utf-8")).get("accepted", 0))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return 0
 
 
 def _print_coverage(cfg, run_dir, th, accepted: int | None = None) -> None:

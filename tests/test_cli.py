@@ -185,3 +185,15 @@ def test_readme_commands_use_only_flags_that_help_lists():
                 assert flag in flags(subs[command]) | {"--debug"}, f"README: {line.strip()} ({flag})"
                 checked += 1
     assert checked > 30
+
+
+def test_a_resumed_run_reports_its_own_time_and_rate(tmp_path):
+    out = tmp_path / "run"
+    assert fake_run(out, "--no-filters").returncode == 0
+    more = fake_run(out, "--no-filters", "--fill-gaps")        # 2 of 5 rules covered: 3 more documents
+    assert more.returncode == 0, more.stderr
+    assert "accepted 5" in more.stdout
+    line = next(l for l in more.stdout.splitlines() if l.strip().startswith("time "))
+    rate = float(line.split("docs/min")[0].split()[-1])
+    took = float(line.split()[1].rstrip("s"))
+    assert abs(rate - 60 * 3 / took) < 0.1 * rate + 0.1         # the 3 new documents over this run's time
