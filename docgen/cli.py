@@ -349,7 +349,7 @@ def _print_coverage(cfg, run_dir, th, accepted: int | None = None) -> None:
     print("\n" + render_table(spec, v.coverage, th, v.genres))
     dictated = dictated_only(run_dir, spec, model_name)
     if dictated.accepted:
-        print(f"\n{dictated.sentence()}")
+        _say(dictated.sentence())
     small = cfg.backend == "local"
     if not v.ok:
         genres = list(load_genres(cfg.genres_dir, cfg.genres, cfg.templates_dir, validate=False))

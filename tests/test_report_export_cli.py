@@ -65,7 +65,7 @@ def test_report_empty_clusters_planned_genres_capped_sample_and_dictated_opening
     ok = tmp_path / "ok"
     gen = fake_run(ok, "--docs", 6, "--no-filters")
     m = re.search(r"(\d+) of (\d+) attributed documents rest only on the opening sentence the prompt dictated",
-                  gen.stdout)
+                  " ".join(gen.stdout.split()))
     assert m and m.group(1) == m.group(2) and int(m.group(1)) >= 4, gen.stdout
     assert docgen("report", ok, "--samples", 3).returncode == 0
     page = (ok / "report.html").read_text()
