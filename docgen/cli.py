@@ -356,13 +356,14 @@ def _print_coverage(cfg, run_dir, th, accepted: int | None = None) -> None:
         missing = {f"{r}|{g}" for r, g, _ in missing_cells(spec, v.coverage, th, genres)}
         tried = {i.cell for i in load_topups(run_dir)}
         fresh = missing - tried
-        model = cfg.model or ("the embedded model" if small else "the default model")
+        model = f"{cfg.backend}/{cfg.model}" if cfg.model else \
+            ("the embedded model" if small else f"{cfg.backend}'s default model")
         if fresh:
             _say(f"coverage gaps remain in {len(missing)} cell(s): rerun with --fill-gaps to top them up "
                  f"(`docgen validate {run_dir}` for details)")
         else:
             _say(f"coverage gaps remain in {len(missing)} cell(s), and --fill-gaps already tried each of them "
-                 f"with {cfg.backend}/{model}: its drafts did not pass the filters, and a rerun would fail the "
+                 f"with {model}: its drafts did not pass the filters, and a rerun would fail the "
                  f"same way. A more capable model is what fills them.")
     if small:
         _say("A small local model (the embedded one has 135M parameters) is here to show the whole path "

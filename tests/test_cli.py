@@ -132,7 +132,7 @@ def test_fill_gaps_is_not_suggested_again_for_cells_it_already_failed(tmp_path):
     assert topped.returncode == 0, topped.stderr
     said = " ".join(topped.stdout.split())
     assert "rerun with --fill-gaps" not in said
-    assert "--fill-gaps already tried each of them with fake" in said
+    assert "--fill-gaps already tried each of them with fake's default model" in said
     assert "A more capable model is what fills them" in said
 
 
