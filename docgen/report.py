@@ -117,7 +117,7 @@ def _clusters(run_dir: Path) -> list[dict[str, Any]] | None:
 
 
 def _planned_genres(src: Path, meta: dict[str, Any]) -> list[str]:
-    """Genres the run planned documents in (plan.jsonl and topups.jsonl), else those it was configured with."""
+    """Genres the run planned documents in (plan.jsonl and topups.jsonl) or was configured with."""
     from .coverage import configured_genres
 
     found: dict[str, None] = {}
@@ -131,7 +131,8 @@ def _planned_genres(src: Path, meta: dict[str, Any]) -> list[str]:
                     continue
                 if isinstance(g, str) and g:
                     found[g] = None
-    return list(found) or configured_genres(meta)
+    found.update(dict.fromkeys(configured_genres(meta)))
+    return list(found)
 
 
 def _spec_from_run(run_dir: Path) -> Spec | None:
@@ -411,7 +412,7 @@ def _page(*, src, spec: Spec, cov, th, meta, order, colors, tokens, openers, rea
                          f"thresholds: min-per-rule {th.min_per_rule}, min-per-cell {th.min_per_cell}, "
                          f"min-genres {th.min_genres}; red outline = cell under min-per-cell"))
     secs.append(_section("tokens", "Tokens per document, by genre",
-                         histograms({g: tokens[g] for g in order}, colors)))
+                         histograms({g: tokens[g] for g in order if tokens[g]}, colors)))
     vrows = [(v.id, cov.value_genre.get(v.id, {})) for v in spec.values]
     secs.append(_section("values", "Documents per value, by genre",
                          stacked_hbars(vrows, order, colors, title="documents per value by genre")

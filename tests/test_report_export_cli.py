@@ -73,6 +73,15 @@ def test_report_empty_clusters_planned_genres_capped_sample_and_dictated_opening
     assert f"{m.group(1)} / {m.group(1)}" in page and "rest only on the opening sentence the prompt dictated" in page
 
 
+def test_report_with_a_planned_genre_that_got_no_document(tmp_path):
+    run = tmp_path / "run"
+    fake_run(run, "--docs", 1, "--genres", "memo,faq", "--no-filters")     # one document, in one of two genres
+    assert docgen("report", run).returncode == 0
+    page = (run / "report.html").read_text()
+    columns = re.findall(r'rotate\(-40\)" class="lbl">([^<]*)<', page)
+    assert sorted(columns) == ["faq", "memo"]
+
+
 def test_export_folder_mode_follows_umask_and_card_counts_files(tmp_path):
     run = tmp_path / "run"
     fake_run(run, "--docs", 2, "--no-filters")
