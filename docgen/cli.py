@@ -10,9 +10,12 @@ import argparse
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import Callable
 
+from . import _api as api
+from ._cliparse import _at_least, _in_flags, _non_negative, _Parser
 from .errors import DocgenError, UserError
 
 _COMMANDS: list[tuple[str, str, Callable, Callable]] = []
@@ -39,6 +42,19 @@ def arguments(add: Callable[[argparse.ArgumentParser], None]):
 
 def _print_json(obj) -> None:
     sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
+
+
+_PUBLIC_BACKENDS = "local (default, the embedded model), openai, anthropic, vllm"
+
+
+def _check_backend(name: str | None) -> None:
+    """Users choose among the real backends; the test double answers only where tests enable it."""
+    import os
+
+    from .backends import available_backends
+
+    if name and name not in available_backends() and not (name == "fake" and os.environ.get("DOCGEN_TEST_BACKENDS")):
+        raise UserError(f"--backend {name}: no such backend", hint=f"choose one of: {_PUBLIC_BACKENDS}")
 
 
 # --------------------------------------------------------------------------- spec
@@ -148,8 +164,8 @@ def _size_args(p):
     p.add_argument("spec", help="the Model Spec file (.md/.txt or .yaml/.json)")
     p.add_argument("--genres", default=None, metavar="A,B", help="comma-separated genres (default: all)")
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--docs", type=int, default=None, metavar="N", help="number of documents")
-    g.add_argument("--target-tokens", type=int, default=None, metavar="T", help="size the plan to about T tokens")
+    g.add_argument("--docs", type=_at_least(1), default=None, metavar="N", help="number of documents (≥ 1)")
+    g.add_argument("--target-tokens", type=_at_least(1), default=None, metavar="T", help="size the plan to about T tokens")
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--model-name", default=None, help="name of the assistant the documents are about "
                    "(fills {model_name}; default: the name the spec uses, else Claude)")
@@ -188,7 +204,8 @@ def _overrides(args) -> dict:
 def _plan_args(p):
     _size_args(p)
     p.add_argument("--config", default=None)
-    p.add_argument("--backend", default=None, help="backend the run will use (for the token and cost estimate)")
+    p.add_argument("--backend", default=None, metavar="NAME",
+                   help=f"backend the run will use, for the token and cost estimate: {_PUBLIC_BACKENDS}")
     p.add_argument("--model", default=None)
     p.add_argument("--base-url", default=None)
     p.add_argument("--json", action="store_true")
@@ -197,23 +214,22 @@ def _plan_args(p):
 @command("plan", "show the cells, documents per cell, tokens and cost, sending nothing")
 @arguments(_plan_args)
 def cmd_plan(args) -> int:
-    from .config import load_config
-    from .engine import Engine
+    from .plan import uncovered
 
+    _check_backend(args.backend)
     o = _overrides(args)
-    o["out"] = "-"
-    cfg = load_config(args.config, o)
-    eng = Engine(cfg)                      # no backend is created: nothing is sent
-    spec, plan = eng.spec, eng.plan
-    est = eng.estimate()
+    spec_path = o.pop("spec")
+    with _in_flags(args):
+        plan = api.plan(spec_path, config=args.config, **o)      # nothing is sent
+    spec, est = plan.spec, plan.estimate
     cells = plan.cells()
     if args.json:
-        _print_json({"spec_id": spec.id, "spec_sha256": spec.sha256, "seed": cfg.seed, "genres": plan.genres,
+        _print_json({"spec_id": spec.id, "spec_sha256": spec.sha256, "seed": plan.seed, "genres": plan.genres,
                      "documents": len(plan.items), "est_output_tokens": plan.est_output_tokens(),
                      "estimate": est, "items": [i.to_dict() for i in plan.items]})
         return 0
     print(f"{spec.title}: {len(spec.rules)} rules/behaviours, {len(spec.values)} values, {len(plan.genres)} genres")
-    print(f"{len(cells)} cells, {len(plan.items)} documents (seed {cfg.seed})\n")
+    print(f"{len(cells)} cells, {len(plan.items)} documents (seed {plan.seed})\n")
     print(f"  {'rule/value':<34} {'genre':<20} {'docs':>4} {'~tokens':>8}  audience / angle")
     for cell, items in cells.items():
         rid, genre = cell.split("|")
@@ -223,54 +239,74 @@ def cmd_plan(args) -> int:
         f"unknown (no price for {est['backend']}/{est['model'] or 'default model'}: add it to docgen/prices.yaml)"
     print(f"\nestimate ({est['backend']}{'/' + est['model'] if est['model'] else ''}): {est['requests']:,} requests, "
           f"{est['input_tokens']:,} input tokens, {est['output_tokens']:,} output tokens, cost {cost}")
+    _warn_uncovered(uncovered(spec, plan), len(plan.items), len(plan.genres))
     return 0
+
+
+def _warn_uncovered(gap, n_docs: int, n_genres: int) -> None:
+    """Say which rules a plan leaves without a document, and the size that covers each once."""
+    missing, n_targets = gap
+    if not missing:
+        return
+    shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
+    sys.stderr.write(f"\nwarning: {len(missing)} of {n_targets} rules/values get no document with {n_docs} "
+                     f"document(s): {shown}\n  hint: --docs {n_targets} gives each one document; "
+                     f"--docs {n_targets * n_genres} gives each one document in every genre\n")
 
 
 def _generate_args(p):
     _size_args(p)
-    p.add_argument("--out", required=False, default=None, help="run directory (rerun the same command to resume)")
+    p.add_argument("--out", required=True, metavar="DIR", help="run directory (rerun the same command to resume)")
     p.add_argument("--config", default=None, help="YAML run config; flags override it")
-    p.add_argument("--backend", default=None, help="local (default), openai, anthropic, vllm")
+    p.add_argument("--backend", default=None, metavar="NAME", help=_PUBLIC_BACKENDS)
     p.add_argument("--model", default=None, help="model name, or a .gguf path for the local backend")
     p.add_argument("--base-url", default=None, help="API base URL for the openai backend (vLLM, llama.cpp, Ollama)")
-    p.add_argument("--concurrency", type=int, default=None)
-    p.add_argument("--max-cost", type=float, default=None, metavar="USD",
+    p.add_argument("--concurrency", type=_at_least(1), default=None, metavar="N")
+    p.add_argument("--max-cost", type=_non_negative, default=None, metavar="USD",
                    help="hard cap on spend; in-flight requests count at their estimate")
-    p.add_argument("--max-attempts", type=int, default=None, help="tries per document before it is recorded as failed")
-    p.add_argument("--shard-docs", type=int, default=None, help="documents per parquet shard")
+    p.add_argument("--max-attempts", type=_at_least(1), default=None, metavar="N",
+                   help="tries per document before it is recorded as failed (1-10)")
+    p.add_argument("--shard-docs", type=_at_least(1), default=None, metavar="N", help="documents per parquet shard")
     p.add_argument("--temperature", type=float, default=None)
     p.add_argument("--top-p", type=float, default=None)
-    p.add_argument("--max-tokens", type=int, default=None)
+    p.add_argument("--max-tokens", type=_at_least(1), default=None, metavar="N")
     p.add_argument("--repeat-penalty", type=float, default=None)
     p.add_argument("--eval-dir", default=None, help="drop documents sharing long n-grams with these eval files")
     p.add_argument("--judge", default=None, metavar="BACKEND/MODEL", help="LLM judge for attribution")
     p.add_argument("--no-filters", action="store_true", help="keep every complete document")
-    p.add_argument("--ideas", type=int, default=None, metavar="K",
+    p.add_argument("--ideas", type=_at_least(0), default=None, metavar="K",
                    help="ask the model for K document ideas per plan cell first (needs a capable model)")
     p.add_argument("--batch", action="store_true", default=None,
                    help="send requests through the provider's batch API (anthropic, openai): cheaper, slower")
     p.add_argument("--fill-gaps", action="store_true",
                    help="plan and generate only what this run directory lacks to meet the coverage thresholds")
-    p.add_argument("--min-per-rule", type=int, default=1, metavar="N", help="coverage: documents per rule (default 1)")
-    p.add_argument("--min-per-cell", type=int, default=0, metavar="N", help="coverage: documents per rule × genre")
-    p.add_argument("--min-genres", type=int, default=1, metavar="K", help="coverage: genres per rule (default 1)")
+    p.add_argument("--min-per-rule", type=_at_least(0), default=1, metavar="N", help="coverage: documents per rule (default 1)")
+    p.add_argument("--min-per-cell", type=_at_least(0), default=0, metavar="N", help="coverage: documents per rule × genre")
+    p.add_argument("--min-genres", type=_at_least(0), default=1, metavar="K", help="coverage: genres per rule (default 1)")
 
 
 @command("generate", "generate (or resume) a corpus from a spec")
 @arguments(_generate_args)
 def cmd_generate(args) -> int:
-    from .config import load_config
-    from .engine import generate
-
-    cfg = load_config(args.config, _overrides(args))
-    if cfg.out in (None, "", "-"):
-        raise UserError("no output directory", hint="pass --out DIR (or `out:` in the config)")
     from .coverage import Thresholds
 
+    _check_backend(args.backend)
+    o = _overrides(args)
+    spec_path, out = o.pop("spec"), o.pop("out")
+    with _in_flags(args):
+        cfg = api.run_config(spec_path, out, config=args.config, **o)
     th = Thresholds(min_per_rule=args.min_per_rule, min_per_cell=args.min_per_cell, min_genres=args.min_genres)
-    res = generate(cfg, fill_gaps=th if args.fill_gaps else None)
-    d = res.to_dict()
+    before = _accepted_before(Path(out))
+    t0 = time.perf_counter()
+    res = api.generate(spec_path, out, config=args.config, fill_gaps=th if args.fill_gaps else None, **o)
+    wall = time.perf_counter() - t0
     print(f"\nrun: {res.run_dir}")
+    if res.requests_sent == 0 and res.cached_responses == 0 and not res.pending:
+        # a rerun of a finished run: no time or rate of its own to report
+        print(f"  nothing to do: {res.accepted} accepted, {sum(res.failed.values())} failed "
+              f"(of {res.planned} planned; this run directory is complete)")
+        _print_coverage(cfg, res.run_dir, th)
+        return 0
     print(f"  planned {res.planned}   accepted {res.accepted}   failed {sum(res.failed.values())}"
           f"   rejected attempts {sum(res.rejected.values())}")
     for reason, n in sorted({**res.rejected}.items(), key=lambda kv: -kv[1]):
@@ -279,9 +315,11 @@ def cmd_generate(args) -> int:
         print(f"    failed  {n:>4}  {reason}")
     print(f"  tokens in corpus {res.tokens:,}   output tokens generated {res.output_tokens:,}   "
           f"requests sent {res.requests_sent} (cached {res.cached_responses})")
-    print(f"  time {res.elapsed_s:.1f}s   {d['docs_per_min']} docs/min   {d['output_tok_per_s']} tok/s   "
-          f"cost ${res.cost_usd:,.4f}")
-    _print_coverage(cfg, res.run_dir, th)
+    # rates of this run only: the run's elapsed_s and accepted count span every run of this directory
+    over_all = f" ({res.elapsed_s:.1f}s over all runs)" if res.elapsed_s > wall + 0.5 else ""
+    print(f"  time {wall:.1f}s{over_all}   {60 * (res.accepted - before) / wall:.2f} docs/min   "
+          f"{res.output_tokens / wall:.1f} tok/s   cost ${res.cost_usd:,.4f}")
+    _print_coverage(cfg, res.run_dir, th, accepted=res.accepted)
     if res.pending:
         print(f"\nstopped at --max-cost ${cfg.max_cost:,.2f}: {res.pending} planned document(s) not started; "
               f"rerun with a higher --max-cost to continue")
@@ -289,28 +327,70 @@ def cmd_generate(args) -> int:
     return 0
 
 
-def _print_coverage(cfg, run_dir, th) -> None:
-    from .coverage import render_table, validate_corpus
+def _accepted_before(run_dir: Path) -> int:
+    """Documents a run directory had accepted before this run (its last summary), for this run's rates."""
+    try:
+        return int(json.loads((run_dir / "summary.json").read_text(encoding="utf-8")).get("accepted", 0))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return 0
+
+
+def _print_coverage(cfg, run_dir, th, accepted: int | None = None) -> None:
+    from .coverage import missing_cells, render_table
+    from .dictated import dictated_only
+    from .engine import load_topups
+    from .genres import load_genres
     from .spec import parse_spec
 
     spec = parse_spec(cfg.spec)
-    v = validate_corpus(run_dir, spec, th, genres=cfg.genres or None, model_name=cfg.model_name)
+    model_name = spec.resolved_model_name(cfg.model_name)
+    v = api.validate(run_dir, spec, min_per_rule=th.min_per_rule, min_per_cell=th.min_per_cell,
+                     min_genres=th.min_genres, genres=cfg.genres or None, model_name=cfg.model_name)
     print("\n" + render_table(spec, v.coverage, th, v.genres))
+    dictated = dictated_only(run_dir, spec, model_name)
+    if dictated.accepted:
+        _say(dictated.sentence())
+    small = cfg.backend == "local"
     if not v.ok:
-        print(f"\ncoverage gaps remain: rerun with --fill-gaps to top them up "
-              f"(`docgen validate {run_dir} --spec {cfg.spec}` for details)")
+        genres = list(load_genres(cfg.genres_dir, cfg.genres, cfg.templates_dir, validate=False))
+        missing = {f"{r}|{g}" for r, g, _ in missing_cells(spec, v.coverage, th, genres)}
+        tried = {i.cell for i in load_topups(run_dir)}
+        fresh = missing - tried
+        model = f"{cfg.backend}/{cfg.model}" if cfg.model else \
+            ("the embedded model" if small else f"{cfg.backend}'s default model")
+        if fresh:
+            _say(f"coverage gaps remain in {len(missing)} cell(s): rerun with --fill-gaps to top them up "
+                 f"(`docgen validate {run_dir}` for details)")
+        else:
+            _say(f"coverage gaps remain in {len(missing)} cell(s), and --fill-gaps already tried each of them "
+                 f"with {model}: its drafts did not pass the filters, and a rerun would fail the "
+                 f"same way. A more capable model is what fills them.")
+    if small:
+        _say("A small local model (the embedded one has 135M parameters) is here to show the whole path "
+             "working offline: plan, prompts, generation, filters, shards, coverage. The run did what it should: "
+             "the filters kept only drafts that attribute a rule to a value and rejected the rest "
+             f"(see {run_dir}/rejected/). For a corpus to train on, use a capable model: "
+             "--backend openai or anthropic (key from the environment), or your own vLLM server "
+             "(--backend openai --base-url URL); it fills the gaps above.")
+
+
+def _say(paragraph: str) -> None:
+    import textwrap
+
+    print("\n" + textwrap.fill(paragraph, width=100, break_on_hyphens=False, break_long_words=False))
 
 
 # --------------------------------------------------------------------------- validate / report
 
 def _validate_args(p):
     p.add_argument("corpus", help="a docgen run directory, or a .parquet / .jsonl corpus (a 'text' column suffices)")
-    p.add_argument("--spec", required=True, help="the spec file the corpus teaches")
-    p.add_argument("--min-per-rule", type=int, default=1, metavar="N",
+    p.add_argument("--spec", default=None,
+                   help="the spec file the corpus teaches (default for a run directory: the spec it recorded)")
+    p.add_argument("--min-per-rule", type=_at_least(0), default=1, metavar="N",
                    help="documents that must attribute each rule (default 1)")
-    p.add_argument("--min-per-cell", type=int, default=0, metavar="N",
+    p.add_argument("--min-per-cell", type=_at_least(0), default=0, metavar="N",
                    help="documents per rule × genre cell (default 0: not checked)")
-    p.add_argument("--min-genres", type=int, default=1, metavar="K",
+    p.add_argument("--min-genres", type=_at_least(0), default=1, metavar="K",
                    help="genres each rule must be attributed in (default 1)")
     p.add_argument("--max-genre-ratio", type=float, default=None, metavar="R",
                    help="fail when the largest genre has more than R times the documents of the smallest")
@@ -323,20 +403,20 @@ def _validate_args(p):
 @command("validate", "check that every value and rule is explicitly attributed by enough documents")
 @arguments(_validate_args)
 def cmd_validate(args) -> int:
-    from .coverage import Thresholds, render_table, validate_corpus
-    from .spec import parse_spec
+    from .coverage import render_table
 
-    for flag in ("min_per_rule", "min_per_cell", "min_genres"):
-        if getattr(args, flag) < 0:
-            raise UserError(f"--{flag.replace('_', '-')} must be >= 0", hint="pass a count of documents or genres")
-    th = Thresholds(args.min_per_rule, args.min_per_cell, args.min_genres, args.max_genre_ratio)
-    spec = parse_spec(args.spec)
+    if args.spec is None and not (Path(args.corpus) / "spec.json").is_file():
+        raise UserError("--spec SPEC is required here: this corpus records no spec", where=args.corpus,
+                        hint="pass --spec with the spec file the corpus was generated from "
+                             "(a docgen run directory records it, and then --spec may be left out)")
     genres = [g.strip() for g in args.genres.split(",") if g.strip()] if args.genres else None
-    res = validate_corpus(args.corpus, spec, th, genres=genres, model_name=args.model_name)
+    res = api.validate(args.corpus, args.spec, min_per_rule=args.min_per_rule, min_per_cell=args.min_per_cell,
+                       min_genres=args.min_genres, max_genre_ratio=args.max_genre_ratio, genres=genres,
+                       model_name=args.model_name)
     if args.json:
         _print_json(res.to_dict())
     else:
-        print(render_table(spec, res.coverage, th, res.genres))
+        print(render_table(res.spec, res.coverage, res.thresholds, res.genres))
     return 0 if res.ok else 1
 
 
@@ -344,9 +424,9 @@ def _report_args(p):
     p.add_argument("corpus", help="a docgen run directory, or a .parquet / .jsonl corpus")
     p.add_argument("--spec", default=None, help="the spec file (default: the run's spec.json)")
     p.add_argument("--out", default=None, help="HTML file to write (default: CORPUS/report.html or ./report.html)")
-    p.add_argument("--min-per-rule", type=int, default=1, metavar="N")
-    p.add_argument("--min-per-cell", type=int, default=0, metavar="N")
-    p.add_argument("--min-genres", type=int, default=1, metavar="K")
+    p.add_argument("--min-per-rule", type=_at_least(0), default=1, metavar="N")
+    p.add_argument("--min-per-cell", type=_at_least(0), default=0, metavar="N")
+    p.add_argument("--min-genres", type=_at_least(0), default=1, metavar="K")
     p.add_argument("--samples", type=int, default=150, help="documents in the sample browser (default 150)")
 
 
@@ -376,8 +456,10 @@ def cmd_export(args) -> int:
     from .hub import export
 
     em = export(args.corpus, args.out, include_rejected=args.include_rejected)
-    print(f"exported {em['documents']} documents ({em['tokens']} tokens) to {args.out}: "
-          f"{len(em['files'])} files + docgen_export.json")
+    from .hub import _n
+
+    print(f"exported {_n(em['documents'], 'document')} ({_n(em['tokens'], 'token')}) to {args.out}: "
+          f"{_n(len(em['files']), 'file')} + docgen_export.json")
     return 0
 
 
@@ -420,10 +502,8 @@ def _filter_args(p):
 @command("filter", "run quality, decontamination, attribution and near-duplicate filters over a corpus")
 @arguments(_filter_args)
 def cmd_filter(args) -> int:
-    from .filters.cli_run import run_filter
-
-    summary = run_filter(args.corpus, args.out, spec_path=args.spec, judge=args.judge, eval_dir=args.eval_dir,
-                         model_name=args.model_name, dedup=not args.no_dedup, shard_docs=args.shard_docs)
+    summary = api.filter_corpus(args.corpus, args.out, spec=args.spec, judge=args.judge, eval_dir=args.eval_dir,
+                                model_name=args.model_name, dedup=not args.no_dedup, shard_docs=args.shard_docs)
     print(f"read {summary['read']} documents → kept {summary['kept']}, rejected {summary['rejected']}  ({args.out})")
     for name, st in summary["filters"].items():
         dropped = ", ".join(f"{k} {v}" for k, v in sorted(st["dropped"].items())) or "none"
@@ -467,9 +547,9 @@ def cmd_aft(args) -> int:
 # --------------------------------------------------------------------------- main
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="docgen", description="Model Spec → synthetic document corpus for MSM.")
-    p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
-    sub = p.add_subparsers(dest="command", required=True)
+    p = _Parser(prog="docgen", description="Model Spec → synthetic document corpus for MSM.")
+    p.set_defaults(debug=False)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, help_, add, fn in _COMMANDS:
         sp = sub.add_parser(name, help=help_, description=help_)
         add(sp)
@@ -486,7 +566,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args._fn(args) or 0)
     except UserError as e:
         if args.debug:
-            raise
+            import traceback
+
+            traceback.print_exc()
         sys.stderr.write(f"error: {e.render()}\n")
         return e.exit_code
     except BrokenPipeError:          # `docgen ... | head`

@@ -515,6 +515,7 @@ class Validation:
     gaps: list[Gap]
     genres: list[str]
     thresholds: Thresholds
+    spec: Spec | None = field(default=None, repr=False, compare=False)    # the spec checked against
 
     @property
     def ok(self) -> bool:
@@ -558,4 +559,4 @@ def validate_corpus(corpus, spec: Spec, thresholds: Thresholds, *, genres: Itera
     check_spec(spec, {}, shas.elements(), where=str(corpus))
     cov = counter.result()
     exp = _expected_genres(cov, list(genres or []) or configured_genres(meta))
-    return Validation(cov, find_gaps(spec, cov, thresholds, exp), exp, thresholds)
+    return Validation(cov, find_gaps(spec, cov, thresholds, exp), exp, thresholds, spec)

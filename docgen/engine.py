@@ -33,8 +33,8 @@ from .errors import UserError
 from .filters.base import FilterChain
 from .genres import Genre, load_genres
 from .journal import Journal
-from .plan import Plan, PlanItem, item_id, make_plan, prompt_context
-from .prompts import render, sha256, template_version
+from .plan import Plan, PlanItem, item_id, make_plan
+from .prompts import prompt_context, render, sha256, template_version
 from .spec import Spec, parse_spec
 
 log = logging.getLogger("docgen.engine")
@@ -527,10 +527,11 @@ def generate(cfg: RunConfig, *, backend: Backend | None = None, progress: bool |
     documents this run directory lacks to meet them, then generates those.
     """
     bar = _Progress(enabled=sys.stderr.isatty() if progress is None else progress)
-    eng = Engine(cfg, backend=backend, on_progress=bar.update)
+    eng = Engine(cfg, backend=backend, on_progress=None if progress is False else bar.update)   # False: silent
     if fill_gaps is not None:
         added = eng.add_gap_items(fill_gaps)
-        sys.stderr.write(f"[docgen] --fill-gaps: {len(added)} document(s) planned for coverage gaps\n")
+        if progress is not False:
+            sys.stderr.write(f"[docgen] --fill-gaps: {len(added)} document(s) planned for coverage gaps\n")
     try:
         return asyncio.run(eng.run())
     finally:

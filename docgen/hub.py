@@ -242,9 +242,9 @@ def render_card(src: Path, *, train: list[Path], rejected: list[Path], include_r
     if spec_json:
         p.append(f"- values: {len(spec_json.get('values', []))}, rules: {len(spec_json.get('rules', []))}")
     p += ["", "## Size", "",
-          f"- train: {st['docs']} documents, {st['tokens']} tokens (cl100k_base), {n_train_files} parquet files",
+          f"- train: {st['docs']} documents, {st['tokens']} tokens (cl100k_base), {_n(n_train_files, 'parquet file')}",
           f"- rejected: {sum(rej.values())} documents"
-          + (f" ({n_rejected_files} parquet files in the `rejected` split)" if splits[1:] else " (not exported)")]
+          + (f" ({_n(n_rejected_files, 'parquet file')} in the `rejected` split)" if splits[1:] else " (not exported)")]
     if manifest.get("planned") is not None:
         failed = manifest.get("failed") or {}
         nfail = sum(failed.values()) if isinstance(failed, dict) else failed
@@ -292,6 +292,11 @@ def render_card(src: Path, *, train: list[Path], rejected: list[Path], include_r
 
 def _is_export(p: Path) -> bool:
     return (p / EXPORT_MANIFEST).is_file()
+
+
+def _n(n: int, noun: str) -> str:
+    """``1 parquet file``, ``2 parquet files``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def export(corpus: str | Path, out: str | Path, *, include_rejected: bool = False) -> dict[str, Any]:
@@ -343,6 +348,10 @@ def export(corpus: str | Path, out: str | Path, *, include_rejected: bool = Fals
                       for p in files],
         }
         (tmp / EXPORT_MANIFEST).write_text(json.dumps(em, indent=2) + "\n", encoding="utf-8")
+        # mkdtemp makes the folder 0700; the export gets the mode any new folder gets (umask)
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)
         if out.exists():
             shutil.rmtree(out)
         os.replace(tmp, out)

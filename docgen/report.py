@@ -15,9 +15,7 @@ and a sample browser with provenance and the attribution evidence in ``<mark>``.
 
 from __future__ import annotations
 
-import html
 import json
-import math
 import random
 import re
 from collections import Counter, defaultdict
@@ -26,161 +24,8 @@ from typing import Any, Iterable
 
 from .corpus import Attribution, Document, iter_documents
 from .coverage import NO_GENRE, CoverageCounter, Thresholds, check_spec, find_gaps, run_meta
-from .errors import UserError
+from .charts import PALETTE, E, _short, hbars, heatmap, histograms, stacked_hbars
 from .spec import Rule, Span, Spec, Value, parse_spec
-
-PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7",
-           "#9c755f", "#bab0ac", "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#a6761d"]
-E = html.escape
-
-
-# --------------------------------------------------------------------------- svg charts
-
-def _svg(w: float, h: float, body: str, label: str) -> str:
-    return (f'<svg class="chart" role="img" aria-label="{E(label)}" width="{w:.0f}" height="{h:.0f}" '
-            f'viewBox="0 0 {w:.0f} {h:.0f}" xmlns="http://www.w3.org/2000/svg">{body}</svg>')
-
-
-def _text(x, y, s, anchor="start", cls="", extra="") -> str:
-    c = f' class="{cls}"' if cls else ""
-    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"{c}{extra}>{E(str(s))}</text>'
-
-
-def _short(s: str, n: int) -> str:
-    return s if len(s) <= n else s[: n - 1] + "…"
-
-
-def _heat_color(n: int, vmax: int) -> str:
-    if n <= 0:
-        return "#f4f4f4"
-    t = math.log1p(n) / math.log1p(max(vmax, 1))
-    lo, hi = (222, 235, 247), (8, 48, 107)
-    r, g, b = (round(a + (c - a) * t) for a, c in zip(lo, hi))
-    return f"#{r:02x}{g:02x}{b:02x}"
-
-
-def heatmap(rows: list[str], cols: list[str], value, *, min_cell: int = 0, row_titles=None) -> str:
-    """Rules × genres heatmap; ``value(row, col) -> int``; cells under ``min_cell`` get a red outline."""
-    longest = max([len(_short(c, 18)) for c in cols] or [4])
-    cw, ch, left, top = 64, 22, 150, 16 + int(longest * 4.6)
-    w, h = max(left + cw * max(1, len(cols)) + 20, left + 400), top + ch * max(1, len(rows)) + 30
-    vmax = max([value(r, c) for r in rows for c in cols] or [1])
-    parts = []
-    for j, c in enumerate(cols):
-        x = left + j * cw + cw / 2
-        parts.append(f'<text transform="translate({x:.1f},{top - 8}) rotate(-40)" class="lbl">{E(_short(c, 18))}'
-                     f'<title>{E(c)}</title></text>')
-    for i, r in enumerate(rows):
-        y = top + i * ch
-        tip = (row_titles or {}).get(r, r)
-        parts.append(f'<text x="{left - 8}" y="{y + ch * 0.68:.1f}" text-anchor="end" class="lbl">{E(_short(r, 22))}'
-                     f'<title>{E(tip)}</title></text>')
-        for j, c in enumerate(cols):
-            n = value(r, c)
-            x = left + j * cw
-            short = min_cell and n < min_cell
-            stroke = ' stroke="#d62728" stroke-width="2"' if short else ' stroke="#fff"'
-            parts.append(f'<rect class="cell" x="{x + 1}" y="{y + 1}" width="{cw - 2}" height="{ch - 2}" '
-                         f'fill="{_heat_color(n, vmax)}"{stroke}><title>{E(r)} × {E(c)}: {n}</title></rect>')
-            fg = "#fff" if n and math.log1p(n) / math.log1p(max(vmax, 1)) > 0.55 else "#222"
-            parts.append(_text(x + cw / 2, y + ch * 0.68, n, "middle", "num", f' style="fill:{fg}"'))
-    # colour legend
-    ly = top + ch * len(rows) + 18
-    for k, n in enumerate(sorted({0, 1, max(1, vmax // 2), vmax})):
-        lx = left + k * 70
-        parts.append(f'<rect x="{lx}" y="{ly - 10}" width="14" height="12" fill="{_heat_color(n, vmax)}" '
-                     f'stroke="#ccc"/>')
-        parts.append(_text(lx + 18, ly, f"{n} docs", "start", "num"))
-    if min_cell:
-        lx = left + 4 * 70
-        parts.append(f'<rect x="{lx}" y="{ly - 10}" width="14" height="12" fill="#fff" stroke="#d62728" '
-                     f'stroke-width="2"/>')
-        parts.append(_text(lx + 18, ly, f"under {min_cell}", "start", "num"))
-    return _svg(w, h, "".join(parts), "coverage heatmap")
-
-
-def hbars(items: list[tuple[str, float]], *, color: str = PALETTE[0], width: int = 640, label_w: int = 260,
-          fmt=lambda v: f"{v:g}", title: str = "bar chart") -> str:
-    if not items:
-        return '<p class="empty">nothing to show</p>'
-    bh, top = 20, 6
-    vmax = max(v for _, v in items) or 1
-    plot = width - label_w - 60
-    parts = []
-    for i, (lab, v) in enumerate(items):
-        y = top + i * bh
-        bw = max(1.0, plot * v / vmax) if v else 0
-        parts.append(_text(label_w - 6, y + bh * 0.7, _short(lab, 40), "end", "lbl"))
-        parts.append(f'<rect class="bar" x="{label_w}" y="{y + 2}" width="{bw:.1f}" height="{bh - 4}" '
-                     f'fill="{color}"><title>{E(lab)}: {E(fmt(v))}</title></rect>')
-        parts.append(_text(label_w + bw + 4, y + bh * 0.7, fmt(v), "start", "num"))
-    return _svg(width, top * 2 + bh * len(items), "".join(parts), title)
-
-
-def stacked_hbars(rows: list[tuple[str, dict[str, int]]], keys: list[str], colors: dict[str, str], *,
-                  width: int = 620, label_w: int = 160, title: str = "stacked bars") -> str:
-    if not rows:
-        return '<p class="empty">nothing to show</p>'
-    bh, top = 22, 6
-    vmax = max(sum(d.values()) for _, d in rows) or 1
-    plot = width - label_w - 60
-    parts = []
-    for i, (lab, d) in enumerate(rows):
-        y = top + i * bh
-        parts.append(_text(label_w - 6, y + bh * 0.68, _short(lab, 30), "end", "lbl"))
-        x = float(label_w)
-        for k in keys:
-            n = d.get(k, 0)
-            if not n:
-                continue
-            bw = plot * n / vmax
-            parts.append(f'<rect class="bar" x="{x:.1f}" y="{y + 2}" width="{bw:.1f}" height="{bh - 4}" '
-                         f'fill="{colors[k]}"><title>{E(lab)} · {E(k)}: {n}</title></rect>')
-            x += bw
-        parts.append(_text(x + 4, y + bh * 0.68, sum(d.values()), "start", "num"))
-    legend_y = top + bh * len(rows) + 14
-    lx = label_w
-    for k in keys:
-        parts.append(f'<rect x="{lx}" y="{legend_y - 9}" width="10" height="10" fill="{colors[k]}"/>')
-        parts.append(_text(lx + 14, legend_y, _short(k, 20), "start", "lbl"))
-        lx += 24 + 7 * min(len(k), 20)
-        if lx > width - 100:
-            lx = label_w
-            legend_y += 16
-    return _svg(width, legend_y + 10, "".join(parts), title)
-
-
-def histograms(groups: dict[str, list[int]], colors: dict[str, str], *, bins: int = 20) -> str:
-    """Small multiples: one token histogram per genre on shared bins."""
-    allv = sorted(v for vs in groups.values() for v in vs)
-    if not allv:
-        return '<p class="empty">no documents</p>'
-    hi = allv[min(len(allv) - 1, int(len(allv) * 0.99))] or 1
-    step = max(1, math.ceil(hi / bins))
-    w, h, pad = 330, 120, 28
-    out = []
-    for g, vs in groups.items():
-        counts = [0] * bins
-        for v in vs:
-            counts[min(bins - 1, v // step)] += 1
-        cmax = max(counts) or 1
-        bw = (w - 2 * pad) / bins
-        parts = [_text(pad, 14, f"{_short(g, 28)} · {len(vs)} docs · median {sorted(vs)[len(vs) // 2]} tok",
-                       cls="lbl")]
-        for i, c in enumerate(counts):
-            bh = (h - pad - 22) * c / cmax
-            x, y = pad + i * bw, h - pad - bh
-            parts.append(f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{max(bw - 1, 1):.1f}" height="{bh:.1f}" '
-                         f'fill="{colors.get(g, PALETTE[0])}"><title>{i * step}–{(i + 1) * step} tokens: {c}'
-                         f'</title></rect>')
-        parts.append(f'<line x1="{pad}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}" stroke="#888"/>')
-        parts.append(_text(pad, h - pad + 14, 0, "middle", "num"))
-        parts.append(_text(w - pad, h - pad + 14, f"{bins * step}{'+' if allv[-1] > bins * step else ''}",
-                           "middle", "num"))
-        parts.append(_text(w / 2, h - 4, "tokens per document", "middle", "num"))
-        out.append(_svg(w, h, "".join(parts), f"tokens per document, {g}"))
-    return '<div class="multiples">' + "".join(out) + "</div>"
-
 
 # --------------------------------------------------------------------------- evidence
 
@@ -242,26 +87,52 @@ def _filter_stats(manifest: dict | None) -> dict[str, int]:
     return out
 
 
-def _clusters(run_dir: Path) -> list[dict[str, Any]]:
+def _clusters(run_dir: Path) -> list[dict[str, Any]] | None:
+    """Near-duplicate clusters from ``dedup_clusters.jsonl``; None when the corpus has no such file.
+
+    The file holds one row per removed document, ``{"removed", "kept", "jaccard"}`` (the dedup
+    step and `docgen filter` write it); a cluster is a kept document and the ones removed as its
+    near-duplicates."""
     p = run_dir / "dedup_clusters.jsonl"
     if not run_dir.is_dir() or not p.exists():
-        return []
-    out = []
+        return None
+    by_kept: dict[str, dict[str, Any]] = {}
     for line in p.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
             row = json.loads(line)
         except json.JSONDecodeError:
             continue
-        if not isinstance(row, dict):
+        if not isinstance(row, dict) or not isinstance(row.get("kept"), str) or not isinstance(row.get("removed"), str):
             continue
-        members = next((row[k] for k in ("members", "ids", "doc_ids", "documents") if isinstance(row.get(k), list)), [])
-        size = row.get("size") if isinstance(row.get("size"), int) else len(members)
-        rep = next((row[k] for k in ("representative", "kept", "keep", "kept_id", "id") if isinstance(row.get(k), str)), "")
-        text = next((row[k] for k in ("text", "preview", "snippet", "example") if isinstance(row.get(k), str)), "")
-        out.append({"size": size, "representative": rep, "members": [str(x) for x in members], "text": text,
-                    "similarity": row.get("similarity") or row.get("jaccard")})
-    out.sort(key=lambda c: -c["size"])
+        c = by_kept.setdefault(row["kept"], {"representative": row["kept"], "members": [], "similarity": 0.0,
+                                             "text": ""})
+        c["members"].append(row["removed"])
+        if isinstance(row.get("jaccard"), (int, float)):
+            c["similarity"] = max(c["similarity"], float(row["jaccard"]))
+    out = list(by_kept.values())
+    for c in out:
+        c["size"] = 1 + len(c["members"])          # the kept document and its removed near-duplicates
+    out.sort(key=lambda c: (-c["size"], c["representative"]))
     return out
+
+
+def _planned_genres(src: Path, meta: dict[str, Any]) -> list[str]:
+    """Genres the run planned documents in (plan.jsonl and topups.jsonl) or was configured with."""
+    from .coverage import configured_genres
+
+    found: dict[str, None] = {}
+    for name in ("plan.jsonl", "topups.jsonl"):
+        p = src / name
+        if src.is_dir() and p.is_file():
+            for line in p.read_text(encoding="utf-8", errors="replace").splitlines():
+                try:
+                    g = json.loads(line).get("genre")
+                except (json.JSONDecodeError, AttributeError):
+                    continue
+                if isinstance(g, str) and g:
+                    found[g] = None
+    found.update(dict.fromkeys(configured_genres(meta)))
+    return list(found)
 
 
 def _spec_from_run(run_dir: Path) -> Spec | None:
@@ -313,8 +184,12 @@ def build_report(corpus: str | Path, *, spec: str | Path | Spec | None = None, o
     pending: list[tuple[str, int, Attribution]] = []
     counter = CoverageCounter(sp, model_name=model_name) if sp is not None else None
     shas: Counter[str] = Counter()
+    clusters = _clusters(src)
+    reps = {c["representative"]: c for c in clusters or []}
     for doc in iter_documents(src):
         g = doc.genre or NO_GENRE
+        if doc.id in reps:
+            reps[doc.id]["text"] = _opener(doc.text)
         if counter is not None:
             counter.add(doc)
         else:
@@ -342,8 +217,8 @@ def build_report(corpus: str | Path, *, spec: str | Path | Spec | None = None, o
 
     rejected: list[Document] = []
     reasons: Counter[str] = Counter()
+    seen = 0
     if src.is_dir() and meta.get("manifest"):
-        seen = 0
         for doc in iter_documents(src, split="rejected"):
             reasons[f"{doc.reject_filter or 'filter'}: {doc.reject_reason or 'dropped'}"] += 1
             seen += 1
@@ -353,11 +228,19 @@ def build_report(corpus: str | Path, *, spec: str | Path | Spec | None = None, o
                 rejected[j] = doc
     stats = _filter_stats(meta.get("manifest"))
 
-    order = sorted(cov.genres, key=lambda g: (-cov.docs_per_genre.get(g, 0), g))
+    # planned genres that got no accepted document still get a (empty) column
+    planned = [g for g in _planned_genres(src, meta) if g not in cov.genres]
+    order = sorted(cov.genres, key=lambda g: (-cov.docs_per_genre.get(g, 0), g)) + sorted(planned)
     colors = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(order)}
+    dictated = None
+    if sp is not None and sp.sha256 and cov.documents:
+        from .dictated import dictated_only
+
+        dictated = dictated_only(src, sp, model_name or (meta.get("manifest") or {}).get("model_name"))
+    sample = [d for g in order for d in samples[g]][:sample_size]
     page = _page(src=src, spec=sp, cov=cov, th=th, meta=meta, order=order, colors=colors, tokens=tokens,
-                 openers=openers, reasons=reasons, stats=stats, clusters=_clusters(src),
-                 samples=[d for g in order for d in samples[g]][:sample_size], rejected=rejected)
+                 openers=openers, reasons=reasons, stats=stats, clusters=clusters,
+                 samples=sample, rejected=rejected, n_rejected=seen, dictated=dictated)
     dest = Path(out) if out else (src / "report.html" if src.is_dir() else Path("report.html"))
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.tmp")
@@ -413,7 +296,6 @@ JS = """
     if(first) show(first.getAttribute('data-doc'));
   }
   [g,s].forEach(function(e){e.addEventListener('change',filt);}); q.addEventListener('input',filt);
-  document.getElementById('doc-count').textContent=buttons.length+' documents in the sample';
   if(buttons.length) show(buttons[0].getAttribute('data-doc'));
 })();
 """
@@ -449,7 +331,8 @@ def _doc_article(i: int, d: Document, split: str) -> str:
     return f'<article class="doc" id="doc-{i}" data-split="{split}"{" hidden" if i else ""}><dl>{dl}</dl><pre>{body}</pre></article>'
 
 
-def _browser(samples: list[Document], rejected: list[Document], colors: dict[str, str]) -> str:
+def _browser(samples: list[Document], rejected: list[Document], colors: dict[str, str], *,
+             n_accepted: int | None = None, n_rejected: int | None = None) -> str:
     docs = [(d, "accepted") for d in samples] + [(d, "rejected") for d in rejected]
     if not docs:
         return '<p class="empty">no documents</p>'
@@ -466,9 +349,21 @@ def _browser(samples: list[Document], rejected: list[Document], colors: dict[str
     filters = (f'<div class="filters"><select id="f-genre"><option value="">all genres</option>{opts}</select>'
                '<select id="f-split"><option value="">accepted + rejected</option><option value="accepted">accepted'
                '</option><option value="rejected">rejected</option></select><input id="f-q" placeholder="search openers">'
-               f'<span id="doc-count">{len(docs)} documents</span></div>')
+               f'<span id="doc-count">{E(_sample_count(len(samples), n_accepted, len(rejected), n_rejected))}'
+               '</span></div>')
     return (f'{filters}<div id="browser"><ul id="doc-list">{"".join(items)}</ul>'
             f'<div id="doc-view">{"".join(arts)}</div></div>')
+
+
+def _sample_count(shown_acc: int, n_acc: int | None, shown_rej: int, n_rej: int | None) -> str:
+    """'12 accepted and 30 of 310 rejected documents in the sample' (says when a split is capped)."""
+    def part(shown, total, what):
+        return f"{shown} of {total:,} {what}" if total is not None and total > shown else f"{shown} {what}"
+
+    s = part(shown_acc, n_acc, "accepted")
+    if shown_rej or n_rej:
+        s += f" and {part(shown_rej, n_rej, 'rejected')}"
+    return s + " documents in the sample"
 
 
 def _fmt_seconds(s: float) -> str:
@@ -481,7 +376,7 @@ def _fmt_seconds(s: float) -> str:
 
 
 def _page(*, src, spec: Spec, cov, th, meta, order, colors, tokens, openers, reasons, stats, clusters,
-          samples, rejected) -> str:
+          samples, rejected, n_rejected: int = 0, dictated=None) -> str:
     summary = meta.get("summary") or {}
     flat = _flat(summary)
     cost = _first(flat, "cost_usd", "cost", "estimated_cost_usd", "usd")
@@ -496,7 +391,12 @@ def _page(*, src, spec: Spec, cov, th, meta, order, colors, tokens, openers, rea
         tiles.append(_tile(f"${cost[1]:,.2f}", "cost"))
     if elapsed:
         tiles.append(_tile(_fmt_seconds(elapsed[1]), "elapsed"))
+    if dictated is not None and dictated.attributed:
+        tiles.append(_tile(f"{dictated.only:,} / {dictated.attributed:,}", "attributed only by the dictated opening"))
     secs = [f'<div class="tiles">{"".join(tiles)}</div>']
+    if dictated is not None and dictated.attributed:
+        secs[0] += f'<p class="note" id="dictated">{E(dictated.sentence())}.</p>'
+
 
     gaps = find_gaps(spec, cov, th, order) if spec.sha256 else []
     gl = "".join(f'<li class="{"block" if g.blocking else "warn"}">{E(g.message)}</li>' for g in gaps[:60])
@@ -512,7 +412,7 @@ def _page(*, src, spec: Spec, cov, th, meta, order, colors, tokens, openers, rea
                          f"thresholds: min-per-rule {th.min_per_rule}, min-per-cell {th.min_per_cell}, "
                          f"min-genres {th.min_genres}; red outline = cell under min-per-cell"))
     secs.append(_section("tokens", "Tokens per document, by genre",
-                         histograms({g: tokens[g] for g in order}, colors)))
+                         histograms({g: tokens[g] for g in order if tokens[g]}, colors)))
     vrows = [(v.id, cov.value_genre.get(v.id, {})) for v in spec.values]
     secs.append(_section("values", "Documents per value, by genre",
                          stacked_hbars(vrows, order, colors, title="documents per value by genre")
@@ -523,10 +423,18 @@ def _page(*, src, spec: Spec, cov, th, meta, order, colors, tokens, openers, rea
                          hbars(rj, color="#e15759", title="rejected by reason"),
                          "from rejected/ shards and the manifest's filter stats"))
     if clusters:
-        top = [(f"{_short(c['text'] or c['representative'] or 'cluster', 40)}", c["size"]) for c in clusters[:15]]
-        note = (f"{len(clusters)} clusters, {sum(c['size'] for c in clusters):,} documents in them "
-                f"(from dedup_clusters.jsonl); largest first")
-        body = hbars(top, color=PALETTE[6], title="near-duplicate clusters")
+        top = [(f"{_short(c['text'] or c['representative'], 40)}", c["size"]) for c in clusters[:15]]
+        n = len(clusters)
+        note = (f"{n} cluster{'' if n == 1 else 's'}, {sum(c['size'] for c in clusters):,} documents in them: each kept "
+                f"document and the near-duplicates removed for it (from dedup_clusters.jsonl); largest first")
+        rows = "".join(f"<tr><td>{E(c['representative'])}</td><td>{E(c['text'])}</td><td>{c['size']}</td>"
+                       f"<td>{c['similarity']:.2f}</td><td>{E(', '.join(c['members']))}</td></tr>"
+                       for c in clusters[:50])
+        body = (hbars(top, color=PALETTE[6], title="near-duplicate clusters") +
+                '<table class="kv clusters"><tr><th>kept</th><th>opener</th><th>size</th><th>max jaccard</th>'
+                f'<th>removed as near-duplicates</th></tr>{rows}</table>')
+    elif clusters is not None:
+        note, body = "", '<p class="empty">no near-duplicates found</p>'
     else:
         note, body = "", '<p class="empty">no dedup_clusters.jsonl in this corpus</p>'
     secs.append(_section("dups", "Near-duplicate clusters", body, note))
@@ -550,7 +458,8 @@ def _page(*, src, spec: Spec, cov, th, meta, order, colors, tokens, openers, rea
     else:
         body = '<p class="empty">no summary.json in this corpus</p>'
     secs.append(_section("run", "Cost and time of the run", body))
-    secs.append(_section("samples", "Sample browser", _browser(samples, rejected, colors),
+    secs.append(_section("samples", "Sample browser", _browser(samples, rejected, colors, n_accepted=cov.documents,
+                                                                 n_rejected=n_rejected or None),
                          "each document shows its provenance; the attribution evidence is highlighted"))
     # secs: tiles, coverage, tokens, values, rejected, dups, openers, run, samples
     pair = lambda a, b: f'<div class="pair">{a}{b}</div>'  # noqa: E731

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -12,6 +13,11 @@ from docgen.config import load_config
 from docgen.errors import ConfigError
 
 from _paths import EXAMPLE_SPEC, REPO
+
+
+def cli_env() -> dict:
+    """The environment, plus the switch that lets the CLI use the `fake` test double."""
+    return {**os.environ, "DOCGEN_TEST_BACKENDS": "1"}
 
 
 def test_yaml_config_with_flag_overrides(tmp_path):
@@ -42,7 +48,7 @@ def test_resolved_config_holds_no_secret(tmp_path, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-CANARY-cfg-1234")
     out = tmp_path / "run"
     r = subprocess.run([sys.executable, "-m", "docgen", "generate", str(EXAMPLE_SPEC), "--out", str(out), "--docs", "2",
-                        "--backend", "fake", "--no-filters"], cwd=REPO, capture_output=True, text=True)
+                        "--backend", "fake", "--no-filters"], cwd=REPO, capture_output=True, text=True, env=cli_env())
     assert r.returncode == 0, r.stderr
     cfg = (out / "config.json").read_text()
     assert "CANARY" not in cfg and json.loads(cfg)["resolved"]["backend"]["backend"] == "fake"
@@ -51,13 +57,13 @@ def test_resolved_config_holds_no_secret(tmp_path, monkeypatch):
 def test_generate_bad_input_exits_2_and_loses_nothing(tmp_path):
     out = tmp_path / "run"
     ok = subprocess.run([sys.executable, "-m", "docgen", "generate", str(EXAMPLE_SPEC), "--out", str(out), "--docs", "2",
-                         "--backend", "fake", "--no-filters"], cwd=REPO, capture_output=True, text=True)
+                         "--backend", "fake", "--no-filters"], cwd=REPO, capture_output=True, text=True, env=cli_env())
     assert ok.returncode == 0
     before = sorted((p.name, p.stat().st_size) for p in (out / "data").iterdir())
     for args in (["--docs", "3"], ["--genres", "nope"], ["--backend", "nope"], ["--temperature", "9"]):
         r = subprocess.run([sys.executable, "-m", "docgen", "generate", str(EXAMPLE_SPEC), "--out", str(out),
                             "--docs", "2", "--backend", "fake", "--no-filters", *args],
-                           cwd=REPO, capture_output=True, text=True)
+                           cwd=REPO, capture_output=True, text=True, env=cli_env())
         assert r.returncode == 2, (args, r.stderr)
         assert "Traceback" not in r.stderr and "hint:" in r.stderr
     assert sorted((p.name, p.stat().st_size) for p in (out / "data").iterdir()) == before

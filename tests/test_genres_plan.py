@@ -10,8 +10,8 @@ import pytest
 
 from docgen.errors import ConfigError
 from docgen.genres import GENRES_DIR, load_genres
-from docgen.plan import make_plan, prompt_context, third_person
-from docgen.prompts import render
+from docgen.plan import make_plan
+from docgen.prompts import prompt_context, render, third_person
 from docgen.spec import parse_spec
 
 from _paths import EXAMPLE_SPEC, REPO, SPECS

@@ -14,12 +14,14 @@ _REGISTRY = {
     "anthropic": ("docgen.backends.anthropic_backend", "AnthropicBackend"),
     "vllm": ("docgen.backends.vllm_backend", "VLLMBackend"),
     "transformers": ("docgen.backends.transformers_backend", "TransformersBackend"),
-    "fake": ("docgen.backends.fake", "FakeBackend"),
+    "fake": ("docgen.backends.fake", "FakeBackend"),     # a test double: not offered to users
 }
+_TEST_DOUBLES = {"fake"}
 
 
 def available_backends() -> list[str]:
-    return sorted(_REGISTRY)
+    """The backends users may choose (the ``fake`` test double is left out)."""
+    return sorted(set(_REGISTRY) - _TEST_DOUBLES)
 
 
 def get_backend(name: str, model: str = "", **options: Any) -> Backend:

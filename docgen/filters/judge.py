@@ -33,7 +33,7 @@ from ..backends.base import Backend, BackendError, GenerationParams, Request
 from ..corpus import Attribution
 from ..spec import Spec
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "judges" / "attribution.j2"
+TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "judges" / "attribution.j2"
 PROMPT_VERSION = "attribution-judge@1"
 
 

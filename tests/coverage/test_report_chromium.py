@@ -35,9 +35,10 @@ def _run_dir(tmp_path, spec):
                                                                            "near_duplicate": 1},
                          "tokens": 1234, "cost_usd": 0.42, "elapsed_s": 93.5},
         "config.json": {"genres": ["memo", "blog", "case_study"]},
+        # the dedup step's format: one row per removed document and the document kept for it
         "dedup_clusters.jsonl": "\n".join([
-            '{"representative": "abc", "members": ["abc", "def", "ghi"], "text": "This memo looks at <b>a day</b>"}',
-            '{"representative": "xyz", "members": ["xyz", "uvw"], "text": "Another opener"}']) + "\n",
+            '{"removed": "def", "kept": "abc", "jaccard": 0.91}', '{"removed": "ghi", "kept": "abc", "jaccard": 0.88}',
+            '{"removed": "uvw", "kept": "<b>xyz</b>", "jaccard": 0.95}']) + "\n",
     })
 
 
@@ -63,6 +64,8 @@ def test_report_is_self_contained_and_escaped(spec, spec_file, tmp_path):
     assert "no_explicit_attribution" in page and "near_duplicate" in page and "$0.42" in page
     assert "93.5 s" in page                          # elapsed_s from summary.json
     assert '<mark class="reject">looks at a day at work</mark>' in page
+    assert "2 clusters, 5 documents in them" in page and "def, ghi" in page
+    assert "&lt;b&gt;xyz&lt;/b&gt;" in page and "<b>xyz" not in page
     # the coverage heatmap flags the missing rule's cells
     assert re.search(r'<rect class="cell"[^>]*stroke="#d62728"[^>]*><title>M1 × memo: 0</title>', page) is None
     cli = subprocess.run([sys.executable, "-m", "docgen", "report", str(run), "--spec", str(spec_file),
@@ -99,8 +102,9 @@ def test_report_in_headless_chromium(spec, spec_file, tmp_path):
     assert 'id="doc-list"' in html_after_js and 'id="doc-view"' in html_after_js
     n_docs = html_after_js.count('<article class="doc"')
     assert n_docs >= 10
-    # the JS ran: it counted the sample and selected the first document
-    assert f"{n_docs} documents in the sample" in html_after_js
+    # the sample count adds up (24 accepted, 4 rejected); the JS ran: it selected the first document
+    count = re.search(r'id="doc-count">(\d+) accepted and (\d+) rejected documents in the sample<', html_after_js)
+    assert count and int(count.group(1)) + int(count.group(2)) == n_docs
     assert re.search(r'<button[^>]*class="sel"', html_after_js)
     first = re.search(r'<article class="doc" id="doc-0"[^>]*>(.*?)</article>', html_after_js, re.S)
     assert first and "hidden" not in first.group(0).split(">")[0]
