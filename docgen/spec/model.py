@@ -1,0 +1,119 @@
+"""The typed result of reading a spec: :class:`Spec`, :class:`Value`, :class:`Rule`.
+
+These are the contract other modules read (plan, prompts, attribution, coverage) and
+the body of ``docgen spec inspect --json`` (documented in docs/spec-json.md). Fields
+are only ever added, with defaults, so older dumps still validate.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SPEC_FORMAT_VERSION = 2
+DEFAULT_MODEL_NAME = "Claude"   # kept for the filters that fall back to it; see README
+
+
+class Span(BaseModel):
+    """1-based inclusive line span in the source file."""
+
+    model_config = ConfigDict(extra="forbid")
+    start: int
+    end: int
+
+
+class Value(BaseModel):
+    """Something the assistant cares about, with the reasons the spec gives."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name: str
+    statement: str
+    rationale: str = ""
+    lines: Span
+    parent: str | None = None             # id of the enclosing value, for nested sections
+    authority: int | None = None          # rank when the spec orders its values (1 = highest)
+
+
+class SubPoint(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    text: str
+    lines: Span
+
+
+class Example(BaseModel):
+    """An example (dialogue, code, GOOD/BAD response) that illustrates a rule; never a rule itself."""
+
+    model_config = ConfigDict(extra="forbid")
+    label: Literal["good", "bad"] | None = None
+    text: str
+    lines: Span
+
+
+class Rule(BaseModel):
+    """A rule or behaviour the spec asks of the model, and the values behind it."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    label: str | None = None
+    kind: Literal["rule", "behaviour", "like", "dislike"] = "rule"
+    text: str
+    subpoints: list[SubPoint] = Field(default_factory=list)
+    rationale: str = ""
+    value_ids: list[str] = Field(default_factory=list)
+    authority: int | None = None
+    section: str | None = None
+    lines: Span
+    polarity: Literal["do", "do_not"] = "do"
+    authority_label: str | None = None    # the level as written ("developer"), when named
+    examples: list[Example] = Field(default_factory=list)
+
+
+class Note(BaseModel):
+    """Something the reader skipped or could not place, for `spec inspect` and `spec lint`."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["skipped", "warning"]
+    message: str
+    lines: Span
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    format_version: int = SPEC_FORMAT_VERSION
+    id: str
+    title: str
+    source: str
+    sha256: str
+    format: Literal["markdown", "yaml", "json"]
+    model_name: str | None = None
+    placeholders: list[str] = Field(default_factory=list)
+    precedence: str | None = None
+    values: list[Value]
+    rules: list[Rule]
+    authority_levels: list[str] = Field(default_factory=list)   # named levels, highest first
+    notes: list[Note] = Field(default_factory=list)
+
+    def value(self, value_id: str) -> Value:
+        for v in self.values:
+            if v.id == value_id:
+                return v
+        raise KeyError(value_id)
+
+    def rule(self, rule_id: str) -> Rule:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)
+
+    def resolved_model_name(self, override: str | None = None) -> str:
+        return override or self.model_name or DEFAULT_MODEL_NAME
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "values": len(self.values),
+            "rules": len(self.rules),
+            "subpoints": sum(len(r.subpoints) for r in self.rules),
+        }
