@@ -73,7 +73,12 @@ def _read_markdown(text: str, where: str, model_override: str | None):
     prose = _prose_text(root)
     model_name, placeholders = detect_model_name(prose, fm)
     b = Build(lines=text.split("\n"), model_name=model_name)
-    m = re.search(r"[^.#]*\b(?:lower|earlier)-numbered rules?\b[^.]*\.", re.sub(r"\s+", " ", prose))
+    m = None
+    for line in prose.split("\n"):
+        if "-numbered" in line:
+            m = re.search(r"[^.#]{0,300}\b(?:lower|earlier)-numbered rules?\b[^.]*\.", line)
+            if m:
+                break
     if has_labelled_rules(root):
         read_labelled(root, b)
         if m:

@@ -51,6 +51,9 @@ _ORDER = re.compile(r"\b(?:in\s+the\s+order\s+(?:in\s+which\s+)?(?:they\s+are\s+
 _SHOULD = re.compile(r"^(?:\{model_name\}|[\w-]+) should (?:not )?")
 _GROUP_HEADING = re.compile(r"\b(?:avoid|avoids|don['’]?ts?|do\s+nots?|never|should(?:\s+not)?|must(?:\s+not)?|"
                             r"things\s+to|behaviou?rs?|rules|dos|requirements|prohibitions|red\s+lines)\b", re.I)
+_OPEN_ENDS = {"to", "be", "is", "are", "include", "includes", "following", "follows", "default", "never", "not", "always",
+              "should", "must", "will", "can", "when", "if", "of", "for", "with", "like", "that", "by", "as", "these",
+              "this", "order", "example", "instance"}
 _STOP = {"being", "the", "a", "an", "of", "and", "with", "to", "in", "on", "for", "our", "its", "their", "is", "be"}
 
 
@@ -143,6 +146,9 @@ class GeneralReader:
     def _lead_rule(self, s: str) -> tuple[str, str] | None:
         """A lead-in that is itself a complete rule ("X must say so, in this order:")."""
         if lead_clause(s, self.b.model_name) or len(s.split()) < 6:
+            return None
+        last = re.findall(r"[\w’']+", s.lower())[-1:]
+        if last and last[0] in _OPEN_ENDS or re.search(subject_pattern(self.b.model_name) + r"\s*:\s*$", s, re.I):
             return None
         got = self._sentence_rule(s.rstrip().rstrip(":") + ".")
         return got
@@ -338,7 +344,7 @@ class GeneralReader:
             if not head:
                 skipped += 1
                 continue
-            own = deontic(head, self.b.model_name) or ("do" if is_imperative(head) else None)
+            own = deontic(head, self.b.model_name) or ("do" if is_imperative(head) and not lead else None)
             if hrule is not None and not pol:
                 hrule.subpoints.append(SubPoint(id=f"{hrule.id}.{len(hrule.subpoints) + 1}", text=first_text,
                                                 lines=Span(start=it.start, end=it.end)))

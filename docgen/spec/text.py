@@ -53,7 +53,7 @@ def finish(s: str) -> str:
 
 _MODAL = r"(?:should|must|shall|ought\s+to|needs?\s+to|has\s+to|have\s+to|is\s+(?:expected|required)\s+to)"
 _NEG_MODAL = (r"(?:(?:should|must|shall|will|would|may|can|could|ought\s+to)\s*(?:not|never)|shouldn[’']t|mustn[’']t|"
-              r"won[’']t|can[’']t|cannot|does\s+not|doesn[’']t|do\s+not|don[’']t|never|is\s+not\s+(?:allowed|permitted)\s+to|"
+              r"won[’']t|does\s+not|doesn[’']t|do\s+not|don[’']t|never|is\s+not\s+(?:allowed|permitted)\s+to|"
               r"(?:should|must|will)\s+(?:always\s+)?(?:avoid|refuse|refrain))")
 _ADV = r"(?:(?:also|still|generally|always|typically|usually|by\s+default|instead|only|then|therefore|not|never|"\
        r"\w+ly)\s+)*"
@@ -72,35 +72,46 @@ def subject_pattern(model_name: str | None) -> str:
 
 @lru_cache(maxsize=32)
 def _deontic_res(model_name: str | None):
+    """Anchored patterns, tried at the start of a sentence and after each ", "."""
     subj = subject_pattern(model_name)
     we = r"(?:we|I)\s+(?:\w+\s+){0,2}"
-    pos = re.compile(_PRE + r"(?:" + subj + r"\s+" + _ADV + _MODAL + r"\b|" + we +
+    pos = re.compile(r"(?:" + subj + r"\s+" + _ADV + _MODAL + r"\b|" + we +
                      r"(?:want|expect|need|would\s+like|['’]d\s+like|require)\s+" + subj + r"\s+to\b)", re.I)
-    neg = re.compile(_PRE + r"(?:" + subj + r"\s+" + _ADV + _NEG_MODAL + r"\b|" + we +
+    neg = re.compile(r"(?:" + subj + r"\s+" + _ADV + _NEG_MODAL + r"\b|" + we +
                      r"(?:do\s+not|don[’']t|would\s+not|wouldn[’']t)\s+(?:\w+\s+)?want\s+" + subj + r"\s+to\b|" + we +
                      r"(?:want|expect)\s+" + subj + r"\s+(?:to\s+)?(?:never|not)\b)", re.I)
-    it_pos = re.compile(r"^[^.;:!?]{0,200}?" + subj + r"[^.;:!?]{0,200}?,\s+it\s+" + _ADV + _MODAL + r"\b", re.I)
-    it_neg = re.compile(r"^[^.;:!?]{0,200}?" + subj + r"[^.;:!?]{0,200}?,\s+it\s+" + _ADV + _NEG_MODAL + r"\b", re.I)
-    pos = re.compile(pos.pattern + "|" + it_pos.pattern[1:], re.I)
-    neg = re.compile(neg.pattern + "|" + it_neg.pattern[1:], re.I)
-    habitual_neg = re.compile(_PRE + subj + r"\s+" + _ADV + r"(?:never|does\s+not|doesn[’']t|will\s+not|won[’']t)\b",
-                              re.I)
-    return pos, neg, habitual_neg
+    it_pos = re.compile(r"it\s+" + _ADV + _MODAL + r"\b(?!\s+(?:\w+\s+)?be\s+\w+\s+(?:to|that|for)\b)", re.I)
+    it_neg = re.compile(r"it\s+" + _ADV + _NEG_MODAL + r"\b", re.I)
+    has_subj = re.compile(r"(?:^|\W)" + subj + r"\W", re.I)
+    return pos, neg, it_pos, it_neg, has_subj
+
+
+def _clause_starts(s: str):
+    yield 0
+    for m in re.finditer(r",\s+", s[:400]):
+        yield m.end()
 
 
 def deontic(sentence: str, model_name: str | None) -> str | None:
     """``"do"``/``"do_not"`` when the sentence asks something of the model (a modal or
-    "we want X to" with the model as subject, or an imperative opening), else None."""
+    "we want X to" with the model as the subject of a main clause, or an imperative
+    opening), else None."""
     s = sentence.strip().lstrip("*_ ")
     if s.endswith("?"):
         return None
-    pos, neg, habit = _deontic_res(model_name)
     s = re.sub(r"\b(?:does\s+not|doesn[’']t|do\s+not|don[’']t|need\s+not|is\s+not\s+required\s+to)\s+(?:need|have)\s+to\b",
                "may", s, flags=re.I)
-    if neg.search(s) or habit.search(s):
-        return "do_not"
-    if pos.search(s):
-        return "do"
+    pos, neg, it_pos, it_neg, has_subj = _deontic_res(model_name)
+    for i in _clause_starts(s):
+        if neg.match(s, i):
+            return "do_not"
+        if pos.match(s, i):
+            return "do"
+        if i and has_subj.search(s[:i]):        # "Where the assistant …, it must …"
+            if it_neg.match(s, i):
+                return "do_not"
+            if it_pos.match(s, i):
+                return "do"
     if IMPERATIVE_START.match(s):
         return "do_not" if _NEG_START.match(s) else "do"
     return None
@@ -120,6 +131,9 @@ def lead_in_polarity(text: str, model_name: str | None) -> str | None:
                             r"would|may|might|needs?|has|is|does|do|never|always|avoids?)\b)", s, re.I) or \
         re.search(r"\b(?:behaviou?rs?|this\s+includes|these\s+include|avoid|never|don[’']t|do\s+not)\b", low)
     if not about_model:
+        return None
+    if re.search(r"\b(?:values|considerations|factors|examples?|questions|cases|costs|benefits|harms|risks|areas|"
+                 r"situations|contexts|principals|parties)\b", low) and not re.search(r"\bbehaviou?rs?\b", low):
         return None
     if re.search(r"\b(?:unhappy|uncomfortable|embarrassed|disappointed|concerned|worried)\s+(?:if|when|to\s+see)\b|"
                  r"\b(?:not|never)\s+want\b|\bdon[’']t\s+want\b|\bthings?\s+to\s+avoid\b|\bavoid(?:s|ing)?\b\s*$|"
@@ -141,11 +155,18 @@ def lead_clause(text: str, model_name: str | None) -> str | None:
     lead-in when it is itself "<subject> <modal> [not]" and the items complete it."""
     last = sentences(text.strip())[-1] if text.strip() else ""
     last = last.rstrip(":").strip()
-    subj = subject_pattern(model_name)
-    if re.search(subj + r"\s+" + _ADV + r"(?:" + _MODAL + r"|" + _NEG_MODAL + r")(?:\s+(?:not|never|always))?"
-                 r"(?:\s+by\s+default)?(?:\s+(?:to|be\s+able\s+to))?\s*$", last, re.I):
-        return last
+    words = last.split()
+    pat = _lead_res(model_name)
+    for k in range(1, min(len(words), 9) + 1):       # "<subject> <modal> [not] [by default]" ends the sentence
+        if pat.fullmatch(" ".join(words[-k:])):
+            return last
     return None
+
+
+@lru_cache(maxsize=32)
+def _lead_res(model_name: str | None):
+    return re.compile(subject_pattern(model_name) + r"\s+" + _ADV + r"(?:" + _MODAL + r"|" + _NEG_MODAL + r")"
+                      r"(?:\s+(?:not|never|always))?(?:\s+by\s+default)?(?:\s+(?:to|be\s+able\s+to))?\s*", re.I)
 
 
 # --------------------------------------------------------------------------- examples and dialogue
@@ -261,6 +282,9 @@ def to_base_clause(item: str) -> tuple[str | None, bool]:
         return (f"{first.lower()} {rest}" if rest else None), neg or n2
     if base is None:
         return None, neg
+    if base == first.lower() and set(_lemmas(first)) - {"VERB", "AUX"} and len(words) > 1 \
+            and words[1].lower() not in _OBJECT_START and not adv:
+        return None, neg                 # "Equal and fair treatment …" is a noun phrase
     rest = s[len(words[0]):]
     if first.lower() != base:       # "assumes or cites" → "assume or cite"; "drafting, then critiquing" → …
         rest = re.sub(r"(\b(?:or|and|then|and then)\s+)(\w+(?:s|ing))\b",
@@ -270,7 +294,7 @@ def to_base_clause(item: str) -> tuple[str | None, bool]:
                                               else m.group(2)), rest)
     rest = re.sub(r"\byour\s+own\b", "its own", rest)
     rest = re.sub(r"\byourself\b", "itself", rest)
-    rest = re.sub(r"\byour\b", "its", rest) if re.match(r"^\s*\w+\s+your\b", rest) else rest
+    rest = re.sub(r"\byour\b", "its", rest)
     return " ".join(adv + [base]) + rest, neg
 
 
