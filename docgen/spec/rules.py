@@ -30,7 +30,7 @@ import re
 
 from .build import Build, clean_heading
 from .model import Example, Rule, Span, SubPoint
-from .text import (EXAMPLE_HEADING, deontic, example_label, finish, is_dialogue, is_imperative, lcfirst,
+from .text import (EXAMPLE_HEADING, IMPERATIVE_START, deontic, example_label, finish, is_dialogue, is_imperative, lcfirst,
                    lead_clause, lead_in_polarity, sentences, slugify, subject_pattern, to_base_clause, ucfirst)
 from .tree import Node, Section, walk_nodes
 
@@ -54,6 +54,11 @@ _GROUP_HEADING = re.compile(r"\b(?:avoid|avoids|don['’]?ts?|do\s+nots?|never|s
 _OPEN_ENDS = {"to", "be", "is", "are", "include", "includes", "following", "follows", "default", "never", "not", "always",
               "should", "must", "will", "can", "when", "if", "of", "for", "with", "like", "that", "by", "as", "these",
               "this", "order", "example", "instance"}
+_CORE = re.compile(r"\b(?:should|must|shall|ought\s+to|needs?\s+to|has\s+to|(?:want|like|expect)\s+\S+\s+to|never|"
+                   r"not)\s+(?:(?:not|never|always|also|generally|still|by\s+default|try\s+to|\w+ly)\s+)*(.+)", re.I)
+_NEG_CORE = re.compile(r"\b(?:(?:should|must|shall|will|would|may)\s+(?:not|never)|shouldn['’]t|mustn['’]t|won['’]t|"
+                       r"(?:do\s+not|don['’]t|would\s+not|wouldn['’]t)\s+want\s+\S+\s+to|never|should\s+avoid|"
+                       r"must\s+avoid)\s+(?:(?:also|generally|still|ever|\w+ly)\s+)*(.+)", re.I)
 _STOP = {"being", "the", "a", "an", "of", "and", "with", "to", "in", "on", "for", "our", "its", "their", "is", "be"}
 
 
@@ -100,7 +105,13 @@ class GeneralReader:
     # ----------------------------------------------------------------- rules
     def _new_rule(self, text: str, polarity: str, owner: Section, start: int, end: int, *, label=None,
                   anchor=None, rationale="", auth=None, key: str | None = None) -> Rule:
-        short = _SHOULD.sub("", key or text)
+        src = key or text
+        m = _NEG_CORE.search(src) if polarity == "do_not" else None
+        if m:
+            short = ("" if re.match(r"(?:avoid|refrain|refuse)", m.group(1)) else "not-") + m.group(1)
+        else:
+            m = _CORE.search(src)
+            short = m.group(1) if m else _SHOULD.sub("", src)
         base = anchor or label or "r-" + slugify(short, 40)
         r = Rule(id=self.b.rule_id(base), label=label, text=text, polarity=polarity, rationale=rationale,
                  section=clean_heading(owner.title) if not self._is_doc(owner) else None,
@@ -113,7 +124,8 @@ class GeneralReader:
         when the item is not a behaviour (no verb to complete)."""
         subj = self.b.subject
         own = deontic(first, self.b.model_name)
-        if own and (re.match(subject_pattern(self.b.model_name) + r"\b", first, re.I) or "," in first[:120]):
+        if own and not IMPERATIVE_START.match(first) and (
+                re.match(subject_pattern(self.b.model_name) + r"\b", first, re.I) or "," in first[:120]):
             return finish(first), own
         base, neg = to_base_clause(first)
         if base is None:
@@ -360,7 +372,7 @@ class GeneralReader:
                 continue
             m = _CLAUSE.match(head)
             r = self._new_rule(text, p, owner, it.start, it.end, rationale=rest,
-                               label=m.group(1).rstrip(".") if m else None, key=head)
+                               label=m.group(1).rstrip(".") if m else None)
             for k, sub in enumerate(nested, 1):
                 r.subpoints.append(SubPoint(id=f"{r.id}.{k}", text=_item_first(sub), lines=Span(start=sub.start,
                                                                                                  end=sub.end)))

@@ -282,9 +282,6 @@ def to_base_clause(item: str) -> tuple[str | None, bool]:
         return (f"{first.lower()} {rest}" if rest else None), neg or n2
     if base is None:
         return None, neg
-    if base == first.lower() and set(_lemmas(first)) - {"VERB", "AUX"} and len(words) > 1 \
-            and words[1].lower() not in _OBJECT_START and not adv:
-        return None, neg                 # "Equal and fair treatment …" is a noun phrase
     rest = s[len(words[0]):]
     if first.lower() != base:       # "assumes or cites" → "assume or cite"; "drafting, then critiquing" → …
         rest = re.sub(r"(\b(?:or|and|then|and then)\s+)(\w+(?:s|ing))\b",

@@ -51,7 +51,8 @@ def _match_listed(rd: GeneralReader) -> dict[int, int]:
 
 
 def assemble(rd: GeneralReader, b: Build) -> None:
-    owners = {id(r.owner) for r in rd.raws if not rd._is_doc(r.owner)}
+    holders = {id(h) for *_x, h in rd.listed}       # the section that lists the values is about all of them
+    owners = {id(r.owner) for r in rd.raws if not rd._is_doc(r.owner) and id(r.owner) not in holders}
     listed_at = _match_listed(rd)
     by_section = {v: k for k, v in listed_at.items()}
     vsecs = set(owners) | set(listed_at.values())
@@ -59,6 +60,8 @@ def assemble(rd: GeneralReader, b: Build) -> None:
     for s in rd.root.walk():
         if id(s) in vsecs:
             for a in s.ancestors():
+                if id(a) in holders:
+                    continue
                 if a.level and not rd._is_doc(a) and _own_words(a) >= 20:
                     vsecs.add(id(a))
     ordered = rd.list_ordered and any(_ORDER.search(x) for x in _all_prose(rd))
@@ -90,7 +93,8 @@ def assemble(rd: GeneralReader, b: Build) -> None:
     values = {v.id: v for v in b.values}
     for raw in rd.raws:
         s = raw.owner
-        near = next((vid_of[id(x)] for x in [s, *s.ancestors()] if id(x) in vid_of), None)
+        near = None if id(s) in holders else \
+            next((vid_of[id(x)] for x in [s, *s.ancestors()] if id(x) in vid_of), None)
         if near is None:
             raw.rule.value_ids = list(top)
             continue
