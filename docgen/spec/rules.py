@@ -55,10 +55,10 @@ _OPEN_ENDS = {"to", "be", "is", "are", "include", "includes", "following", "foll
               "should", "must", "will", "can", "when", "if", "of", "for", "with", "like", "that", "by", "as", "these",
               "this", "order", "example", "instance"}
 _CORE = re.compile(r"\b(?:should|must|shall|ought\s+to|needs?\s+to|has\s+to|(?:want|like|expect)\s+\S+\s+to|never|"
-                   r"not)\s+(?:(?:not|never|always|also|generally|still|by\s+default|try\s+to|\w+ly)\s+)*(.+)", re.I)
+                   r"not)\s+(?:(?:not|never|always|also|generally|still|by\s+default|try\s+to|(?!(?:comply|apply|reply|supply|rely|multiply|imply)\b)\w+ly)\s+)*(.+)", re.I)
 _NEG_CORE = re.compile(r"\b(?:(?:should|must|shall|will|would|may)\s+(?:not|never)|shouldn['’]t|mustn['’]t|won['’]t|"
                        r"(?:do\s+not|don['’]t|would\s+not|wouldn['’]t)\s+want\s+\S+\s+to|never|should\s+avoid|"
-                       r"must\s+avoid)\s+(?:(?:also|generally|still|ever|\w+ly)\s+)*(.+)", re.I)
+                       r"must\s+avoid)\s+(?:(?:also|generally|still|ever|(?!(?:comply|apply|reply|supply|rely|multiply|imply)\b)\w+ly)\s+)*(.+)", re.I)
 _STOP = {"being", "the", "a", "an", "of", "and", "with", "to", "in", "on", "for", "our", "its", "their", "is", "be"}
 
 

@@ -52,11 +52,11 @@ def finish(s: str) -> str:
 # --------------------------------------------------------------------------- deontic cues
 
 _MODAL = r"(?:should|must|shall|ought\s+to|needs?\s+to|has\s+to|have\s+to|is\s+(?:expected|required)\s+to)"
-_NEG_MODAL = (r"(?:(?:should|must|shall|will|would|may|can|could|ought\s+to)\s*(?:not|never)|shouldn[’']t|mustn[’']t|"
+_NEG_MODAL = (r"(?:(?:should|must|shall|will|would|may|can|could|ought\s+to)\s+(?:not|never)|shouldn[’']t|mustn[’']t|"
               r"won[’']t|does\s+not|doesn[’']t|do\s+not|don[’']t|never|is\s+not\s+(?:allowed|permitted)\s+to|"
               r"(?:should|must|will)\s+(?:always\s+)?(?:avoid|refuse|refrain))")
 _ADV = r"(?:(?:also|still|generally|always|typically|usually|by\s+default|instead|only|then|therefore|not|never|"\
-       r"\w+ly)\s+)*"
+       r"(?!(?:comply|apply|reply|supply|rely|multiply|imply)\b)\w+ly)\s+)*"
 # the model must be the subject of the main clause: at the start, or after leading adverbial clause(s)
 _PRE = r"^(?:[^.;:!?]{0,300}?,\s+)?"
 IMPERATIVE_START = re.compile(r"^(?:never|always|do\s+not|don[’']t|avoid|refuse|refrain|please)\b", re.I)
