@@ -49,13 +49,12 @@ _ORDER = re.compile(r"\b(?:in\s+the\s+order\s+(?:in\s+which\s+)?(?:they\s+are\s+
                     r"in\s+priority\s+order|(?:lower|earlier|smaller)-numbered\s+\w+\s+[^.]*\b(?:priority|precedence|prevail|win|override|authority)|"
                     r"\bfirst\b[^.]{0,80}\bsecond\b[^.]{0,80}\bthird\b)", re.I)
 _SHOULD = re.compile(r"^(?:\{model_name\}|[\w-]+) should (?:not )?")
-_GROUP_HEADING = re.compile(r"\b(?:avoid|avoids|don['’]?ts?|do\s+nots?|never|should(?:\s+not)?|must(?:\s+not)?|"
+_GROUP_HEADING = re.compile(r"\b(?:avoid|avoids|don['’]?ts?|do\s+nots?|never|should\s+not|must\s+not|"
                             r"things\s+to|behaviou?rs?|rules|dos|requirements|prohibitions|red\s+lines)\b", re.I)
 _OPEN_ENDS = {"to", "be", "is", "are", "include", "includes", "following", "follows", "default", "never", "not", "always",
               "should", "must", "will", "can", "when", "if", "of", "for", "with", "like", "that", "by", "as", "these",
               "this", "order", "example", "instance"}
-_CORE = re.compile(r"\b(?:should|must|shall|ought\s+to|needs?\s+to|has\s+to|(?:want|like|expect)\s+\S+\s+to|never|"
-                   r"not)\s+(?:(?:not|never|always|also|generally|still|by\s+default|try\s+to|(?!(?:comply|apply|reply|supply|rely|multiply|imply)\b)\w+ly)\s+)*(.+)", re.I)
+_CORE = re.compile(r"\b(?:should|must|shall|ought\s+to|needs?\s+to|has\s+to|(?:want|like|expect)\s+\S+\s+to)\s+(?:(?:not|never|always|also|generally|still|by\s+default|try\s+to|(?!(?:comply|apply|reply|supply|rely|multiply|imply)\b)\w+ly)\s+)*(.+)", re.I)
 _NEG_CORE = re.compile(r"\b(?:(?:should|must|shall|will|would|may)\s+(?:not|never)|shouldn['’]t|mustn['’]t|won['’]t|"
                        r"(?:do\s+not|don['’]t|would\s+not|wouldn['’]t)\s+want\s+\S+\s+to|never|should\s+avoid|"
                        r"must\s+avoid)\s+(?:(?:also|generally|still|ever|(?!(?:comply|apply|reply|supply|rely|multiply|imply)\b)\w+ly)\s+)*(.+)", re.I)
@@ -123,15 +122,19 @@ class GeneralReader:
         """A list item completed into a sentence about the model, and its polarity; None
         when the item is not a behaviour (no verb to complete)."""
         subj = self.b.subject
+        first = re.sub(r"^(?:\(?[a-z]{1,3}\)|\(?\d+[.)])\s+", "", first)
         own = deontic(first, self.b.model_name)
         if own and not IMPERATIVE_START.match(first) and (
-                re.match(subject_pattern(self.b.model_name) + r"\b", first, re.I) or "," in first[:120]):
+                re.match(subject_pattern(self.b.model_name) + r"(?!\w)", first, re.I) or "," in first[:120]):
             return finish(first), own
         base, neg = to_base_clause(first)
         if base is None:
             return None
         if clause and pol:
-            return finish(f"{clause} {lcfirst(first)}"), pol
+            lowered = lcfirst(re.sub(r"^\(?[a-z]{1,3}\)\s+", "", first))
+            if pol == "do" and re.match(r"not\b|never\b", lowered):
+                return finish(f"{clause} {lowered}"), "do_not"
+            return finish(f"{clause} {lowered}"), pol
         if pol == "do_not":
             return (finish(f"{subj} should {base}"), "do") if neg else (finish(f"{subj} should not {base}"), "do_not")
         if neg:
@@ -145,7 +148,7 @@ class GeneralReader:
             return None
         t = _CONNECTIVE.sub("", s).strip()
         t = ucfirst(t)
-        if _DANGLING.match(t) and not re.match(subject_pattern(self.b.model_name) + r"\b", t, re.I):
+        if _DANGLING.match(t) and not re.match(subject_pattern(self.b.model_name) + r"(?!\w)", t, re.I):
             return None
         if len(t.split()) < 4:
             return None
@@ -250,13 +253,20 @@ class GeneralReader:
                 ex_mode = None
                 cur: Rule | None = None
                 sub_target = None
+                subj_re = re.compile(r"^(?:(?:[^,]{0,120},|so|and|but|then|instead|also)\s+)?" + subject_pattern(self.b.model_name) + r"(?!\w)", re.I)
+                for i, s in enumerate(sents):       # "X may … . It should …": "It" is the model
+                    if not found[i] and i and re.match(r"It\s", s) and (found[i - 1] or subj_re.match(sents[i - 1])):
+                        found[i] = self._sentence_rule(self.b.subject + s[2:])
+                        if found[i]:
+                            sents[i] = self.b.subject + s[2:]
                 for s, f in zip(sents, found):
                     if f and hrule is not None:
                         hrule.subpoints.append(SubPoint(id=f"{hrule.id}.{len(hrule.subpoints) + 1}", text=f[0],
                                                         lines=Span(start=n.start, end=n.end)))
                         cur = None
                     elif f:
-                        cur = self._new_rule(f[0], f[1], owner, n.start, n.end, label=para_label)
+                        a, e = _sentence_span(n, s)
+                        cur = self._new_rule(f[0], f[1], owner, a, e, label=para_label)
                         para_label = None
                         last = cur
                         sub_target = cur if s.rstrip().endswith(":") else None
@@ -382,6 +392,27 @@ class GeneralReader:
             self.b.note("skipped", f"{skipped} list item(s) not read as rules: the list ({why}) is not a list of "
                                    f"behaviours", lst.start, lst.end)
         return last
+
+
+def _sentence_span(n: Node, sentence: str) -> tuple[int, int]:
+    """The lines of ``sentence`` inside paragraph ``n`` (the paragraph's span if not found)."""
+    def norm(t: str) -> str:
+        return re.sub(r"[*_`\[\]]", "", t.replace("{model_name}", " "))
+    lines = [norm(ln) for ln in n.raw.split("\n")]
+    words = norm(sentence).split()
+    if not words:
+        return n.start, n.end
+    flat, owner_line = [], []
+    for i, ln in enumerate(lines):
+        for w in ln.split():
+            flat.append(w)
+            owner_line.append(i)
+    k = min(4, len(words))
+    for j in range(len(flat) - k + 1):
+        if flat[j:j + k] == words[:k]:
+            last = min(j + len(words) - 1, len(flat) - 1)
+            return n.start + owner_line[j], n.start + owner_line[last]
+    return n.start, n.end
 
 
 def lead_in_polarity_only_neg(lead: str, model_name: str | None) -> bool:

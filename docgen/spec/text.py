@@ -86,8 +86,16 @@ def _deontic_res(model_name: str | None):
     return pos, neg, it_pos, it_neg, has_subj
 
 
+_CONNECTIVE_START = re.compile(r"^(?:so|and|but|then|instead|also|thus|therefore|hence|otherwise|still|now|here|"
+                               r"above\s+all|in\s+particular|in\s+short|in\s+practice|equally|likewise|similarly)\s+",
+                               re.I)
+
+
 def _clause_starts(s: str):
     yield 0
+    m = _CONNECTIVE_START.match(s)
+    if m:
+        yield m.end()
     for m in re.finditer(r",\s+", s[:400]):
         yield m.end()
 
@@ -132,8 +140,9 @@ def lead_in_polarity(text: str, model_name: str | None) -> str | None:
         re.search(r"\b(?:behaviou?rs?|this\s+includes|these\s+include|avoid|never|don[’']t|do\s+not)\b", low)
     if not about_model:
         return None
+    core = re.sub(r"\b(?:for\s+example|for\s+instance|e\.g\.|such\s+as)\b[^,;]*", "", re.sub(r"\([^)]*\)", "", low))
     if re.search(r"\b(?:values|considerations|factors|examples?|questions|cases|costs|benefits|harms|risks|areas|"
-                 r"situations|contexts|principals|parties)\b", low) and not re.search(r"\bbehaviou?rs?\b", low):
+                 r"situations|contexts|principals|parties)\b", core) and not re.search(r"\bbehaviou?rs?\b", low):
         return None
     if re.search(r"\b(?:unhappy|uncomfortable|embarrassed|disappointed|concerned|worried)\s+(?:if|when|to\s+see)\b|"
                  r"\b(?:not|never)\s+want\b|\bdon[’']t\s+want\b|\bthings?\s+to\s+avoid\b|\bavoid(?:s|ing)?\b\s*$|"
@@ -142,7 +151,7 @@ def lead_in_polarity(text: str, model_name: str | None) -> str | None:
                  r"\bmust\s+never\b|\bnever\b\s*$|\bdon[’']t\b\s*$|\bdo\s+not\b\s*$", low):
         return "do_not"
     if re.search(r"\b(?:behaviou?rs?|practices|habits|duties|obligations|responsibilities|things\s+\S+\s+(?:can|should|must)\s+do)\b"
-                 r"[^.]*\b(?:include|includes|are|:)|\bshould\b|\bmust\b|\balways\b|\bby\s+default\b|\bexpected\s+to\b|"
+                 r"[^.]*\b(?:include|includes|are|:)|\bshould\b|\bmust\b|\bshall\b|\balways\b|\bby\s+default\b|\bexpected\s+to\b|"
                  r"\bwe\s+(?:\w+\s+)?want\b|\b(?:can|will)\s+do\b|\bthis\s+includes\b|\bdo\s+the\s+following\b", low):
         if deontic(s, model_name) == "do_not" and not re.search(r"\bby\s+default\b", low):
             return "do_not"
@@ -316,6 +325,7 @@ def detect_model_name(prose: str, front_matter: dict | None = None) -> tuple[str
     if "model_name" in placeholders:
         return None, placeholders
     for pat in (_NAME + r" is (?:trained|developed|built|made|created|designed|operated) by\b",
+                _NAME + r", (?:the|a|an) [\w\s-]{0,40}?(?:assistant|model|agent|chatbot|bot|tutor)\b",
                 r"\bthe (?:assistant|model|AI|chatbot|agent|bot)(?: \w+)?,? (?:called|named) " + _NAME,
                 r"\bthe (?:assistant|model|AI|chatbot|agent|bot), " + _NAME + r",",
                 r"\b(?:describes|governs|defines) (?:the )?" + _NAME + r"['’]s\b",
@@ -324,7 +334,7 @@ def detect_model_name(prose: str, front_matter: dict | None = None) -> tuple[str
             if m.group(1) not in _NOT_NAMES:
                 return m.group(1), placeholders
     counts: dict[str, int] = {}
-    for m in re.finditer(_NAME + r"(?:['’]s)? (?:values|likes|dislikes|prefers|should|must|will|does not|never|always|cares)\b",
+    for m in re.finditer(_NAME + r"(?:['’]s)? (?:values|likes|dislikes|prefers|should|must|shall|will|does not|never|always|cares)\b",
                          prose):
         if m.group(1) not in _NOT_NAMES:
             counts[m.group(1)] = counts.get(m.group(1), 0) + 1

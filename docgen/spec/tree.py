@@ -235,7 +235,7 @@ def parse_markdown(text: str, title_fallback: str = "") -> Document:
     return doc
 
 
-_LAZY_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
+_LAZY_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)]|\([a-z]{1,3}\)|[a-z]\))\s+(.*)$")
 
 
 def _split_lazy_list(para: Node) -> list[Node]:
@@ -253,7 +253,9 @@ def _split_lazy_list(para: Node) -> list[Node]:
         ln = para.start + i
         if m:
             item = Node("item", ln, ln)
-            item.children.append(Node("para", ln, ln, text=re.sub(r"\*\*|__", "", m.group(1)).strip(), raw=m.group(1)))
+            marker = re.match(r"^\s*(\([a-z]{1,3}\)|[a-z]\))\s", lines[i])
+            body = (marker.group(1) + " " if marker else "") + m.group(1)
+            item.children.append(Node("para", ln, ln, text=re.sub(r"\*\*|__", "", body).strip(), raw=body))
             lst.children.append(item)
         elif lst.children:
             p = lst.children[-1].children[0]

@@ -73,7 +73,8 @@ def assemble(rd: GeneralReader, b: Build) -> None:
         prose = " ".join(rd.prose.get(id(s), []))
         m = _CLAUSE.match(s.title)
         name = clean_heading(s.title[m.end():] if m else s.title)
-        statement = sentences(prose)[0] if prose else name
+        statement = re.sub(r"^\W*value\W*:\W*", "", sentences(prose)[0], flags=re.I) if prose else name
+        statement = statement[:1].upper() + statement[1:]
         auth = None
         if id(s) in by_section:
             k = by_section[id(s)]
@@ -102,8 +103,33 @@ def assemble(rd: GeneralReader, b: Build) -> None:
         while values[chain[-1]].parent:
             chain.append(values[chain[-1]].parent)
         raw.rule.value_ids = [near] if len(chain) == 1 else [near, chain[-1]]
+    _section_order(rd, b, vid_of)
     _authority(rd, b, values)
     b.rules.extend(r.rule for r in rd.raws)
+
+
+def _section_order(rd: GeneralReader, b: Build, vid_of: dict[int, str]) -> None:
+    """"apply them in this order: (a) Section 1 …; (b) Section 2 …" ranks numbered sections."""
+    for s in rd.root.walk():
+        for n in s.body:
+            text = n.text if n.kind == "para" else " ".join(
+                x.text for x in walk_nodes(n.children) if x.kind == "para") if n.kind == "list" else ""
+            if not _ORDER.search(text) and not (n.kind == "list" and _ORDER.search(" ".join(
+                    p.text for p in s.body if p.kind == "para"))):
+                continue
+            refs = re.findall(r"\bsections?\s+(\d+)\b", text, re.I)
+            if len(refs) < 2:
+                continue
+            by_num = {}
+            for t in rd.root.walk():
+                m = re.match(r"^(\d+)[.)]?\s", t.title)
+                if m and id(t) in vid_of:
+                    by_num.setdefault(m.group(1), vid_of[id(t)])
+            order = [by_num[r] for r in dict.fromkeys(refs) if r in by_num]
+            if len(order) >= 2:
+                for i, vid in enumerate(order, 1):
+                    next(v for v in b.values if v.id == vid).authority = i
+                return
 
 
 def _all_prose(rd: GeneralReader):
