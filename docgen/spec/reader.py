@@ -90,14 +90,20 @@ def _read_markdown(text: str, where: str, model_override: str | None):
                     r.authority = n
     elif read_likes(root, b):
         pass
-    elif is_flat_prose(root):
-        read_prose(root, b)
     else:
         rd = GeneralReader(root, b)
         rd.run()
-        assemble(rd, b)
-        if not b.rules:
-            read_prose(root, b)
+        prose_b = None
+        if is_flat_prose(root) and all(rd._is_doc(r.owner) for r in rd.raws):
+            # value prose with no headings of rules: behaviours are the model's sentences
+            prose_b = Build(lines=b.lines, model_name=model_name)
+            read_prose(root, prose_b)
+        if prose_b is not None and prose_b.rules:
+            b = prose_b
+        else:
+            assemble(rd, b)
+            if not b.rules:
+                read_prose(root, b)
     title = fm.get("title") if isinstance(fm.get("title"), str) else None
     title = title or next((s.title for s in root.walk() if s.level), "") or Path(where).stem
     return title, b, model_name, placeholders

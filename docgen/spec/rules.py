@@ -342,6 +342,8 @@ class GeneralReader:
                 self._attach(self.raws[-1].rule if self.raws else hrule, it, ex_mode[0] if ex_mode else None,
                              _node_text(it))
             return None
+        if lead:
+            lead = _CLAUSE.sub("", lead, count=1)
         pol = lead_in_polarity(lead, self.b.model_name) if lead else None
         clause = lead_clause(lead, self.b.model_name) if lead and pol else None
         last = None

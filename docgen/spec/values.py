@@ -64,6 +64,12 @@ def assemble(rd: GeneralReader, b: Build) -> None:
                     continue
                 if a.level and not rd._is_doc(a) and _own_words(a) >= 20:
                     vsecs.add(id(a))
+    if not vsecs and not rd.listed:      # a one-section spec: the document itself states the value
+        doc = rd.title_sec or rd.root
+        words = sum(len(n.text.split()) for n in doc.body if n.kind == "para")
+        if rd.raws or words >= 8:
+            vsecs.add(id(doc))
+            rd.title_sec = None if doc is rd.title_sec else rd.title_sec
     ordered = rd.list_ordered and any(_ORDER.search(x) for x in _all_prose(rd))
     vid_of: dict[int, str] = {}
     for s in rd.root.walk():
