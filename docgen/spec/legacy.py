@@ -48,6 +48,10 @@ def has_labelled_rules(root: Section) -> bool:
     return False
 
 
+def _polarity(text: str) -> str:
+    return "do_not" if re.match(r"(?:do\s+not|don['’]t|never|avoid|not|refrain)\b", text.strip(), re.I) else "do"
+
+
 def _subpoints(rid: str, items: list[Node]) -> list[SubPoint]:
     return [SubPoint(id=f"{rid}.{k}", text=_item_text(it), lines=Span(start=it.start, end=it.end))
             for k, it in enumerate(items, 1)]
@@ -79,6 +83,7 @@ def read_labelled(root: Section, b: Build) -> None:
             vid = value_for(sec.parent)
             rid = b.rule_id(m.group(1))
             b.rules.append(Rule(id=rid, label=m.group(1), text=_INCLUDES.sub("", m.group(2)).strip(),
+                                polarity=_polarity(m.group(2)),
                                 subpoints=_subpoints(rid, subs), rationale=" ".join(p.text for p in paras),
                                 value_ids=[vid] if vid else [],
                                 section=clean_heading(sec.parent.title) if sec.parent and sec.parent.level else None,
@@ -93,6 +98,7 @@ def read_labelled(root: Section, b: Build) -> None:
             rid = b.rule_id(m.group(1))
             end = subs[-1].end if subs else it.start + _item_text_lines(it) - 1
             b.rules.append(Rule(id=rid, label=m.group(1), text=_INCLUDES.sub("", m.group(2)).strip(),
+                                polarity=_polarity(m.group(2)),
                                 subpoints=_subpoints(rid, subs), value_ids=[vid] if vid else [],
                                 section=clean_heading(sec.title) or None, lines=Span(start=it.start, end=end)))
 

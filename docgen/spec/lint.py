@@ -12,6 +12,24 @@ _MODALS = re.compile(r"\b(?:should|must|shall|will|would|always|never|not|do|doe
                      r"from|to|the|a|an|be|is)\b", re.I)
 
 
+# markup, code or example dialogue in a value or rule: the reader should never let these through
+LEAK = re.compile(r"```|<!--|\{#|\bauthority=|^\s*(?:User|Assistant|Human|System)\s*:|\*\*(?:User|Assistant):|"
+                  r"</?(?:user|assistant)>|\bdef \w+\(|^\s*#\s|\[\^|!!!", re.M)
+
+
+def leaks(spec: Spec) -> list[str]:
+    """Values, rules and sub-points whose text looks like code, markup or dialogue."""
+    out = []
+    for v in spec.values:
+        if LEAK.search(v.name + "\n" + v.statement):
+            out.append(f"value {v.id}")
+    for r in spec.rules:
+        if LEAK.search(r.text):
+            out.append(f"rule {r.id}")
+        out += [f"sub-point {p.id}" for p in r.subpoints if LEAK.search(p.text)]
+    return out
+
+
 @dataclass
 class Finding:
     code: str          # no-value | no-behaviour | fragment | duplicate | conflict | skipped | warning
@@ -66,6 +84,8 @@ def lint_spec(spec: Spec) -> list[Finding]:
             elif sim >= 0.7 and a.polarity != b.polarity:
                 out.append(Finding("conflict", f"rules {a.id} ({a.polarity}) and {b.id} ({b.polarity}) ask opposite "
                                                f"things of the same behaviour", b.lines.start))
+    for where in leaks(spec):
+        out.append(Finding("markup", f"{where} contains code, markup or dialogue", 1))
     for n in spec.notes:
         out.append(Finding("skipped" if n.kind == "skipped" else "warning", n.message, n.lines.start))
     return sorted(out, key=lambda f: (f.line, f.code))

@@ -1,0 +1,77 @@
+"""Spec reader figures: for every spec we test, what it reads and how long it takes.
+
+    PYTHONPATH=$PWD python benchmarks/bench_specs.py [--json]
+
+Columns: values, rules, rules with authority, rules with a value, do-not rules,
+examples kept, fragments (rules that are not self-contained sentences, by the
+lint check), leaks (values/rules/sub-points holding code, markup or example
+dialogue; target 0), and parse time (median of 5 parses of the text already in
+memory, cache bypassed). The one-time cost of loading lemminflect's tables is
+measured separately.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from docgen.spec import parse_spec  # noqa: E402
+from docgen.spec.lint import is_fragment, leaks  # noqa: E402
+from docgen.spec.reader import parse_text  # noqa: E402
+from docgen.spec.source import FORMATS, read_text  # noqa: E402
+
+
+def spec_files() -> list[Path]:
+    shared = REPO.parent / "shared" / "specs"
+    return sorted(shared.iterdir()) + sorted((REPO / "corpora" / "specs").iterdir()) + \
+        [REPO / "corpora" / "examples" / "wren_spec.md"]
+
+
+def measure(path: Path) -> dict:
+    spec = parse_spec(path)
+    text = read_text(path)
+    fmt = FORMATS[path.suffix.lower()]
+    times = []
+    for _ in range(5):
+        t = time.perf_counter()
+        parse_text(text, str(path), fmt)
+        times.append(time.perf_counter() - t)
+    rules = spec.rules
+    return {
+        "spec": path.name, "words": len(text.split()), "values": len(spec.values), "rules": len(rules),
+        "with_authority": sum(r.authority is not None for r in rules),
+        "with_value": sum(bool(r.value_ids) for r in rules),
+        "do_not": sum(r.polarity == "do_not" for r in rules),
+        "examples": sum(len(r.examples) for r in rules),
+        "fragments": sum(is_fragment(r.text) for r in rules),
+        "leaks": len(leaks(spec)),
+        "parse_ms": round(statistics.median(times) * 1000, 1),
+    }
+
+
+def main() -> None:
+    t = time.perf_counter()
+    from docgen.spec.text import verb_base
+    verb_base("running")
+    load_ms = round((time.perf_counter() - t) * 1000)
+    rows = [measure(p) for p in spec_files()]
+    if "--json" in sys.argv:
+        print(json.dumps({"lemminflect_load_ms": load_ms, "specs": rows}, indent=2))
+        return
+    cols = ["spec", "words", "values", "rules", "with_authority", "with_value", "do_not", "examples", "fragments",
+            "leaks", "parse_ms"]
+    print("| " + " | ".join(cols) + " |")
+    print("|" + "---|" * len(cols))
+    for r in rows:
+        print("| " + " | ".join(str(r[c]) for c in cols) + " |")
+    print(f"\none-time lemminflect table load: {load_ms} ms")
+
+
+if __name__ == "__main__":
+    main()
