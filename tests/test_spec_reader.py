@@ -333,3 +333,14 @@ def test_cli_inspect_shows_tree_and_skips():
     assert "[DO NOT] no_false_certainty" in out and "authority=root" in out and "examples=2" in out
     assert "Nib should not state guesses as facts." in out
     assert "skipped / warnings" in out and "admonition '!!! meta'" in out
+
+
+def test_planning_order_takes_each_ranked_value_in_turn(constitution):
+    order = constitution.planning_order()
+    assert sorted(r.id for r in order) == sorted(r.id for r in constitution.rules)
+    firsts = [r.value_ids[-1] for r in order[:4]]
+    assert set(firsts) == {"broadly-safe", "broadly-ethical", "compliant-with-anthropics-guidelines",
+                           "genuinely-helpful"}
+    top100 = {r.id for r in order[:100]}
+    hard = [r for r in constitution.rules if "hard-constraints" in r.value_ids]
+    assert all(r.id in top100 for r in hard)              # a 100-document plan teaches every hard constraint
