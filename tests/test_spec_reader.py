@@ -341,6 +341,8 @@ def test_planning_order_takes_each_ranked_value_in_turn(constitution):
     firsts = [r.value_ids[-1] for r in order[:4]]
     assert set(firsts) == {"broadly-safe", "broadly-ethical", "compliant-with-anthropics-guidelines",
                            "genuinely-helpful"}
-    top100 = {r.id for r in order[:100]}
-    hard = [r for r in constitution.rules if "hard-constraints" in r.value_ids]
-    assert all(r.id in top100 for r in hard)              # a 100-document plan teaches every hard constraint
+    # a 100-document plan reaches every core value and every section under one, hard constraints included
+    ranked = {v.id for v in constitution.values if v.authority}
+    with_rules = {r.value_ids[0] for r in constitution.rules if r.value_ids[-1] in ranked}
+    assert with_rules <= {r.value_ids[0] for r in order[:100]}
+    assert "hard-constraints" in {r.value_ids[0] for r in order[:40]}

@@ -78,6 +78,13 @@ def lint_spec(spec: Spec) -> list[Finding]:
     for i, (a, ca) in enumerate(cores):
         for b, cb in cores[i + 1:]:
             sim = _jaccard(ca, cb)
+            if sim >= 0.7:        # items completed with the same lead-in: compare what differs
+                wa, wb = a.text.split(), b.text.split()
+                k = 0
+                while k < min(len(wa), len(wb)) and wa[k] == wb[k]:
+                    k += 1
+                if k >= 6 and (wa[k:] or wb[k:]):
+                    sim = _jaccard(_core(" ".join(wa[k:]), None), _core(" ".join(wb[k:]), None))
             if sim >= 0.8 and a.polarity == b.polarity:
                 out.append(Finding("duplicate", f"rules {a.id} and {b.id} say the same thing "
                                                 f"(L{a.lines.start}, L{b.lines.start})", b.lines.start))

@@ -114,31 +114,34 @@ class Spec(BaseModel):
     def planning_order(self) -> list[Rule]:
         """Rules in the order a plan that cannot cover them all should take them: one from
         each top-level value in turn (values the spec ranks first, by rank; then the others
-        by position), each value's rules by authority, then position. Every rule appears once."""
+        by position), and inside a value one from its own rules and from each nested value
+        in turn. Every rule appears once."""
         vals = {v.id: v for v in self.values}
-
-        def top(vid: str) -> str:
-            seen = set()
-            while vid in vals and vals[vid].parent and vid not in seen:
-                seen.add(vid)
-                vid = vals[vid].parent
-            return vid
-
-        groups: dict[str, list[Rule]] = {}
-        for r in self.rules:
-            groups.setdefault(top(r.value_ids[0]) if r.value_ids else "", []).append(r)
         inf = float("inf")
-        order = sorted(groups, key=lambda g: (vals[g].authority if g in vals and vals[g].authority else inf,
-                                              vals[g].lines.start if g in vals else inf))
-        queues = [sorted(groups[g], key=lambda r: (r.authority if r.authority is not None else inf,
-                                                   r.lines.start)) for g in order]
-        ranked = [q for g, q in zip(order, queues) if g in vals and vals[g].authority]
-        rest = [q for g, q in zip(order, queues) if not (g in vals and vals[g].authority)]
-        out: list[Rule] = []
-        for tier in (ranked, rest):          # values the spec ranks come before those it does not
-            for i in range(max((len(q) for q in tier), default=0)):
-                out += [q[i] for q in tier if i < len(q)]
-        return out
+        own: dict[str, list[Rule]] = {}
+        for r in self.rules:
+            own.setdefault(r.value_ids[0] if r.value_ids and r.value_ids[0] in vals else "", []).append(r)
+        kids: dict[str | None, list[Value]] = {}
+        for v in self.values:
+            kids.setdefault(v.parent if v.parent in vals else None, []).append(v)
+
+        def rr(queues: list[list[Rule]]) -> list[Rule]:
+            out: list[Rule] = []
+            for i in range(max((len(q) for q in queues), default=0)):
+                out += [q[i] for q in queues if i < len(q)]
+            return out
+
+        def under(vid: str, depth: int = 0) -> list[Rule]:
+            mine = sorted(own.get(vid, []), key=lambda r: (r.authority if r.authority is not None else inf,
+                                                           r.lines.start))
+            if depth > 32:
+                return mine
+            return rr([mine] + [under(c.id, depth + 1) for c in kids.get(vid, [])])
+
+        tops = sorted(kids.get(None, []), key=lambda v: (v.authority if v.authority else inf, v.lines.start))
+        ranked = [under(v.id) for v in tops if v.authority]
+        rest = [under(v.id) for v in tops if not v.authority] + [own.get("", [])]
+        return rr(ranked) + rr(rest)        # values the spec ranks come before those it does not
 
     def counts(self) -> dict[str, int]:
         return {

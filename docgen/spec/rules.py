@@ -43,7 +43,8 @@ _CONNECTIVE = re.compile(r"^(?:This\s+means(?:\s+that)?|In\s+other\s+words|That\
 _DANGLING = re.compile(r"^(?:This|That|These|Those|It|They|Such|Here|There)\b", re.I)
 _RATIONALE = re.compile(r"^(?:This|That|These|Because|Since|Otherwise|Doing\s+so|The\s+reason)\b", re.I)
 _VALUE_LEAD = re.compile(r"\b(?:values?|principles?|properties|priorities|commitments|virtues|ideals|pillars|"
-                         r"should\s+be|aims?\s+to\s+be|strives?\s+to\s+be|we\s+want\s+\S+\s+to\s+be)\b", re.I)
+                         r"tenets)\b", re.I)
+_TO_BE = re.compile(r"\b(?:should|must|to)\s+be\s*:?\s*$", re.I)
 _ORDER = re.compile(r"\b(?:in\s+the\s+order\s+(?:in\s+which\s+)?(?:they\s+are\s+|they['’]re\s+)?listed|"
                     r"in\s+(?:that|this|the\s+listed|the\s+same)\s+order|in\s+order\s+of\s+(?:priority|precedence|importance)|"
                     r"in\s+priority\s+order|(?:lower|earlier|smaller)-numbered\s+\w+\s+[^.]*\b(?:priority|precedence|prevail|win|override|authority)|"
@@ -329,7 +330,8 @@ class GeneralReader:
             return None
         texts = [_item_first(it) for it in items]
         if lead and hrule is None and sum(1 for it in items if _strong(it)) >= max(2, (2 * len(items) + 2) // 3) \
-                and _VALUE_LEAD.search(lead) and not lead_in_polarity_only_neg(lead, self.b.model_name):
+                and (_VALUE_LEAD.search(lead) or _VALUE_LEAD.search(owner.title)) \
+                and not lead_in_polarity_only_neg(lead, self.b.model_name):
             for it in items:
                 term = _strong(it) or ""
                 first = _item_first(it)
@@ -345,6 +347,9 @@ class GeneralReader:
         if lead:
             lead = _CLAUSE.sub("", lead, count=1)
         pol = lead_in_polarity(lead, self.b.model_name) if lead else None
+        to_be = bool(lead and _TO_BE.search(lead.strip()))   # "We would like X to be:" + **Truthful**: …
+        if to_be and pol is None:
+            pol = "do"
         clause = lead_clause(lead, self.b.model_name) if lead and pol else None
         last = None
         skipped = 0
@@ -357,6 +362,11 @@ class GeneralReader:
             term = (_strong(it) or "").rstrip(":. ")
             desc = first_text[len(term):].lstrip(" :—–-*").strip() if term and first_text.startswith(term) else ""
             term_verb = bool(term) and to_base_clause(term)[0] is not None and not term.istitle()
+            if to_be and term and not term_verb and hrule is None:
+                r = self._new_rule(finish(f"{self.b.subject} should be {lcfirst(term)}"), "do", owner, it.start,
+                                   it.end, rationale=desc)
+                last = r
+                continue
             if term and not term_verb:
                 head_src = desc                          # "**Wellbeing**: In interactions, X should …"
             else:

@@ -141,6 +141,8 @@ def lead_in_polarity(text: str, model_name: str | None) -> str | None:
     if not about_model:
         return None
     core = re.sub(r"\b(?:for\s+example|for\s+instance|e\.g\.|such\s+as)\b[^,;]*", "", re.sub(r"\([^)]*\)", "", low))
+    cw = core.split()
+    core = " ".join(cw[:4] + ["|"] + cw[-8:])      # the list's subject: the start or the end of the lead-in
     if re.search(r"\b(?:values|considerations|factors|examples?|questions|cases|costs|benefits|harms|risks|areas|"
                  r"situations|contexts|principals|parties)\b", core) and not re.search(r"\bbehaviou?rs?\b", low):
         return None
