@@ -199,8 +199,10 @@ def render_tree(spec: Spec, width: int = 100) -> str:
     for v in spec.values:
         children.setdefault(v.parent if v.parent in {x.id for x in spec.values} else None, []).append(v)
     by_value: dict[str, list] = {}
+    tops = sorted(v.id for v in spec.values if v.parent is None)
     for r in spec.rules:
-        by_value.setdefault(r.value_ids[0] if r.value_ids else "", []).append(r)
+        wide = not r.value_ids or (len(tops) > 1 and sorted(r.value_ids) == tops)
+        by_value.setdefault("" if wide else r.value_ids[0], []).append(r)
 
     def rule_line(r, ind):
         auth = f" authority={r.authority_label or r.authority}" if r.authority is not None or r.authority_label else ""
@@ -221,7 +223,7 @@ def render_tree(spec: Spec, width: int = 100) -> str:
         stack.extend((c, depth + 1) for c in reversed(children.get(v.id, [])))
     loose = by_value.get("", [])
     if loose:
-        out.append("(rules with no value)")
+        out.append("(spec-wide: rules in no value's section, linked to every value)")
         for r in loose:
             rule_line(r, "  ")
     return "\n".join(out)

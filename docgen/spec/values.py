@@ -72,6 +72,7 @@ def assemble(rd: GeneralReader, b: Build) -> None:
             rd.title_sec = None if doc is rd.title_sec else rd.title_sec
     ordered = rd.list_ordered and any(_ORDER.search(x) for x in _all_prose(rd))
     vid_of: dict[int, str] = {}
+    listed_ids: list[str] = [""] * len(rd.listed)
     for s in rd.root.walk():
         if id(s) not in vsecs:
             continue
@@ -88,6 +89,8 @@ def assemble(rd: GeneralReader, b: Build) -> None:
             name, statement = lname, (desc or statement)
             auth = k + 1 if ordered else None
         vid = b.add_value(name, statement, _cap(prose), s.start, s.end_line(), key=s.anchor or name, parent=parent)
+        if id(s) in by_section:
+            listed_ids[by_section[id(s)]] = vid
         b.values[-1].authority = auth
         vid_of[id(s)] = vid
     for k, (lname, desc, item, _h) in enumerate(rd.listed):
@@ -95,22 +98,26 @@ def assemble(rd: GeneralReader, b: Build) -> None:
             continue
         vid = b.add_value(lname, desc or lname, "", item.start, item.end)
         b.values[-1].authority = k + 1 if ordered else None
+        listed_ids[k] = vid
+    listed_ids = [x for x in listed_ids if x]
     # rules → the value of their enclosing section (and its outermost value)
     top = [v.id for v in b.values if v.parent is None]
     values = {v.id: v for v in b.values}
+    spec_wide: set[str] = set()
     for raw in rd.raws:
         s = raw.owner
         near = None if id(s) in holders else \
             next((vid_of[id(x)] for x in [s, *s.ancestors()] if id(x) in vid_of), None)
         if near is None:
-            raw.rule.value_ids = list(top)
+            raw.rule.value_ids = list(listed_ids) if id(s) in holders and listed_ids else list(top)
+            spec_wide.add(raw.rule.id)
             continue
         chain = [near]
         while values[chain[-1]].parent:
             chain.append(values[chain[-1]].parent)
         raw.rule.value_ids = [near] if len(chain) == 1 else [near, chain[-1]]
     _section_order(rd, b, vid_of)
-    _authority(rd, b, values)
+    _authority(rd, b, values, spec_wide)
     b.rules.extend(r.rule for r in rd.raws)
 
 
@@ -145,7 +152,7 @@ def _all_prose(rd: GeneralReader):
                 yield n.text
 
 
-def _authority(rd: GeneralReader, b: Build, values: dict[str, Value]) -> None:
+def _authority(rd: GeneralReader, b: Build, values: dict[str, Value], spec_wide: set[str]) -> None:
     labels = []
     for raw in rd.raws:
         if raw.auth and raw.auth not in labels:
@@ -165,7 +172,7 @@ def _authority(rd: GeneralReader, b: Build, values: dict[str, Value]) -> None:
         if raw.auth:
             r.authority_label = raw.auth if not raw.auth.isdigit() else None
             r.authority = rank.get(raw.auth)
-        if r.authority is None:
+        if r.authority is None and r.id not in spec_wide:
             for vid in r.value_ids[::-1]:
                 if values.get(vid) and values[vid].authority is not None:
                     r.authority = values[vid].authority
