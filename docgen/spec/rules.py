@@ -80,6 +80,7 @@ class GeneralReader:
         self.list_ordered = False
         self.title_sec = self._title_section()
         self._sub_target: Rule | None = None
+        self._lead_label: str | None = None
 
     # ----------------------------------------------------------------- structure
     def _title_section(self) -> Section | None:
@@ -283,6 +284,7 @@ class GeneralReader:
                                         n.start, n.end)
                 lead = n.text if n.text.rstrip().endswith(":") else None
                 self._sub_target = sub_target
+                self._lead_label = para_label if lead else None     # "3.3 … the assistant should:" numbers its items
             elif k == "list" and getattr(self, "_sub_target", None) is not None:
                 tgt = self._sub_target          # "X must …, in this order:" then (a), (b), (c)
                 for it in [c for c in n.children if c.kind == "item"]:
@@ -393,8 +395,10 @@ class GeneralReader:
                                                 lines=Span(start=it.start, end=it.end)))
                 continue
             m = _CLAUSE.match(head)
-            r = self._new_rule(text, p, owner, it.start, it.end, rationale=rest,
-                               label=m.group(1).rstrip(".") if m else None)
+            label = m.group(1).rstrip(".") if m else None
+            if label is None and self._lead_label:
+                label = f"{self._lead_label}.{items.index(it) + 1}"
+            r = self._new_rule(text, p, owner, it.start, it.end, rationale=rest, label=label)
             for k, sub in enumerate(nested, 1):
                 r.subpoints.append(SubPoint(id=f"{r.id}.{k}", text=_item_first(sub), lines=Span(start=sub.start,
                                                                                                  end=sub.end)))
