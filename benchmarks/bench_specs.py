@@ -1,6 +1,7 @@
 """Spec reader figures: for every spec we test, what it reads and how long it takes.
 
     PYTHONPATH=$PWD python benchmarks/bench_specs.py [--json]
+    PYTHONPATH=$PWD python benchmarks/bench_specs.py --plans SPEC [SPEC …]   # docgen plan --docs 100 summaries
 
 Columns: values, rules, rules with authority, rules with a value, do-not rules,
 examples kept, fragments (rules that are not self-contained sentences, by the
@@ -55,7 +56,32 @@ def measure(path: Path) -> dict:
     }
 
 
+def plan_summary(path: Path, docs: int = 100) -> str:
+    """One line per spec: what `docgen plan SPEC --docs N` would teach (documents per outermost
+    value, do-not cells, cells on ranked rules) and its first three cells."""
+    import subprocess
+    from collections import Counter
+
+    d = json.loads(subprocess.run([sys.executable, "-m", "docgen", "plan", str(path), "--docs", str(docs), "--json"],
+                                  capture_output=True, text=True, check=True, cwd=REPO).stdout)
+    s = parse_spec(path)
+    rules, vals = {r.id: r for r in s.rules}, {v.id: v for v in s.values}
+    rids = [i["rule_id"] for i in d["items"]]
+    tops = Counter(vals[i["value_ids"][-1]].name if i["value_ids"] and i["value_ids"][-1] in vals else "-"
+                   for i in d["items"])
+    dn = sum(1 for r in rids if r in rules and rules[r].polarity == "do_not")
+    auth = sum(1 for r in rids if r in rules and rules[r].authority is not None)
+    return (f"{path.name}: {len(rids)} docs, {len(set(rids))}/{len(s.rules)} rules, {dn} do-not docs, "
+            f"{auth} docs on ranked rules, {len(d['genres'])} genres; by outermost value: "
+            + ", ".join(f"{k} {n}" for k, n in tops.most_common())
+            + "\n   first cells: " + " | ".join(rules[r].text[:70] for r in rids[:3] if r in rules))
+
+
 def main() -> None:
+    if "--plans" in sys.argv:
+        for p in sys.argv[sys.argv.index("--plans") + 1:]:
+            print(plan_summary(Path(p)))
+        return
     t = time.perf_counter()
     from docgen.spec.text import verb_base
     verb_base("running")
