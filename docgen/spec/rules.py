@@ -46,8 +46,10 @@ _VALUE_LEAD = re.compile(r"\b(?:values?|principles?|properties|priorities|commit
                          r"tenets)\b", re.I)
 _TO_BE = re.compile(r"\b(?:should|must|to)\s+be\s*:?\s*$", re.I)
 _ORDER = re.compile(r"\b(?:in\s+the\s+order\s+(?:in\s+which\s+)?(?:they\s+are\s+|they['’]re\s+)?listed|"
-                    r"in\s+(?:that|this|the\s+listed|the\s+same)\s+order|in\s+order\s+of\s+(?:priority|precedence|importance)|"
-                    r"in\s+priority\s+order|(?:lower|earlier|smaller)-numbered\s+\w+\s+[^.]*\b(?:priority|precedence|prevail|win|override|authority)|"
+                    r"in\s+(?:that|this|the\s+listed|the\s+same)\s+order|"
+                    r"in\s+order\s+of\s+(?:priority|precedence|importance)|in\s+priority\s+order|"
+                    r"(?:lower|earlier|smaller)-numbered\s+\w+\s+[^.]*\b"
+                    r"(?:priority|precedence|prevail|win|override|authority)|"
                     r"\bfirst\b[^.]{0,80}\bsecond\b[^.]{0,80}\bthird\b)", re.I)
 _SHOULD = re.compile(r"^(?:\{model_name\}|[\w-]+) should (?:not )?")
 _GROUP_HEADING = re.compile(r"\b(?:avoid|avoids|don['’]?ts?|do\s+nots?|never|should\s+not|must\s+not|"
@@ -55,10 +57,12 @@ _GROUP_HEADING = re.compile(r"\b(?:avoid|avoids|don['’]?ts?|do\s+nots?|never|s
 _OPEN_ENDS = {"to", "be", "is", "are", "include", "includes", "following", "follows", "default", "never", "not", "always",
               "should", "must", "will", "can", "when", "if", "of", "for", "with", "like", "that", "by", "as", "these",
               "this", "order", "example", "instance"}
-_CORE = re.compile(r"\b(?:should|must|shall|ought\s+to|needs?\s+to|has\s+to|(?:want|like|expect)\s+\S+\s+to)\s+(?:(?:not|never|always|also|generally|still|by\s+default|try\s+to|(?!(?:comply|apply|reply|supply|rely|multiply|imply)\b)\w+ly)\s+)*(.+)", re.I)
+_LY = r"(?!(?:comply|apply|reply|supply|rely|multiply|imply)\b)\w+ly"       # adverbs, not "comply"
+_CORE = re.compile(r"\b(?:should|must|shall|ought\s+to|needs?\s+to|has\s+to|(?:want|like|expect)\s+\S+\s+to)\s+"
+                   r"(?:(?:not|never|always|also|generally|still|by\s+default|try\s+to|" + _LY + r")\s+)*(.+)", re.I)
 _NEG_CORE = re.compile(r"\b(?:(?:should|must|shall|will|would|may)\s+(?:not|never)|shouldn['’]t|mustn['’]t|won['’]t|"
                        r"(?:do\s+not|don['’]t|would\s+not|wouldn['’]t)\s+want\s+\S+\s+to|never|should\s+avoid|"
-                       r"must\s+avoid)\s+(?:(?:also|generally|still|ever|(?!(?:comply|apply|reply|supply|rely|multiply|imply)\b)\w+ly)\s+)*(.+)", re.I)
+                       r"must\s+avoid)\s+(?:(?:also|generally|still|ever|" + _LY + r")\s+)*(.+)", re.I)
 _STOP = {"being", "the", "a", "an", "of", "and", "with", "to", "in", "on", "for", "our", "its", "their", "is", "be"}
 
 
