@@ -346,3 +346,17 @@ def test_planning_order_takes_each_ranked_value_in_turn(constitution):
     with_rules = {r.value_ids[0] for r in constitution.rules if r.value_ids[-1] in ranked}
     assert with_rules <= {r.value_ids[0] for r in order[:100]}
     assert "hard-constraints" in {r.value_ids[0] for r in order[:40]}
+
+
+def test_attribute_forms_kramdown_ial_priority_and_authority_lines(tmp_path):
+    p = tmp_path / "a.md"
+    p.write_text("# Spec\n\nLevels, highest first: system, operator, member.\n\n## Safety\n\nThe assistant keeps people safe.\n\n"
+                 "### Escalate emergencies\n{: #escalate authority=system}\n\nSay so first.\n\n"
+                 "### Confirm identity {#confirm priority=2}\n\nBefore account details.\n\n"
+                 "### Offer a human\n\nAuthority: member\n\nWhen asked, hand over.\n")
+    s = parse_spec(p)
+    assert s.rule("escalate").authority_label == "system" and s.rule("escalate").authority == 1
+    assert s.rule("confirm").authority == 2 and s.rule("confirm").authority_label is None
+    offer = next(r for r in s.rules if r.text == "{model_name} should offer a human.")
+    assert offer.authority_label == "member" and offer.authority == 2      # ranked among the levels in use
+    assert s.authority_levels == ["system", "member"]

@@ -85,6 +85,7 @@ class GeneralReader:
         self.title_sec = self._title_section()
         self._sub_target: Rule | None = None
         self._lead_label: str | None = None
+        self.read_secs: list[Section] = []     # sections read as prose (not rules or examples)
 
     # ----------------------------------------------------------------- structure
     def _title_section(self) -> Section | None:
@@ -202,6 +203,7 @@ class GeneralReader:
                     any(k in s.attrs for k in _AUTH_KEYS) and not s.children)):
                 self._heading_rule(s)
                 continue
+            self.read_secs.append(s)
             self._body(s.body, self._owner(s), None)
             stack.extend(reversed(s.children))
 

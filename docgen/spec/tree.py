@@ -211,6 +211,13 @@ def parse_markdown(text: str, title_fallback: str = "") -> Document:
             plain, lead = _inline_text(tok)
             start = mp[0] + 1 if mp else last_line
             end = mp[1] if mp else start
+            if not stack and not cur.body and cur.level and re.fullmatch(r"\{:?\s*[^{}]*\}", tok.content.strip()):
+                # a kramdown block IAL on the line after a heading: "{: #anchor authority=user}"
+                _t, anchor, attrs = parse_heading_attrs("x " + tok.content.strip().replace("{:", "{", 1))
+                if anchor or attrs:
+                    cur.anchor = anchor or cur.anchor
+                    cur.attrs.update(attrs)
+                    continue
             for n in _split_lazy_list(Node("para", start, max(start, end), text=plain, raw=tok.content,
                                            strong_lead=lead)):
                 add(n)

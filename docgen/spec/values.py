@@ -100,6 +100,12 @@ def assemble(rd: GeneralReader, b: Build) -> None:
         b.values[-1].authority = k + 1 if ordered else None
         listed_ids[k] = vid
     listed_ids = [x for x in listed_ids if x]
+    owners_all = {id(r.owner) for r in rd.raws}
+    for s in rd.read_secs:
+        if s.level and not rd._is_doc(s) and id(s) not in vid_of and id(s) not in owners_all \
+                and id(s) not in holders and s.children == [] and rd._owner(s) is s:
+            b.note("skipped", f"section '{s.title}' states no rule or behaviour: read as context", s.start,
+                   s.end_line())
     # rules → the value of their enclosing section (and its outermost value)
     top = [v.id for v in b.values if v.parent is None]
     values = {v.id: v for v in b.values}
@@ -160,12 +166,11 @@ def _authority(rd: GeneralReader, b: Build, values: dict[str, Value], spec_wide:
     for s in _all_prose(rd):
         if _ORDER.search(s) and not b.precedence:
             b.precedence = next((x for x in sentences(s) if _ORDER.search(x)), s)[:400]
-    rank: dict[str, int] = {}
-    if labels and all(lab.isdigit() for lab in labels):
-        rank = {lab: int(lab) for lab in labels}
-    elif labels:
-        order = _stated_order(rd, labels)
-        rank = {lab: i + 1 for i, lab in enumerate(order)}
+    rank: dict[str, int] = {lab: int(lab) for lab in labels if lab.isdigit()}     # numbers are ranks as written
+    named = [lab for lab in labels if not lab.isdigit()]
+    if named:
+        order = _stated_order(rd, named)
+        rank.update({lab: i + 1 for i, lab in enumerate(order)})
         b.levels = order
     for raw in rd.raws:
         r = raw.rule
