@@ -183,7 +183,6 @@ def _lead_res(model_name: str | None):
 # --------------------------------------------------------------------------- examples and dialogue
 
 _ROLE = r"(?:user|assistant|human|ai|model|system|developer|operator|tool|bot|customer|agent|client|patient|student|child|parent)"
-TURN = re.compile(r"^\s*(?:[>*_\s]*)(?:" + _ROLE + r"|[A-Z][\w-]{1,20})\s*(?:\d+)?\s*(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*\S", re.I)
 _ROLE_TURN = re.compile(r"^\s*[>*_\s]*" + _ROLE + r"\s*\d*\s*(?:\*\*|__)?\s*:(?:\*\*|__)?\s", re.I | re.M)
 _TAG_TURN = re.compile(r"</?(?:user|assistant|human|system|developer|tool|example|good|bad)\b[^>]*>", re.I)
 EXAMPLE_LABEL = re.compile(
@@ -212,7 +211,7 @@ def is_dialogue(raw: str) -> bool:
     """Text holding conversation turns ("User: …", "**Assistant:** …", ``<user>…``)."""
     if _TAG_TURN.search(raw):
         return True
-    return bool(_ROLE_TURN.search(raw))
+    return len(_ROLE_TURN.findall(raw)) >= 2        # one "User: …" line may be a definition
 
 
 EXAMPLE_HEADING = re.compile(r"^(?:worked\s+|more\s+)?(?:examples?|sample\s+(?:conversations?|dialogues?)|transcripts?|"
