@@ -136,8 +136,9 @@ def lead_in_polarity(text: str, model_name: str | None) -> str | None:
     low = s.lower()
     subj = subject_pattern(model_name)
     about_model = re.search(r"(?:^|\W)" + subj + r"(?:\s*$|\s+to\b|\s+(?:\w+ly\s+)?(?:should|must|shall|can|could|will|"
-                            r"would|may|might|needs?|has|is|does|do|never|always|avoids?)\b)", s, re.I) or \
-        re.search(r"\b(?:behaviou?rs?|this\s+includes|these\s+include|avoid|never|don[’']t|do\s+not)\b", low)
+                            r"would|may|might|needs?|has|is|are|does|do|never|always|avoids?)\b)", s, re.I) or \
+        re.search(r"\b(?:behaviou?rs?|this\s+includes|these\s+include|avoid|never|don[’']t|do\s+not|"
+                  r"follow\s+these|the\s+following\s+(?:rules|instructions))\b", low)
     if not about_model:
         return None
     core = re.sub(r"\b(?:for\s+example|for\s+instance|e\.g\.|such\s+as)\b[^,;]*", "", re.sub(r"\([^)]*\)", "", low))
@@ -152,7 +153,8 @@ def lead_in_polarity(text: str, model_name: str | None) -> str | None:
                  r"bad\s+(?:behaviou?rs?|habits?|examples?))\b|\bmust\s+not\b|\bshould\s+not\b|\bshould\s+never\b|"
                  r"\bmust\s+never\b|\bnever\b\s*$|\bdon[’']t\b\s*$|\bdo\s+not\b\s*$", low):
         return "do_not"
-    if re.search(r"\b(?:behaviou?rs?|practices|habits|duties|obligations|responsibilities|things\s+\S+\s+(?:can|should|must)\s+do)\b"
+    if re.search(r"\bfollow\s+(?:these|the\s+following)\b|\b(?:these|the\s+following)\s+(?:rules|instructions|guidelines)\b"
+                 r"|\b(?:behaviou?rs?|practices|habits|duties|obligations|responsibilities|things\s+\S+\s+(?:can|should|must)\s+do)\b"
                  r"[^.]*\b(?:include|includes|are|:)|\bshould\b|\bmust\b|\bshall\b|\balways\b|\bby\s+default\b|\bexpected\s+to\b|"
                  r"\bwe\s+(?:\w+\s+)?want\b|\b(?:can|will)\s+do\b|\bthis\s+includes\b|\bdo\s+the\s+following\b", low):
         if deontic(s, model_name) == "do_not" and not re.search(r"\bby\s+default\b", low):
