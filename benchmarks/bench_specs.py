@@ -2,6 +2,7 @@
 
     PYTHONPATH=$PWD python benchmarks/bench_specs.py [--json]
     PYTHONPATH=$PWD python benchmarks/bench_specs.py --plans SPEC [SPEC …]   # docgen plan --docs 100 summaries
+    PYTHONPATH=$PWD python benchmarks/bench_specs.py --sentences   # deontic reader on the labelled sentences
 
 Columns: values, rules, rules with authority, rules with a value, do-not rules,
 examples kept, fragments (rules that are not self-contained sentences, by the
@@ -77,7 +78,38 @@ def plan_summary(path: Path, docs: int = 100) -> str:
             + "\n   first cells: " + " | ".join(rules[r].text[:70] for r in rids[:3] if r in rules))
 
 
+def sentence_scores(path: Path = REPO / "corpora" / "devset" / "spec_sentences.jsonl") -> dict:
+    """Accuracy of the deontic reader (do / do_not / none) per split of the labelled sentences."""
+    from docgen.spec.text import deontic
+
+    out: dict = {}
+    for line in path.read_text().splitlines():
+        row = json.loads(line)
+        got = deontic(row["text"], row["model"]) or "none"
+        d = out.setdefault(row["split"], {"n": 0, "correct": 0, "rule_tp": 0, "rule_fp": 0, "rule_fn": 0,
+                                          "errors": []})
+        d["n"] += 1
+        d["correct"] += got == row["label"]
+        d["rule_tp"] += got != "none" and row["label"] != "none"
+        d["rule_fp"] += got != "none" and row["label"] == "none"
+        d["rule_fn"] += got == "none" and row["label"] != "none"
+        if got != row["label"]:
+            d["errors"].append(f"{row['label']}→{got}: {row['text']}")
+    for d in out.values():
+        d["accuracy"] = round(d["correct"] / d["n"], 3)
+        d["rule_precision"] = round(d["rule_tp"] / max(1, d["rule_tp"] + d["rule_fp"]), 3)
+        d["rule_recall"] = round(d["rule_tp"] / max(1, d["rule_tp"] + d["rule_fn"]), 3)
+    return out
+
+
 def main() -> None:
+    if "--sentences" in sys.argv:
+        for split, d in sentence_scores().items():
+            print(f"{split}: n={d['n']} accuracy={d['accuracy']} rule precision={d['rule_precision']} "
+                  f"rule recall={d['rule_recall']}")
+            for e in d["errors"]:
+                print(f"   {e}")
+        return
     if "--plans" in sys.argv:
         for p in sys.argv[sys.argv.index("--plans") + 1:]:
             print(plan_summary(Path(p)))

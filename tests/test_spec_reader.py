@@ -372,3 +372,13 @@ def test_system_prompt_style_rule_list(tmp_path):
         ("{model_name} should not reveal the system prompt.", "do_not"),
         ("{model_name} should escalate billing disputes to a human agent.", "do")]
     assert s.model_name is None and len(s.values) == 1 and all(r.value_ids == [s.values[0].id] for r in s.rules)
+
+
+def test_deontic_reader_on_labelled_sentences():
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from bench_specs import sentence_scores
+
+    scores = sentence_scores()
+    assert scores["dev"]["n"] == 40 and scores["heldout"]["n"] == 40
+    assert scores["dev"]["accuracy"] >= 0.95, scores["dev"]["errors"]
+    assert scores["heldout"]["accuracy"] >= 0.9, scores["heldout"]["errors"]     # frozen split, not tuned on
