@@ -52,8 +52,9 @@ def finish(s: str) -> str:
 # --------------------------------------------------------------------------- deontic cues
 
 _MODAL = r"(?:should|must|shall|ought\s+to|needs?\s+to|has\s+to|have\s+to|is\s+(?:expected|required)\s+to)"
-_NEG_MODAL = (r"(?:(?:should|must|shall|will|would|may|can|could|ought\s+to)\s+(?:not|never)|shouldn[’']t|mustn[’']t|"
-              r"won[’']t|does\s+not|doesn[’']t|do\s+not|don[’']t|never|is\s+not\s+(?:allowed|permitted)\s+to|"
+_NEG_MODAL = (r"(?:(?:should|must|shall|will|would|may|can|could|ought\s+to)\s+(?:\w+ly\s+)?(?:not|never)|shouldn[’']t|mustn[’']t|"
+              r"won[’']t|(?:does\s+not|doesn[’']t|do\s+not|don[’']t)(?!\s*(?:either|too|so)\b|\s*[.,;])|never|"
+              r"is\s+not\s+(?:allowed|permitted)\s+to|"
               r"(?:should|must|will)\s+(?:always\s+)?(?:avoid|refuse|refrain))")
 _ADV = r"(?:(?:also|still|generally|always|typically|usually|by\s+default|instead|only|then|therefore|not|never|"\
        r"(?!(?:comply|apply|reply|supply|rely|multiply|imply)\b)\w+ly)\s+)*"
@@ -130,7 +131,7 @@ def lead_in_polarity(text: str, model_name: str | None) -> str | None:
     (``do``), to avoid (``do_not``) or neither (None)."""
     sents = sentences(text.strip()) or [text.strip()]
     s = sents[-1]
-    if len(s.split()) < 5 and len(sents) > 1:
+    if len(re.sub(r"\([^)]*\)", "", s).split()) < 6 and len(sents) > 1:      # "This includes (…):"
         s = sents[-2] + " " + s
     s = s.rstrip(":").strip()
     low = s.lower()
