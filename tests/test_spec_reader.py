@@ -382,3 +382,14 @@ def test_deontic_reader_on_labelled_sentences():
     assert scores["dev"]["n"] == 40 and scores["heldout"]["n"] == 40
     assert scores["dev"]["accuracy"] >= 0.95, scores["dev"]["errors"]
     assert scores["heldout"]["accuracy"] >= 0.9, scores["heldout"]["errors"]     # frozen split, not tuned on
+
+
+def test_precedence_stated_in_prose_ranks_values(tmp_path):
+    p = tmp_path / "b.md"
+    p.write_text("# Beacon spec\n\nWhen these conflict, safety comes first, then honesty, then helpfulness.\n\n"
+                 "## Helpfulness\n\nBeacon should answer the question that was asked.\n\n"
+                 "## Safety\n\nBeacon must not give instructions that could hurt someone.\n\n"
+                 "## Honesty\n\nBeacon should say when it is unsure.\n")
+    s = parse_spec(p)
+    assert {v.id: v.authority for v in s.values} == {"helpfulness": 3, "safety": 1, "honesty": 2}
+    assert [r.authority for r in s.rules] == [3, 1, 2] and "safety comes first" in s.precedence

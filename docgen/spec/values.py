@@ -123,6 +123,8 @@ def assemble(rd: GeneralReader, b: Build) -> None:
             chain.append(values[chain[-1]].parent)
         raw.rule.value_ids = [near] if len(chain) == 1 else [near, chain[-1]]
     _section_order(rd, b, vid_of)
+    if not any(v.authority for v in b.values):
+        _prose_order(rd, b)
     _authority(rd, b, values, spec_wide)
     b.rules.extend(r.rule for r in rd.raws)
 
@@ -148,6 +150,33 @@ def _section_order(rd: GeneralReader, b: Build, vid_of: dict[int, str]) -> None:
             if len(order) >= 2:
                 for i, vid in enumerate(order, 1):
                     next(v for v in b.values if v.id == vid).authority = i
+                return
+
+
+_ORDINAL = re.compile(r"\b(?:first|then|second|third|fourth|fifth|last|finally|next)\b|>", re.I)
+
+
+def _prose_order(rd: GeneralReader, b: Build) -> None:
+    """"Safety comes first, then honesty, then helpfulness" / "safety > honesty > help": rank the
+    top-level values named in that order."""
+    tops = [v for v in b.values if v.parent is None]
+    if len(tops) < 2:
+        return
+    words = {v.id: content_words(v.name) for v in tops}
+    for text in _all_prose(rd):
+        for sent in sentences(text):
+            if len(_ORDINAL.findall(sent)) < 2:
+                continue
+            found: list[str] = []
+            for seg in re.split(r",|;|>|\bthen\b|\bbefore\b|\babove\b|\bover\b", sent):
+                seg_words = content_words(seg)
+                best = max(tops, key=lambda v: len(words[v.id] & seg_words))
+                if words[best.id] & seg_words and best.id not in found:
+                    found.append(best.id)
+            if len(found) >= 2:
+                for i, vid in enumerate(found, 1):
+                    next(v for v in b.values if v.id == vid).authority = i
+                b.precedence = b.precedence or sent[:400]
                 return
 
 
