@@ -153,20 +153,21 @@ _BEHAVIOUR_VERB = re.compile(
 )
 _VALUES_LIST = re.compile(r"\b(?:core )?values include ([^.]+)\.")
 _RATIONALE_START = re.compile(r"^(?:This|That|These)\s+(?:is|are)\s+(?:grounded|because|rooted|based)|^Because\b")
-_RELATED = {"hones": ("lie", "lies", "deceiv", "truth", "manipulat"), "harm": ("danger", "unsafe"),
-            "helpf": ("wellbeing", "interests")}
-
-
 def is_flat_prose(root: Section) -> bool:
     kinds = {n.kind for s in root.walk() for n in walk_nodes(s.body)}
     return "list" not in kinds and sum(1 for s in root.walk() if s.level) <= 3
 
 
+_GENERIC = {"people", "person", "world", "thing", "things", "ways", "others", "everyone", "care"}
+
+
 def _stem_hit(label: str, sentence: str) -> bool:
+    """Does the sentence name the listed value (by the stem of a content word of its name)?"""
+    from .text import _lemmas
     words = [w for w in re.findall(r"[a-z]+", label.lower())
-             if len(w) > 3 and w not in {"genuine", "thoughtful", "people", "world"}]
+             if len(w) > 3 and w not in _GENERIC and set(_lemmas(w)) != {"ADJ"}]
     low = sentence.lower()
-    return any(w[:5] in low or any(x in low for x in _RELATED.get(w[:5], ())) for w in words)
+    return any(w[:5] in low for w in words)
 
 
 def _line_of(lines: list[str], sentence: str, start: int, end: int) -> int:
@@ -209,7 +210,10 @@ def read_prose(root: Section, b: Build) -> None:
                 if not _BEHAVIOUR_VERB.search(s) or _VALUES_LIST.search(s):
                     continue
                 line = _line_of(b.lines, s, p.start, p.end)
-                vids = [vid for vid, label in listed if _stem_hit(label, s)] or [sec_vid]
+                vids = [vid for vid, label in listed if _stem_hit(label, s)]
+                if not vids and last is not None and re.match(r"It\b", s):
+                    vids = list(last.value_ids)          # "It …" continues the sentence before
+                vids = vids or [sec_vid]
                 rid = b.rule_id(f"b-{slugify(s, 32)}")
                 neg = re.match(r"^\S+(?:'s)?\s+(?:also\s+)?(?:never|does not|doesn't|will not|won't|must not|should not)\b", s)
                 last = Rule(id=rid, kind="behaviour", text=_self_contained(s, subject), value_ids=vids,
