@@ -6,7 +6,7 @@ What becomes a **rule** (a behaviour asked of the model):
   to …", "X never …") or an imperative ("Never …", "Do not …");
 * a heading that is a command ("Respect the user's time", "Do not lie"): its prose is
   the rationale, its bullets sub-points, its examples ``examples``;
-* the items of a list introduced as behaviours ("X should by default:", "Safe
+* the items of a list introduced as behaviours ("X should by default:", "Core
   behaviours include:") or as things to avoid ("would be unhappy if X:", "Avoid:"),
   which gives ``do_not`` rules; items that are commands or model-subject sentences in
   any list. Every rule is a self-contained sentence: list items are completed with
@@ -17,7 +17,7 @@ examples (dialogue turns, GOOD/BAD/Example labels, Example sections), which are 
 as ``examples`` on the rule they follow, or listed as skipped in ``Spec.notes``.
 
 **Values** are the sections that hold rules (nested sections give nested values), and
-the items of a list of named values ("should be: 1. **Safe**: …"), merged with the
+the items of a list of named values ("should be: 1. **Careful**: …"), merged with the
 section that explains each. A rule belongs to the value of its enclosing section.
 **Authority** comes from heading attributes (``{#id authority=developer}``), lines such
 as "Authority: developer", ranked by the spec's own statement of the levels' order,
@@ -208,7 +208,7 @@ class GeneralReader:
             stack.extend(reversed(s.children))
 
     def _owner(self, s: Section) -> Section:
-        """A section that only groups rules ("Things to avoid", "Safe behaviours") is no value
+        """A section that only groups rules ("Things to avoid", "Core behaviours") is no value
         of its own: its rules belong to the value of the section around it."""
         while s.parent is not None and s.level and not self._is_doc(s) and _GROUP_HEADING.search(s.title):
             s = s.parent

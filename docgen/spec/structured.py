@@ -63,9 +63,9 @@ class StructuredSpec(BaseModel):
     precedence: lower ids win    # optional
     authority_levels: [platform, developer, user]   # optional, highest first
     values:
-      - {id: honesty, name: Honesty, statement: ..., rationale: ...}
+      - {id: care, name: Care, statement: ..., rationale: ...}
     rules:
-      - {id: H1, text: ..., values: [honesty], polarity: do_not, authority: developer}
+      - {id: H1, text: ..., values: [care], polarity: do_not, authority: developer}
     ```
     """
 

@@ -165,7 +165,7 @@ def lead_in_polarity(text: str, model_name: str | None) -> str | None:
 
 
 def lead_clause(text: str, model_name: str | None) -> str | None:
-    """``"... . Claude should never:"`` → ``"Claude should never"``: the last sentence of a
+    """``"... . X should never:"`` → ``"X should never"``: the last sentence of a
     lead-in when it is itself "<subject> <modal> [not]" and the items complete it."""
     last = sentences(text.strip())[-1] if text.strip() else ""
     last = last.rstrip(":").strip()

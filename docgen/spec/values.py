@@ -157,7 +157,7 @@ _ORDINAL = re.compile(r"\b(?:first|then|second|third|fourth|fifth|last|finally|n
 
 
 def _prose_order(rd: GeneralReader, b: Build) -> None:
-    """"Safety comes first, then honesty, then helpfulness" / "safety > honesty > help": rank the
+    """"Accuracy comes first, then speed, then style" / "accuracy > speed > style": rank the
     top-level values named in that order."""
     tops = [v for v in b.values if v.parent is None]
     if len(tops) < 2:
