@@ -191,7 +191,7 @@ def parse_markdown(text: str, title_fallback: str = "") -> Document:
             end = mp[1] if mp else start
             node = Node(kind, start, max(start, end), ordered=(t == "ordered_list_open"))
             if kind == "admonition":
-                node.info = (tok.meta or {}).get("tag", "") or tok.info.split()[0] if tok.info else ""
+                node.info = (tok.meta or {}).get("tag", "") or (tok.info.split()[0] if tok.info.strip() else "")
                 node.title = tok.content
             add(node)
             stack.append(node)
