@@ -393,3 +393,17 @@ def test_precedence_stated_in_prose_ranks_values(tmp_path):
     s = parse_spec(p)
     assert {v.id: v.authority for v in s.values} == {"helpfulness": 3, "safety": 1, "honesty": 2}
     assert [r.authority for r in s.rules] == [3, 1, 2] and "safety comes first" in s.precedence
+
+
+def test_flat_prose_reads_should_sentences_and_keeps_fragments_as_rationale(tmp_path):
+    p = tmp_path / "colleague.txt"
+    p.write_text("# On being a good colleague\n\nOur hope is that {model_name} will be the kind of colleague people "
+                 "are glad to have. Above all, {model_name} should tell people what it actually thinks, even when "
+                 "that is unwelcome. When it is unsure, {model_name} should say so plainly. This is especially true "
+                 "in novel or unclear situations where confident errors do the most damage. We want {model_name} to "
+                 "give credit to the people whose work it builds on. {model_name} must never take credit for a "
+                 "colleague's idea.\n")
+    s = parse_spec(p)
+    assert [r.polarity for r in s.rules] == ["do", "do", "do", "do_not"]
+    assert not any(r.text.startswith("This") for r in s.rules)
+    assert "especially true" in s.rules[1].rationale

@@ -14,7 +14,7 @@ import re
 
 from .build import Build, clean_heading
 from .model import Rule, Span, SubPoint
-from .text import sentences, slugify
+from .text import deontic, sentences, slugify
 from .tree import Node, Section, walk_nodes
 
 LABEL = re.compile(r"^(?:\*\*)?([A-Z][A-Za-z]{0,5}\d+(?:\.\d+)*)(?:\*\*)?\s*[:.)\u2014-]\s*(?:\*\*)?\s*(.+)$")
@@ -146,13 +146,17 @@ def read_likes(root: Section, b: Build) -> bool:
 
 # --------------------------------------------------------------------------- flat prose
 
-_BEHAVIOUR_VERB = re.compile(
-    r"^(?:\{model_name\}|It|[A-Z][\w-]+)(?:'s)?\s+(?:also\s+)?(?:never|always|respects|prioriti[sz]es|holds|has the courage|"
+_BEHAVIOUR_TAIL = (
+    r"(?:'s)?\s+(?:also\s+)?(?:never|always|respects|prioriti[sz]es|holds|has the courage|"
     r"is\s+\w+ly|treats|attends|speaks|avoids|does not|will|should|must|refuses|declines|supports|tells|reports|acts|"
-    r"keeps|asks|flags|explains|follows|defers|protects|has\s+\w+'s best interests)\b"
-)
+    r"keeps|asks|flags|explains|follows|defers|protects|has\s+\w+'s best interests)\b")
+
+
+def _behaviour_re(model_name: str | None):
+    subj = r"\{model_name\}|It" + (r"|" + re.escape(model_name) if model_name else "")
+    return re.compile(r"^(?:" + subj + r")" + _BEHAVIOUR_TAIL)
 _VALUES_LIST = re.compile(r"\b(?:core )?values include ([^.]+)\.")
-_RATIONALE_START = re.compile(r"^(?:This|That|These)\s+(?:is|are)\s+(?:grounded|because|rooted|based)|^Because\b")
+_RATIONALE_START = re.compile(r"^(?:This|That|These|Because)\b")
 def is_flat_prose(root: Section) -> bool:
     kinds = {n.kind for s in root.walk() for n in walk_nodes(s.body)}
     return "list" not in kinds and sum(1 for s in root.walk() if s.level) <= 3
@@ -185,6 +189,7 @@ def _self_contained(s: str, subject: str) -> str:
 
 def read_prose(root: Section, b: Build) -> None:
     subject = b.subject
+    behaviour = _behaviour_re(b.model_name)
     secs = [s for s in root.walk() if len(" ".join(p.text for p in _paras(s)).split()) >= 8]
     for sec in secs:
         paras = _paras(sec)
@@ -207,7 +212,8 @@ def read_prose(root: Section, b: Build) -> None:
                 if _RATIONALE_START.search(s) and last is not None:
                     last.rationale = (last.rationale + " " + s).strip()
                     continue
-                if not _BEHAVIOUR_VERB.search(s) or _VALUES_LIST.search(s):
+                pol = deontic(s, b.model_name)
+                if not (behaviour.search(s) or pol) or _VALUES_LIST.search(s):
                     continue
                 line = _line_of(b.lines, s, p.start, p.end)
                 vids = [vid for vid, label in listed if _stem_hit(label, s)]
@@ -215,7 +221,8 @@ def read_prose(root: Section, b: Build) -> None:
                     vids = list(last.value_ids)          # "It …" continues the sentence before
                 vids = vids or [sec_vid]
                 rid = b.rule_id(f"b-{slugify(s, 32)}")
-                neg = re.match(r"^\S+(?:'s)?\s+(?:also\s+)?(?:never|does not|doesn't|will not|won't|must not|should not)\b", s)
+                neg = pol == "do_not" or re.match(r"^\S+(?:'s)?\s+(?:also\s+)?(?:never|does not|doesn't|will not|won't|"
+                                                  r"must not|should not)\b", s)
                 last = Rule(id=rid, kind="behaviour", text=_self_contained(s, subject), value_ids=vids,
                             section=name, lines=Span(start=line, end=line), polarity="do_not" if neg else "do")
                 b.rules.append(last)
