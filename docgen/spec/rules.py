@@ -222,7 +222,7 @@ class GeneralReader:
         text, pol = got or (finish(title), "do")
         if re.match(r"(?:never|do\s+not|don[’']t|avoid|refrain)\b", title.strip(), re.I):
             pol = "do_not"
-        owner = s.parent or self.root
+        owner = self._owner(s.parent) if s.parent is not None else self.root
         r = self._new_rule(text, pol, owner, s.start, s.end_line(), label=label, anchor=s.anchor,
                            auth=self._auth_of(s))
         for t in s.walk():
