@@ -114,7 +114,9 @@ class GeneralReader:
         src = key or text
         m = _NEG_CORE.search(src) if polarity == "do_not" else None
         if m:
-            short = ("" if re.match(r"(?:avoid|refrain|refuse)", m.group(1)) else "not-") + m.group(1)
+            lead_word = re.search(r"\b(avoid|refrain|refuse)\b", m.group(0)[: m.start(1) - m.start(0)])
+            short = (lead_word.group(1) + "-" if lead_word else
+                     "" if re.match(r"(?:avoid|refrain|refuse)", m.group(1)) else "not-") + m.group(1)
         else:
             m = _CORE.search(src)
             short = m.group(1) if m else _SHOULD.sub("", src)
