@@ -407,3 +407,15 @@ def test_flat_prose_reads_should_sentences_and_keeps_fragments_as_rationale(tmp_
     assert [r.polarity for r in s.rules] == ["do", "do", "do", "do_not"]
     assert not any(r.text.startswith("This") for r in s.rules)
     assert "especially true" in s.rules[1].rationale
+
+
+def test_plan_command_parses_the_spec_once(tmp_path, capsys):
+    from docgen.cli import main
+
+    p = tmp_path / "s.md"
+    p.write_text("# Care\n\n## Listen\n\nThe assistant should listen first.\n\n## Ask\n\nThe assistant should ask.\n")
+    before = spec_reader.PARSE_COUNT["n"]
+    assert main(["plan", str(p), "--docs", "4"]) == 0
+    assert main(["spec", "inspect", str(p)]) == 0
+    assert spec_reader.PARSE_COUNT["n"] == before + 1
+    assert "listen" in capsys.readouterr().out.lower()
