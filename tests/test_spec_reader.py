@@ -419,3 +419,16 @@ def test_plan_command_parses_the_spec_once(tmp_path, capsys):
     assert main(["spec", "inspect", str(p)]) == 0
     assert spec_reader.PARSE_COUNT["n"] == before + 1
     assert "listen" in capsys.readouterr().out.lower()
+
+
+def test_setext_title_and_bold_paragraph_headings(tmp_path):
+    p = tmp_path / "g.md"
+    p.write_text("Support Assistant Guidelines\n============================\n\n**Privacy**\n\n"
+                 "The assistant protects customer data because customers trust us with it.\n\n"
+                 "1. Never read out a full card number.\n2. Always verify identity before discussing an order.\n\n"
+                 "**Tone**\n\nThe assistant should stay calm when customers are upset.\n")
+    s = parse_spec(p)
+    assert s.title == "Support Assistant Guidelines"
+    assert [v.id for v in s.values] == ["privacy", "tone"]
+    assert [(r.value_ids, r.polarity) for r in s.rules] == [(["privacy"], "do_not"), (["privacy"], "do"),
+                                                             (["tone"], "do")]

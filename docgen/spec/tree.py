@@ -23,6 +23,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 MAX_NESTING = 32
+BOLD_HEADING_LEVEL = 7     # "**Privacy**" alone on a line: below every real heading
 
 _ATTRS = re.compile(r"\s*\{\s*((?:[#.][\w:.-]+|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+))(?:\s+(?:[#.][\w:.-]+|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+)))*)\s*\}\s*$")
 
@@ -218,6 +219,17 @@ def parse_markdown(text: str, title_fallback: str = "") -> Document:
                     cur.anchor = anchor or cur.anchor
                     cur.attrs.update(attrs)
                     continue
+            if not stack and lead and lead == plain.rstrip(" .") and len(plain.split()) <= 12 \
+                    and not plain.rstrip().endswith(":") and re.fullmatch(r"\s*(\*\*|__)[^\n]+\1\s*", tok.content):
+                # a paragraph that is only bold text works as a heading in exported documents
+                title, anchor, attrs = parse_heading_attrs(plain.rstrip(" ."))
+                while cur.parent is not None and cur.level >= BOLD_HEADING_LEVEL:
+                    cur = cur.parent
+                sec = Section(title=title, level=BOLD_HEADING_LEVEL, start=start, end=start, anchor=anchor,
+                              attrs=attrs, raw_title=tok.content, parent=cur)
+                cur.children.append(sec)
+                cur = sec
+                continue
             for n in _split_lazy_list(Node("para", start, max(start, end), text=plain, raw=tok.content,
                                            strong_lead=lead)):
                 add(n)
