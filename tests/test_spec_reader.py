@@ -270,6 +270,12 @@ def test_cli_hostile_spec_exit_2_no_traceback(tmp_path):
                        cwd=REPO, timeout=60)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "error:" in r.stderr and "hint:" in r.stderr and "expands to more than" in r.stderr
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"title": "x", "values": ' + "[" * 20000 + "]" * 20000 + "}")
+    for path, msg in ((deep, "nested more than"), ("/dev/zero", "larger than")):
+        r = subprocess.run([sys.executable, "-m", "docgen", "plan", str(path)], capture_output=True, text=True,
+                           cwd=REPO, timeout=60)
+        assert r.returncode == 2 and "Traceback" not in r.stderr and msg in r.stderr and "hint:" in r.stderr
 
 
 # --------------------------------------------------------------------------- lint and CLI
