@@ -214,6 +214,10 @@ def test_billion_laughs_yaml_is_refused_quickly(tmp_path):
         parse_spec(p)
     assert time.monotonic() - t < 5
     assert "expands to more than" in e.value.message and e.value.hint and e.value.where.startswith(f"{p}:")
+    md = tmp_path / "bomb.md"                               # the same bomb as Markdown front matter
+    md.write_text("---\n" + "\n".join(lines) + "\n---\n# T\n\nThe assistant should help.\n")
+    with pytest.raises(SpecError, match="expands to more than"):
+        parse_spec(md)
 
 
 @pytest.mark.parametrize("name,text", [
