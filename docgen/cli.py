@@ -61,9 +61,17 @@ def _check_backend(name: str | None) -> None:
 
 def _spec_args(p):
     sp = p.add_subparsers(dest="spec_cmd", required=True)
-    i = sp.add_parser("inspect", help="parse a spec and show its values and rules")
+    i = sp.add_parser("inspect", help="parse a spec and show its value → rule tree and what was skipped")
     i.add_argument("file")
     i.add_argument("--json", action="store_true", help="machine-readable output (stable, see docs/spec-json.md)")
+    i.add_argument("--model-name", default=None, help="the model's name (overrides the name the spec states)")
+    i.add_argument("--all-notes", action="store_true", help="list every skipped block, not just the first 20")
+    lt = sp.add_parser("lint", help="check a spec before a paid run: rules with no value, values with no behaviour, "
+                                    "fragments, duplicates, conflicts, skipped sections")
+    lt.add_argument("file")
+    lt.add_argument("--model-name", default=None, help="the model's name (overrides the name the spec states)")
+    lt.add_argument("--strict", action="store_true", help="exit 1 when there is any finding, not only errors")
+    lt.add_argument("--json", action="store_true", help="machine-readable output")
     sp.add_parser("schema", help="print the JSON schema of the structured (YAML/JSON) spec form")
     x = sp.add_parser("extract", help="extract values and behaviours from a prose spec with an LLM (capable model)")
     x.add_argument("file")
@@ -73,37 +81,56 @@ def _spec_args(p):
     x.add_argument("--base-url", default=None)
 
 
-@command("spec", "inspect a Model Spec")
+@command("spec", "inspect or lint a Model Spec")
 @arguments(_spec_args)
 def cmd_spec(args) -> int:
-    from .spec import parse_spec, structured_schema
+    from .spec import lint_spec, parse_spec, render_tree, structured_schema
 
     if args.spec_cmd == "schema":
         _print_json(structured_schema())
         return 0
     if args.spec_cmd == "extract":
         return _spec_extract(args)
-    spec = parse_spec(args.file)
+    spec = parse_spec(args.file, model_name=args.model_name)
+    if args.spec_cmd == "lint":
+        found = lint_spec(spec)
+        errors = [f for f in found if f.code in ("no-value", "fragment", "conflict")]
+        if args.json:
+            _print_json([{"code": f.code, "message": f.message, "line": f.line} for f in found])
+        else:
+            for f in found:
+                print(f.render(spec.source))
+            by: dict[str, int] = {}
+            for f in found:
+                by[f.code] = by.get(f.code, 0) + 1
+            print(f"{len(spec.values)} values, {len(spec.rules)} rules; "
+                  + (", ".join(f"{n} {k}" for k, n in sorted(by.items())) or "no findings"))
+        return 1 if errors or (args.strict and found) else 0
     if args.json:
         _print_json(spec.model_dump(mode="json"))
         return 0
     c = spec.counts()
     print(f"{spec.title}  ({spec.source}, {spec.format}, sha256 {spec.sha256[:12]})")
     named = spec.model_name or ("{model_name} placeholder" if spec.placeholders else "not named")
+    n_do_not = sum(r.polarity == "do_not" for r in spec.rules)
+    n_auth = sum(r.authority is not None for r in spec.rules)
+    n_ex = sum(len(r.examples) for r in spec.rules)
     print(f"model: {named} (documents use --model-name, default {spec.resolved_model_name()})   values: {c['values']}   "
-          f"rules: {c['rules']}   sub-points: {c['subpoints']}")
+          f"rules: {c['rules']} ({n_do_not} do-not, {n_auth} with authority, {n_ex} examples)   "
+          f"sub-points: {c['subpoints']}")
     if spec.precedence:
         print(f"precedence: {spec.precedence}")
-    print("\nValues")
-    for v in spec.values:
-        print(f"  {v.id:<40} L{v.lines.start}-{v.lines.end}  {v.statement[:80]}")
-    print("\nRules / behaviours")
-    for r in spec.rules:
-        auth = f" authority={r.authority}" if r.authority else ""
-        print(f"  {r.id:<32} {r.kind:<9} L{r.lines.start}-{r.lines.end}  → {', '.join(r.value_ids)}{auth}")
-        print(f"      {r.text[:100]}")
-        for s in r.subpoints:
-            print(f"      - {s.text[:96]}")
+    if spec.authority_levels:
+        print(f"authority levels (highest first): {', '.join(spec.authority_levels)}")
+    print()
+    print(render_tree(spec))
+    if spec.notes:
+        shown = spec.notes if args.all_notes else spec.notes[:20]
+        print(f"\nskipped / warnings ({len(spec.notes)})")
+        for n in shown:
+            print(f"  {spec.source}:{n.lines.start}: {n.kind}: {n.message}")
+        if len(shown) < len(spec.notes):
+            print(f"  … {len(spec.notes) - len(shown)} more (--all-notes)")
     return 0
 
 

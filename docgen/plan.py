@@ -61,7 +61,7 @@ class Plan:
 
 def _targets(spec: Spec) -> list[tuple[str, list[str]]]:
     """(rule_id, value_ids) pairs; a value that no rule cites gets a cell of its own."""
-    out = [(r.id, list(r.value_ids)) for r in spec.rules]
+    out = [(r.id, list(r.value_ids)) for r in spec.planning_order()]   # each value in turn, by authority
     cited = {v for _, vs in out for v in vs}
     out += [(f"value:{v.id}", [v.id]) for v in spec.values if v.id not in cited]
     return out

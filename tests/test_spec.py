@@ -59,11 +59,11 @@ def test_general_prose_spec_behaviours_and_values(shared_specs):
     assert names[0] == "Having Broadly Good Values and Judgment"
     assert {"honesty", "integrity", "thoughtful avoidance of harm"} <= set(names)
     texts = [r.text for r in s.rules]
-    assert "It never tells white lies." in texts
+    assert "{model_name} never tells white lies." in texts     # "It" resolved: rules are self-contained
     assert any(t.startswith("{model_name} prioritizes supporting human oversight") for t in texts)
     assert 6 <= len(s.rules) <= 10
-    white = next(r for r in s.rules if r.text == "It never tells white lies.")
-    assert white.value_ids == ["honesty"]
+    white = next(r for r in s.rules if r.text == "{model_name} never tells white lies.")
+    assert white.value_ids == ["honesty"] and white.polarity == "do_not"
     assert all(r.kind == "behaviour" and r.value_ids for r in s.rules)
 
 
@@ -151,7 +151,7 @@ def test_cli_json_is_stable_and_documented_fields():
                        capture_output=True, text=True, cwd=REPO, check=True)
     d = json.loads(r.stdout)
     assert set(d) == {"format_version", "id", "title", "source", "sha256", "format", "model_name", "placeholders",
-                      "precedence", "values", "rules"}
+                      "precedence", "values", "rules", "authority_levels", "notes"}
     assert set(d["rules"][0]) == {"id", "label", "kind", "text", "subpoints", "rationale", "value_ids", "authority",
-                                  "section", "lines"}
-    assert d["format_version"] == 1
+                                  "section", "lines", "polarity", "authority_label", "examples"}
+    assert d["format_version"] == 2

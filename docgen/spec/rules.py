@@ -1,0 +1,467 @@
+"""The general reader: decide values, rules, polarity and authority from a document tree.
+
+What becomes a **rule** (a behaviour asked of the model):
+
+* a sentence with deontic force whose subject is the model ("X should …", "we want X
+  to …", "X never …") or an imperative ("Never …", "Do not …");
+* a heading that is a command ("Respect the user's time", "Do not lie"): its prose is
+  the rationale, its bullets sub-points, its examples ``examples``;
+* the items of a list introduced as behaviours ("X should by default:", "Core
+  behaviours include:") or as things to avoid ("would be unhappy if X:", "Avoid:"),
+  which gives ``do_not`` rules; items that are commands or model-subject sentences in
+  any list. Every rule is a self-contained sentence: list items are completed with
+  their lead-in, fragments ("This is especially true …") are rationale, not rules.
+
+What never does: code, HTML, tables, footnotes, admonitions, block quotes, and
+examples (dialogue turns, GOOD/BAD/Example labels, Example sections), which are kept
+as ``examples`` on the rule they follow, or listed as skipped in ``Spec.notes``.
+
+**Values** are the sections that hold rules (nested sections give nested values), and
+the items of a list of named values ("should be: 1. **Careful**: …"), merged with the
+section that explains each. A rule belongs to the value of its enclosing section.
+**Authority** comes from heading attributes (``{#id authority=developer}``), lines such
+as "Authority: developer", ranked by the spec's own statement of the levels' order,
+and from prose precedence ("in the order listed", "lower-numbered … take priority").
+"""
+
+from __future__ import annotations
+
+import re
+
+from .build import Build, clean_heading
+from .model import Example, Rule, Span, SubPoint
+from .text import (EXAMPLE_HEADING, IMPERATIVE_START, deontic, example_label, finish, is_dialogue, is_imperative, lcfirst,
+                   lead_clause, lead_in_polarity, sentences, slugify, subject_pattern, to_base_clause, ucfirst)
+from .tree import Node, Section, walk_nodes
+
+_AUTH_KEYS = ("authority", "level", "priority")
+_AUTH_LINE = re.compile(r"^\s*(?:\*\*|_)?(authority|level|priority)(?:\s+level)?(?:\*\*|_)?\s*:\s*(?:\*\*|_|`)?"
+                        r"([\w -]{1,30}?)(?:\*\*|_|`)?\s*\.?$", re.I)
+_CLAUSE = re.compile(r"^\s*(?:§\s*)?(\d+(?:\.\d+)+|\d+\.(?=\s)|\([a-z]{1,3}\)|[a-z]\)|\([ivx]+\))\s+")
+_CONNECTIVE = re.compile(r"^(?:This\s+means(?:\s+that)?|In\s+other\s+words|That\s+is|In\s+practice|In\s+short|"
+                         r"Also|And|But|So|Thus|Therefore|Hence|Similarly|Likewise|Instead)\s*,?\s+", re.I)
+_DANGLING = re.compile(r"^(?:This|That|These|Those|It|They|Such|Here|There)\b", re.I)
+_RATIONALE = re.compile(r"^(?:This|That|These|Because|Since|Otherwise|Doing\s+so|The\s+reason)\b", re.I)
+_VALUE_LEAD = re.compile(r"\b(?:values?|principles?|properties|priorities|commitments|virtues|ideals|pillars|"
+                         r"tenets)\b", re.I)
+_TO_BE = re.compile(r"\b(?:should|must|to)\s+be\s*:?\s*$", re.I)
+_ORDER = re.compile(r"\b(?:in\s+the\s+order\s+(?:in\s+which\s+)?(?:they\s+are\s+|they['’]re\s+)?listed|"
+                    r"in\s+(?:that|this|the\s+listed|the\s+same)\s+order|"
+                    r"in\s+order\s+of\s+(?:priority|precedence|importance)|in\s+priority\s+order|"
+                    r"(?:lower|earlier|smaller)-numbered\s+\w+\s+[^.]*\b"
+                    r"(?:priority|precedence|prevail|win|override|authority)|"
+                    r"\bfirst\b[^.]{0,80}\bsecond\b[^.]{0,80}\bthird\b)", re.I)
+_SHOULD = re.compile(r"^(?:\{model_name\}|[\w-]+) should (?:not )?")
+_GROUP_HEADING = re.compile(r"\b(?:avoid|avoids|don['’]?ts?|do\s+nots?|never|should\s+not|must\s+not|"
+                            r"things\s+to|behaviou?rs?|rules|dos|requirements|prohibitions|red\s+lines)\b", re.I)
+_OPEN_ENDS = {"to", "be", "is", "are", "include", "includes", "following", "follows", "default", "never", "not", "always",
+              "should", "must", "will", "can", "when", "if", "of", "for", "with", "like", "that", "by", "as", "these",
+              "this", "order", "example", "instance"}
+_LY = r"(?!(?:comply|apply|reply|supply|rely|multiply|imply)\b)\w+ly"       # adverbs, not "comply"
+_CORE = re.compile(r"\b(?:should|must|shall|ought\s+to|needs?\s+to|has\s+to|(?:want|like|expect)\s+\S+\s+to)\s+"
+                   r"(?:(?:not|never|always|also|generally|still|by\s+default|try\s+to|" + _LY + r")\s+)*(.+)", re.I)
+_NEG_CORE = re.compile(r"\b(?:(?:should|must|shall|will|would|may)\s+(?:not|never)|shouldn['’]t|mustn['’]t|won['’]t|"
+                       r"(?:do\s+not|don['’]t|would\s+not|wouldn['’]t)\s+want\s+\S+\s+to|never|should\s+avoid|"
+                       r"must\s+avoid)\s+(?:(?:also|generally|still|ever|" + _LY + r")\s+)*(.+)", re.I)
+_STOP = {"being", "the", "a", "an", "of", "and", "with", "to", "in", "on", "for", "our", "its", "their", "is", "be"}
+
+
+class _Raw:
+    """A rule being built and the section whose value it belongs to."""
+
+    __slots__ = ("rule", "owner", "auth")
+
+    def __init__(self, rule: Rule, owner: Section, auth: str | None):
+        self.rule, self.owner, self.auth = rule, owner, auth
+
+
+class GeneralReader:
+    def __init__(self, root: Section, b: Build):
+        self.root, self.b = root, b
+        self.raws: list[_Raw] = []
+        self.prose: dict[int, list[str]] = {}             # id(section) → non-rule prose sentences
+        self.listed: list[tuple[str, str, Node, Section]] = []   # (name, description, item, section)
+        self.list_ordered = False
+        self.title_sec = self._title_section()
+        self._sub_target: Rule | None = None
+        self._lead_label: str | None = None
+        self.read_secs: list[Section] = []     # sections read as prose (not rules or examples)
+
+    # ----------------------------------------------------------------- structure
+    def _title_section(self) -> Section | None:
+        tops = self.root.children
+        if not tops or any(n.kind == "para" for n in self.root.body):
+            return None
+        first = tops[0]
+        if len(tops) == 1 or not any(n.kind in ("para", "list") for n in first.body) and not first.children:
+            return first
+        return None
+
+    def _is_doc(self, s: Section) -> bool:
+        return s is self.root or s is self.title_sec
+
+    def _auth_of(self, s: Section | None) -> str | None:
+        while s is not None:
+            for k in _AUTH_KEYS:
+                if k in s.attrs:
+                    return s.attrs[k].strip().lower()
+            s = s.parent
+        return None
+
+    # ----------------------------------------------------------------- rules
+    def _new_rule(self, text: str, polarity: str, owner: Section, start: int, end: int, *, label=None,
+                  anchor=None, rationale="", auth=None, key: str | None = None) -> Rule:
+        src = key or text
+        m = _NEG_CORE.search(src) if polarity == "do_not" else None
+        if m:
+            lead_word = re.search(r"\b(avoid|refrain|refuse)\b", m.group(0)[: m.start(1) - m.start(0)])
+            short = (lead_word.group(1) + "-" if lead_word else
+                     "" if re.match(r"(?:avoid|refrain|refuse)", m.group(1)) else "not-") + m.group(1)
+        else:
+            m = _CORE.search(src)
+            short = m.group(1) if m else _SHOULD.sub("", src)
+        base = anchor or label or "r-" + slugify(short, 40)
+        r = Rule(id=self.b.rule_id(base), label=label, text=text, polarity=polarity, rationale=rationale,
+                 section=clean_heading(owner.title) if not self._is_doc(owner) else None,
+                 lines=Span(start=start, end=max(start, end)))
+        self.raws.append(_Raw(r, owner, auth or self._auth_of(owner)))
+        return r
+
+    def _compose(self, first: str, pol: str | None, clause: str | None) -> tuple[str, str] | None:
+        """A list item completed into a sentence about the model, and its polarity; None
+        when the item is not a behaviour (no verb to complete)."""
+        subj = self.b.subject
+        first = re.sub(r"^(?:\(?[a-z]{1,3}\)|\(?\d+[.)])\s+", "", first)
+        own = deontic(first, self.b.model_name)
+        if own and not IMPERATIVE_START.match(first) and (
+                re.match(subject_pattern(self.b.model_name) + r"(?!\w)", first, re.I) or "," in first[:120]):
+            return finish(first), own
+        base, neg = to_base_clause(first)
+        if base is None:
+            return None
+        if clause and pol:
+            lowered = lcfirst(re.sub(r"^\(?[a-z]{1,3}\)\s+", "", first))
+            if pol == "do" and re.match(r"not\b|never\b", lowered):
+                return finish(f"{clause} {lowered}"), "do_not"
+            return finish(f"{clause} {lowered}"), pol
+        if pol == "do_not":
+            return (finish(f"{subj} should {base}"), "do") if neg else (finish(f"{subj} should not {base}"), "do_not")
+        if neg:
+            return finish(f"{subj} should not {base}"), "do_not"
+        return finish(f"{subj} should {base}"), "do_not" if re.match(r"(?:avoid|refrain|refuse)\b", base) else "do"
+
+    def _sentence_rule(self, s: str) -> tuple[str, str] | None:
+        """(text, polarity) when a prose sentence is a self-contained rule."""
+        pol = deontic(s, self.b.model_name)
+        if not pol:
+            return None
+        t = _CONNECTIVE.sub("", s).strip()
+        t = ucfirst(t)
+        if _DANGLING.match(t) and not re.match(subject_pattern(self.b.model_name) + r"(?!\w)", t, re.I):
+            return None
+        if len(t.split()) < 4:
+            return None
+        if re.match(r"(?:never|always|do\s+not|don[’']t|avoid|refuse|refrain)\b", t, re.I):
+            base, neg = to_base_clause(t)
+            if base:
+                t = finish(f"{self.b.subject} should {'not ' if neg else ''}{base}")
+        return finish(t), pol
+
+    def _lead_rule(self, s: str) -> tuple[str, str] | None:
+        """A lead-in that is itself a complete rule ("X must say so, in this order:")."""
+        if lead_clause(s, self.b.model_name) or len(s.split()) < 6:
+            return None
+        last = re.findall(r"[\w’']+", s.lower())[-1:]
+        if last and last[0] in _OPEN_ENDS or re.search(subject_pattern(self.b.model_name) + r"\s*:\s*$", s, re.I):
+            return None
+        got = self._sentence_rule(s.rstrip().rstrip(":") + ".")
+        return got
+
+    # ----------------------------------------------------------------- examples and skips
+    def _attach(self, rule: Rule | None, node: Node, label: str | None, text: str | None = None) -> None:
+        raw = text if text is not None else (node.raw or node.text or _node_text(node))
+        if rule is None:
+            self.b.note("skipped", "example with no rule before it to illustrate", node.start, node.end)
+            return
+        rule.examples.append(Example(label=label, text=raw.strip()[:4000], lines=Span(start=node.start, end=node.end)))
+
+    def _skip(self, node: Node, why: str) -> None:
+        self.b.note("skipped", why, node.start, node.end)
+
+    # ----------------------------------------------------------------- bodies
+    def run(self) -> None:
+        self._section(self.root)
+
+    def _section(self, sec: Section) -> None:
+        stack = [sec]
+        while stack:
+            s = stack.pop()
+            if s.level and not self._is_doc(s) and EXAMPLE_HEADING.match(s.title):
+                target = self.raws[-1].rule if self.raws else None
+                for n in [x for t in s.walk() for x in t.body]:
+                    self._attach(target, n, example_label(s.title)[1])
+                continue
+            if s.level and not self._is_doc(s) and (is_imperative(s.title) or (
+                    any(k in s.attrs for k in _AUTH_KEYS) and not s.children)):
+                self._heading_rule(s)
+                continue
+            self.read_secs.append(s)
+            self._body(s.body, self._owner(s), None)
+            stack.extend(reversed(s.children))
+
+    def _owner(self, s: Section) -> Section:
+        """A section that only groups rules ("Things to avoid", "Core behaviours") is no value
+        of its own: its rules belong to the value of the section around it."""
+        while s.parent is not None and s.level and not self._is_doc(s) and _GROUP_HEADING.search(s.title):
+            s = s.parent
+        return s
+
+    def _heading_rule(self, s: Section) -> None:
+        m = _CLAUSE.match(s.title)
+        title = s.title[m.end():] if m else s.title
+        label = m.group(1).rstrip(".") if m else None
+        got = self._compose(clean_heading(title) if "(" not in title[:1] else title, None, None)
+        text, pol = got or (finish(title), "do")
+        if re.match(r"(?:never|do\s+not|don[’']t|avoid|refrain)\b", title.strip(), re.I):
+            pol = "do_not"
+        owner = self._owner(s.parent) if s.parent is not None else self.root
+        r = self._new_rule(text, pol, owner, s.start, s.end_line(), label=label, anchor=s.anchor,
+                           auth=self._auth_of(s))
+        for t in s.walk():
+            if t is not s and EXAMPLE_HEADING.match(t.title):
+                for n in [x for u in t.walk() for x in u.body]:
+                    self._attach(r, n, example_label(t.title)[1])
+                continue
+            if any(EXAMPLE_HEADING.match(a.title) for a in t.ancestors() if a is not s and _under(a, s)):
+                continue
+            self._body(t.body, owner, r)
+
+    def _body(self, nodes: list[Node], owner: Section, hrule: Rule | None) -> None:
+        last = hrule
+        ex_mode: tuple[str | None] | None = None
+        lead: str | None = None
+        for n in nodes:
+            k = n.kind
+            if k == "para":
+                if self._auth_line(n, owner, hrule):
+                    continue
+                is_lab, lab = example_label(n.text)
+                if is_lab or is_dialogue(n.raw):
+                    if is_lab:
+                        ex_mode = (lab,)
+                    if not is_lab or len(re.sub(r"[\W_]+", " ", n.text).split()) > 3:
+                        self._attach(last, n, lab if is_lab else (ex_mode[0] if ex_mode else None))
+                    lead = None
+                    continue
+                mc = _CLAUSE.match(n.text)
+                para_label = mc.group(1).rstrip(".") if mc and "." in mc.group(1)[:-1] else None
+                sents = sentences(n.text[mc.end():] if mc else n.text)
+                found = [self._lead_rule(s) if s.rstrip().endswith(":") else self._sentence_rule(s) for s in sents]
+                if ex_mode and not any(found) and not n.text.rstrip().endswith(":"):
+                    self._attach(last, n, ex_mode[0])
+                    continue
+                ex_mode = None
+                cur: Rule | None = None
+                sub_target = None
+                subj_re = re.compile(r"^(?:(?:[^,]{0,120},|so|and|but|then|instead|also)\s+)?" + subject_pattern(self.b.model_name) + r"(?!\w)", re.I)
+                for i, s in enumerate(sents):       # "X may … . It should …": "It" is the model
+                    if not found[i] and i and re.match(r"It\s", s) and (found[i - 1] or subj_re.match(sents[i - 1])):
+                        found[i] = self._sentence_rule(self.b.subject + s[2:])
+                        if found[i]:
+                            sents[i] = self.b.subject + s[2:]
+                for s, f in zip(sents, found):
+                    if f and hrule is not None:
+                        hrule.subpoints.append(SubPoint(id=f"{hrule.id}.{len(hrule.subpoints) + 1}", text=f[0],
+                                                        lines=Span(start=n.start, end=n.end)))
+                        cur = None
+                    elif f:
+                        a, e = _sentence_span(n, s)
+                        cur = self._new_rule(f[0], f[1], owner, a, e, label=para_label)
+                        para_label = None
+                        last = cur
+                        sub_target = cur if s.rstrip().endswith(":") else None
+                    elif cur is not None and _RATIONALE.match(s) and len(cur.rationale) < 800:
+                        cur.rationale = (cur.rationale + " " + s).strip()
+                    elif hrule is not None:
+                        hrule.rationale = (hrule.rationale + " " + s).strip() if len(hrule.rationale) < 2000 \
+                            else hrule.rationale
+                    else:
+                        self.prose.setdefault(id(owner), []).append(s)
+                        if deontic(s, self.b.model_name) and not s.rstrip().endswith(":"):
+                            self.b.note("warning", f"not a self-contained rule, kept as prose: {s[:80]}",
+                                        n.start, n.end)
+                lead = n.text if n.text.rstrip().endswith(":") else None
+                self._sub_target = sub_target
+                self._lead_label = para_label if lead else None     # "3.3 … the assistant should:" numbers its items
+            elif k == "list" and getattr(self, "_sub_target", None) is not None:
+                tgt = self._sub_target          # "X must …, in this order:" then (a), (b), (c)
+                for it in [c for c in n.children if c.kind == "item"]:
+                    tgt.subpoints.append(SubPoint(id=f"{tgt.id}.{len(tgt.subpoints) + 1}", text=_item_first(it),
+                                                  lines=Span(start=it.start, end=it.end)))
+                self._sub_target = None
+                lead = None
+            elif k == "list":
+                got = self._list(n, lead, owner, hrule, ex_mode)
+                last = got or last
+                lead = None
+            elif k in ("code", "quote"):
+                if ex_mode or is_dialogue(_node_text(n)) or k == "quote":
+                    self._attach(last, n, ex_mode[0] if ex_mode else None, _node_text(n))
+                else:
+                    self._skip(n, f"code block ({n.info or 'no language'}) is not read as values or rules")
+            elif k == "admonition":
+                if re.match(r"(?:example|good|bad)", (n.info or "") + " " + n.title, re.I) or \
+                        is_dialogue(_node_text(n)):
+                    self._attach(last, n, example_label(n.title or n.info)[1], _node_text(n))
+                else:
+                    self._skip(n, f"admonition '!!! {n.info or 'note'}' is a note to readers, not a rule")
+            elif k == "html":
+                self._skip(n, "HTML block (comment or markup) is not read")
+            elif k == "table":
+                self._skip(n, "table is not read as values or rules")
+            elif k in ("footnote_block", "footnote"):
+                self._skip(n, "footnotes are not read as values or rules")
+
+    def _auth_line(self, n: Node, owner: Section, hrule: Rule | None) -> bool:
+        m = _AUTH_LINE.match(n.text)
+        if not m:
+            return False
+        lab = m.group(2).strip().lower()
+        if hrule is not None:
+            raw = next(x for x in self.raws if x.rule is hrule)
+            raw.auth = lab
+        else:
+            owner.attrs.setdefault("authority", lab)
+        return True
+
+    def _list(self, lst: Node, lead: str | None, owner: Section, hrule: Rule | None, ex_mode) -> Rule | None:
+        items = [c for c in lst.children if c.kind == "item"]
+        if not items:
+            return None
+        texts = [_item_first(it) for it in items]
+        if lead and hrule is None and sum(1 for it in items if _strong(it)) >= max(2, (2 * len(items) + 2) // 3) \
+                and (_VALUE_LEAD.search(lead) or _VALUE_LEAD.search(owner.title)) \
+                and not lead_in_polarity_only_neg(lead, self.b.model_name):
+            for it in items:
+                term = _strong(it) or ""
+                first = _item_first(it)
+                desc = first[len(term):].lstrip(" :—–-*").strip() if first.startswith(term) else first
+                self.listed.append((term.rstrip(":. "), desc, it, owner))
+            self.list_ordered = lst.ordered
+            return None
+        if ex_mode or all(is_dialogue(t) for t in texts if t):
+            for it in items:
+                self._attach(self.raws[-1].rule if self.raws else hrule, it, ex_mode[0] if ex_mode else None,
+                             _node_text(it))
+            return None
+        if lead:
+            lead = _CLAUSE.sub("", lead, count=1)
+        pol = lead_in_polarity(lead, self.b.model_name) if lead else None
+        to_be = bool(lead and _TO_BE.search(lead.strip()))   # "We would like X to be:" + **Truthful**: …
+        if to_be and pol is None:
+            pol = "do"
+        clause = lead_clause(lead, self.b.model_name) if lead and pol else None
+        last = None
+        skipped = 0
+        for it, first_text in zip(items, texts):
+            if not first_text:
+                continue
+            if is_dialogue(first_text):
+                self._attach(last or hrule, it, None, _node_text(it))
+                continue
+            term = (_strong(it) or "").rstrip(":. ")
+            desc = first_text[len(term):].lstrip(" :—–-*").strip() if term and first_text.startswith(term) else ""
+            term_verb = bool(term) and to_base_clause(term)[0] is not None and not term.istitle()
+            if to_be and term and not term_verb and hrule is None:
+                r = self._new_rule(finish(f"{self.b.subject} should be {lcfirst(term)}"), "do", owner, it.start,
+                                   it.end, rationale=desc)
+                last = r
+                continue
+            if term and not term_verb:
+                head_src = desc                          # "**Wellbeing**: In interactions, X should …"
+            else:
+                head_src = first_text if not term else term
+            sents = sentences(head_src)
+            head = sents[0] if sents else head_src
+            rest = (desc if term and term_verb else " ".join(sents[1:])).strip()
+            nested = [n for n in walk_nodes([c for c in it.children if c.kind == "list"]) if n.kind == "item"]
+            if not head:
+                skipped += 1
+                continue
+            own = deontic(head, self.b.model_name) or ("do" if is_imperative(head) and not lead else None)
+            if hrule is not None and not pol:
+                hrule.subpoints.append(SubPoint(id=f"{hrule.id}.{len(hrule.subpoints) + 1}", text=first_text,
+                                                lines=Span(start=it.start, end=it.end)))
+                continue
+            got = self._compose(head, pol, clause) if (pol or own) else None
+            if got is None:
+                skipped += 1
+                continue
+            text, p = got
+            if hrule is not None:
+                hrule.subpoints.append(SubPoint(id=f"{hrule.id}.{len(hrule.subpoints) + 1}", text=text,
+                                                lines=Span(start=it.start, end=it.end)))
+                continue
+            m = _CLAUSE.match(head)
+            label = m.group(1).rstrip(".") if m else None
+            if label is None and self._lead_label:
+                label = f"{self._lead_label}.{items.index(it) + 1}"
+            r = self._new_rule(text, p, owner, it.start, it.end, rationale=rest, label=label)
+            for k, sub in enumerate(nested, 1):
+                r.subpoints.append(SubPoint(id=f"{r.id}.{k}", text=_item_first(sub), lines=Span(start=sub.start,
+                                                                                                 end=sub.end)))
+            last = r
+        if skipped:
+            why = f"introduced by '{lead.strip()[-70:]}'" if lead else "with no lead-in"
+            self.b.note("skipped", f"{skipped} list item(s) not read as rules: the list ({why}) is not a list of "
+                                   f"behaviours", lst.start, lst.end)
+        return last
+
+
+def _sentence_span(n: Node, sentence: str) -> tuple[int, int]:
+    """The lines of ``sentence`` inside paragraph ``n`` (the paragraph's span if not found)."""
+    def norm(t: str) -> str:
+        return re.sub(r"[*_`\[\]]", "", t.replace("{model_name}", " "))
+    lines = [norm(ln) for ln in n.raw.split("\n")]
+    words = norm(sentence).split()
+    if not words:
+        return n.start, n.end
+    flat, owner_line = [], []
+    for i, ln in enumerate(lines):
+        for w in ln.split():
+            flat.append(w)
+            owner_line.append(i)
+    k = min(4, len(words))
+    for j in range(len(flat) - k + 1):
+        if flat[j:j + k] == words[:k]:
+            last = min(j + len(words) - 1, len(flat) - 1)
+            return n.start + owner_line[j], n.start + owner_line[last]
+    return n.start, n.end
+
+
+def lead_in_polarity_only_neg(lead: str, model_name: str | None) -> bool:
+    return lead_in_polarity(lead, model_name) == "do_not"
+
+
+def _under(a: Section, s: Section) -> bool:
+    return any(x is s for x in a.ancestors())
+
+
+def _strong(item: Node) -> str | None:
+    p = next((c for c in item.children if c.kind == "para"), None)
+    return p.strong_lead if p else None
+
+
+def _item_first(item: Node) -> str:
+    return next((c.text for c in item.children if c.kind == "para"), "")
+
+
+def _node_text(node: Node) -> str:
+    if node.raw:
+        return node.raw
+    parts = [n.raw or n.text for n in walk_nodes(node.children) if n.kind in ("para", "code")]
+    return "\n".join(p for p in parts if p)
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]+", text.lower().replace("’", "'")) if w not in _STOP and len(w) > 2}

@@ -1,0 +1,349 @@
+"""English text helpers for the spec reader: sentences, deontic cues and polarity,
+example/dialogue markers, verb forms (lemminflect), the model's name.
+
+Everything here is general English and general Markdown convention; nothing names
+a particular spec, model or value.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# --------------------------------------------------------------------------- ids, sentences
+
+def slugify(text: str, limit: int = 48) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return (s[:limit].rstrip("-")) or "x"
+
+
+def unique(base: str, taken: set[str]) -> str:
+    cand, n = base, 2
+    while cand in taken:
+        cand, n = f"{base}-{n}", n + 1
+    taken.add(cand)
+    return cand
+
+
+_SENT_SPLIT = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[A-Z{\"“(])")
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENT_SPLIT.split(text.strip()) if s.strip()]
+
+
+def lcfirst(s: str) -> str:
+    if len(s) > 1 and s[1].isupper():       # an acronym ("AI systems")
+        return s
+    return s[:1].lower() + s[1:]
+
+
+def ucfirst(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+def finish(s: str) -> str:
+    s = re.sub(r"\s+", " ", s).strip().rstrip(";,: ")
+    return s if s.endswith((".", "!", "?", ".)", ".”", ".\"")) else s + "."
+
+
+# --------------------------------------------------------------------------- deontic cues
+
+_MODAL = r"(?:should|must|shall|ought\s+to|needs?\s+to|has\s+to|have\s+to|is\s+(?:expected|required)\s+to)"
+_NEG_MODAL = (r"(?:(?:should|must|shall|will|would|may|can|could|ought\s+to)\s+(?:\w+ly\s+)?(?:not|never)|shouldn[’']t|mustn[’']t|"
+              r"won[’']t|(?:does\s+not|doesn[’']t|do\s+not|don[’']t)(?!\s*(?:either|too|so)\b|\s*[.,;])|never|"
+              r"is\s+not\s+(?:allowed|permitted)\s+to|"
+              r"(?:should|must|will)\s+(?:always\s+)?(?:avoid|refuse|refrain))")
+_ADV = r"(?:(?:also|still|generally|always|typically|usually|by\s+default|instead|only|then|therefore|not|never|"\
+       r"(?!(?:comply|apply|reply|supply|rely|multiply|imply)\b)\w+ly)\s+)*"
+# the model must be the subject of the main clause: at the start, or after leading adverbial clause(s)
+_PRE = r"^(?:[^.;:!?]{0,300}?,\s+)?"
+IMPERATIVE_START = re.compile(r"^(?:never|always|do\s+not|don[’']t|avoid|refuse|refrain|please)\b", re.I)
+_NEG_START = re.compile(r"^(?:never|do\s+not|don[’']t|avoid|refuse|refrain\s+from|not)\b", re.I)
+
+
+def subject_pattern(model_name: str | None) -> str:
+    names = [r"\{model_name\}", r"the\s+(?:assistant|model|AI|chatbot|agent|bot)", r"you"]
+    if model_name:
+        names.insert(0, re.escape(model_name))
+    return r"(?:" + "|".join(names) + r")"
+
+
+@lru_cache(maxsize=32)
+def _deontic_res(model_name: str | None):
+    """Anchored patterns, tried at the start of a sentence and after each ", "."""
+    subj = subject_pattern(model_name)
+    we = r"(?:we|I)\s+(?:\w+\s+){0,2}"
+    pos = re.compile(r"(?:" + subj + r"\s+" + _ADV + _MODAL + r"\b|" + we +
+                     r"(?:want|expect|need|would\s+like|['’]d\s+like|require)\s+" + subj + r"\s+to\b)", re.I)
+    neg = re.compile(r"(?:" + subj + r"\s+" + _ADV + _NEG_MODAL + r"\b|" + we +
+                     r"(?:do\s+not|don[’']t|would\s+not|wouldn[’']t)\s+(?:\w+\s+)?want\s+" + subj + r"\s+to\b|" + we +
+                     r"(?:want|expect)\s+" + subj + r"\s+(?:to\s+)?(?:never|not)\b)", re.I)
+    it_pos = re.compile(r"it\s+" + _ADV + _MODAL + r"\b(?!\s+(?:\w+\s+)?be\s+\w+\s+(?:to|that|for)\b)", re.I)
+    it_neg = re.compile(r"it\s+" + _ADV + _NEG_MODAL + r"\b", re.I)
+    has_subj = re.compile(r"(?:^|\W)" + subj + r"\W", re.I)
+    return pos, neg, it_pos, it_neg, has_subj
+
+
+_CONNECTIVE_START = re.compile(r"^(?:so|and|but|then|instead|also|thus|therefore|hence|otherwise|still|now|here|"
+                               r"above\s+all|in\s+particular|in\s+short|in\s+practice|equally|likewise|similarly)\s+",
+                               re.I)
+
+
+def _clause_starts(s: str):
+    yield 0
+    m = _CONNECTIVE_START.match(s)
+    if m:
+        yield m.end()
+    for m in re.finditer(r",\s+", s[:400]):
+        yield m.end()
+
+
+def deontic(sentence: str, model_name: str | None) -> str | None:
+    """``"do"``/``"do_not"`` when the sentence asks something of the model (a modal or
+    "we want X to" with the model as the subject of a main clause, or an imperative
+    opening), else None."""
+    s = sentence.strip().lstrip("*_ ")
+    if s.endswith("?"):
+        return None
+    s = re.sub(r"\b(?:does\s+not|doesn[’']t|do\s+not|don[’']t|need\s+not|is\s+not\s+required\s+to)\s+(?:need|have)\s+to\b",
+               "may", s, flags=re.I)
+    pos, neg, it_pos, it_neg, has_subj = _deontic_res(model_name)
+    for i in _clause_starts(s):
+        if neg.match(s, i):
+            return "do_not"
+        if pos.match(s, i):
+            return "do"
+        if i and has_subj.search(s[:i]):        # "Where the assistant …, it must …"
+            if it_neg.match(s, i):
+                return "do_not"
+            if it_pos.match(s, i):
+                return "do"
+    if IMPERATIVE_START.match(s):
+        return "do_not" if _NEG_START.match(s) else "do"
+    return None
+
+
+def lead_in_polarity(text: str, model_name: str | None) -> str | None:
+    """How a sentence ending in ':' introduces its list: as behaviours to show
+    (``do``), to avoid (``do_not``) or neither (None)."""
+    sents = sentences(text.strip()) or [text.strip()]
+    s = sents[-1]
+    if len(re.sub(r"\([^)]*\)", "", s).split()) < 6 and len(sents) > 1:      # "This includes (…):"
+        s = sents[-2] + " " + s
+    s = s.rstrip(":").strip()
+    low = s.lower()
+    subj = subject_pattern(model_name)
+    about_model = re.search(r"(?:^|\W)" + subj + r"(?:\s*$|\s+to\b|\s+(?:\w+ly\s+)?(?:should|must|shall|can|could|will|"
+                            r"would|may|might|needs?|has|is|are|does|do|never|always|avoids?)\b)", s, re.I) or \
+        re.search(r"\b(?:behaviou?rs?|this\s+includes|these\s+include|avoid|never|don[’']t|do\s+not|"
+                  r"follow\s+these|the\s+following\s+(?:rules|instructions))\b", low)
+    if not about_model:
+        return None
+    core = re.sub(r"\b(?:for\s+example|for\s+instance|e\.g\.|such\s+as)\b[^,;]*", "", re.sub(r"\([^)]*\)", "", low))
+    cw = core.split()
+    core = " ".join(cw[:4] + ["|"] + cw[-8:])      # the list's subject: the start or the end of the lead-in
+    if re.search(r"\b(?:values|considerations|factors|examples?|questions|cases|costs|benefits|harms|risks|areas|"
+                 r"situations|contexts|principals|parties)\b", core) and not re.search(r"\bbehaviou?rs?\b", low):
+        return None
+    if re.search(r"\b(?:unhappy|uncomfortable|embarrassed|disappointed|concerned|worried)\s+(?:if|when|to\s+see)\b|"
+                 r"\b(?:not|never)\s+want\b|\bdon[’']t\s+want\b|\bthings?\s+to\s+avoid\b|\bavoid(?:s|ing)?\b\s*$|"
+                 r"\b(?:prohibited|forbidden|disallowed|not\s+allowed|off[- ]limits|red\s+lines?|anti-?patterns?|"
+                 r"bad\s+(?:behaviou?rs?|habits?|examples?))\b|\bmust\s+not\b|\bshould\s+not\b|\bshould\s+never\b|"
+                 r"\bmust\s+never\b|\bnever\b\s*$|\bdon[’']t\b\s*$|\bdo\s+not\b\s*$", low):
+        return "do_not"
+    if re.search(r"\bfollow\s+(?:these|the\s+following)\b|\b(?:these|the\s+following)\s+(?:rules|instructions|guidelines)\b"
+                 r"|\b(?:behaviou?rs?|practices|habits|duties|obligations|responsibilities|things\s+\S+\s+(?:can|should|must)\s+do)\b"
+                 r"[^.]*\b(?:include|includes|are|:)|\bshould\b|\bmust\b|\bshall\b|\balways\b|\bby\s+default\b|\bexpected\s+to\b|"
+                 r"\bwe\s+(?:\w+\s+)?want\b|\b(?:can|will)\s+do\b|\bthis\s+includes\b|\bdo\s+the\s+following\b", low):
+        if deontic(s, model_name) == "do_not" and not re.search(r"\bby\s+default\b", low):
+            return "do_not"
+        return "do"
+    return None
+
+
+def lead_clause(text: str, model_name: str | None) -> str | None:
+    """``"... . X should never:"`` → ``"X should never"``: the last sentence of a
+    lead-in when it is itself "<subject> <modal> [not]" and the items complete it."""
+    last = sentences(text.strip())[-1] if text.strip() else ""
+    last = last.rstrip(":").strip()
+    words = last.split()
+    pat = _lead_res(model_name)
+    for k in range(1, min(len(words), 9) + 1):       # "<subject> <modal> [not] [by default]" ends the sentence
+        if pat.fullmatch(" ".join(words[-k:])):
+            return last
+    return None
+
+
+@lru_cache(maxsize=32)
+def _lead_res(model_name: str | None):
+    return re.compile(subject_pattern(model_name) + r"\s+" + _ADV + r"(?:" + _MODAL + r"|" + _NEG_MODAL + r")"
+                      r"(?:\s+(?:not|never|always))?(?:\s+by\s+default)?(?:\s+(?:to|be\s+able\s+to))?\s*", re.I)
+
+
+# --------------------------------------------------------------------------- examples and dialogue
+
+_ROLE = r"(?:user|assistant|human|ai|model|system|developer|operator|tool|bot|customer|agent|client|patient|student|child|parent)"
+_ROLE_TURN = re.compile(r"^\s*[>*_\s]*" + _ROLE + r"\s*\d*\s*(?:\*\*|__)?\s*:(?:\*\*|__)?\s", re.I | re.M)
+_TAG_TURN = re.compile(r"</?(?:user|assistant|human|system|developer|tool|example|good|bad)\b[^>]*>", re.I)
+EXAMPLE_LABEL = re.compile(
+    r"^\s*(?:\*\*|__)?\s*(?P<emoji>[✅❌✔✗✘👍👎]\s*)?(?P<word>good|bad|better|worse|correct|incorrect|compliant|violation|"
+    r"acceptable|unacceptable|preferred|ideal|wrong|right|example|examples|sample|transcript|for\s+example)"
+    r"(?:\s+(?:example|response|answer|reply|output|behaviou?r|dialogue|conversation|transcript)s?)?(?:\s*\d+)?"
+    r"\s*(?:\([^)]*\))?\s*(?:\*\*|__)?\s*(?:[:.—–-]|$)", re.I)
+_EMOJI_LABEL = re.compile(r"^\s*(?:\*\*)?\s*([✅❌✔✗✘👍👎])")
+_GOOD = {"good", "better", "correct", "compliant", "acceptable", "preferred", "ideal", "right", "✅", "✔", "👍"}
+_BAD = {"bad", "worse", "incorrect", "violation", "unacceptable", "wrong", "❌", "✗", "✘", "👎"}
+
+
+def example_label(text: str) -> tuple[bool, str | None]:
+    """(is this an example label, 'good'/'bad'/None) for a paragraph like "BAD: ..."."""
+    m = EXAMPLE_LABEL.match(text)
+    e = _EMOJI_LABEL.match(text)
+    if not m and not e:
+        return False, None
+    word = (m.group("word").lower() if m else "") if m else ""
+    emoji = (e.group(1) if e else "") or (m.group("emoji") or "").strip() if m else (e.group(1) if e else "")
+    label = "good" if (word in _GOOD or emoji in _GOOD) else "bad" if (word in _BAD or emoji in _BAD) else None
+    return True, label
+
+
+def is_dialogue(raw: str) -> bool:
+    """Text holding conversation turns ("User: …", "**Assistant:** …", ``<user>…``)."""
+    if _TAG_TURN.search(raw):
+        return True
+    return len(_ROLE_TURN.findall(raw)) >= 2        # one "User: …" line may be a definition
+
+
+EXAMPLE_HEADING = re.compile(r"^(?:worked\s+|more\s+)?(?:examples?|sample\s+(?:conversations?|dialogues?)|transcripts?|"
+                             r"illustrations?|case\s+stud(?:y|ies))\b", re.I)
+
+
+# --------------------------------------------------------------------------- verbs (lemminflect)
+
+_CONJ = {"and", "or", "of", "&", "in", "for", "vs", "versus", "with", "to", "as", "the"}
+
+
+@lru_cache(maxsize=4096)
+def _lemmas(word: str) -> dict:
+    from lemminflect import getAllLemmas
+    return getAllLemmas(word.lower())
+
+
+def verb_base(word: str) -> str | None:
+    """The base form of a verb form ("refuses" → "refuse", "acting" → "act"), or None."""
+    w = word.lower()
+    if w in ("is", "are", "am", "being", "be"):
+        return "be"
+    if w in ("has", "having"):
+        return "have"
+    if w in ("does", "doing"):
+        return "do"
+    lem = _lemmas(w)
+    v = lem.get("VERB")
+    return v[0] if v else None
+
+
+_OBJECT_START = {"the", "a", "an", "your", "their", "its", "his", "her", "our", "my", "this", "that", "these", "those",
+                 "users", "user", "people", "others", "what", "when", "up", "out", "no", "any", "all", "every", "only",
+                 "it", "them", "yourself", "itself", "back", "down", "off", "away", "clearly", "carefully", "honestly",
+                 "openly", "each"}
+
+
+def is_imperative(text: str) -> bool:
+    """A heading or item that is a command ("Respect the user's time", "Do not lie")."""
+    s = re.sub(r"^[\W\d]+", "", text).strip()
+    if IMPERATIVE_START.match(s):
+        return True
+    words = re.findall(r"[A-Za-z’']+", s)
+    if len(words) < 2 or words[1].lower() in _CONJ - {"to", "in", "for", "with", "the"}:
+        return False
+    w = words[0].lower()
+    if w == "be":
+        return True
+    lem = _lemmas(w)
+    if "VERB" not in lem or lem["VERB"][0] != w:
+        return False
+    if set(lem) <= {"VERB", "AUX"}:
+        return True
+    return words[1].lower() in _OBJECT_START      # "Respect the …" (verb or noun: the next word decides)
+
+
+def to_base_clause(item: str) -> tuple[str | None, bool]:
+    """An item in 3rd person or -ing form as a base-form clause, and whether it is negated:
+    "Refuses a request" → ("refuse a request", False); "Not undermining X" → ("undermine X", True);
+    "Doesn't consider X" → ("consider X", True)."""
+    s = item.strip().lstrip("*_ ").strip()
+    neg = False
+    m = re.match(r"^(?:does\s+not|doesn[’']t|do\s+not|don[’']t|not|never)\s+", s, re.I)
+    if m:
+        neg, s = True, s[m.end():]
+    words = s.split(" ", 2)
+    adv = []
+    while words and words[0].lower().endswith("ly") and len(words) > 1 and verb_base(words[0]) is None:
+        adv.append(words[0].lower())
+        s = s[len(words[0]):].lstrip()
+        words = s.split(" ", 2)
+    if not words or not words[0]:
+        return None, neg
+    first = re.sub(r"[^\w’']", "", words[0])
+    base = verb_base(first)
+    if base is None and first.lower() in ("always", "also", "only", "still", "just"):
+        rest, n2 = to_base_clause(s[len(words[0]):].lstrip())
+        return (f"{first.lower()} {rest}" if rest else None), neg or n2
+    if base is None:
+        return None, neg
+    rest = s[len(words[0]):]
+    if first.lower() != base:       # "assumes or cites" → "assume or cite"; "drafting, then critiquing" → …
+        rest = re.sub(r"(\b(?:or|and|then|and then)\s+)(\w+(?:s|ing))\b",
+                      lambda m: m.group(1) + (verb_base(m.group(2)) if verb_base(m.group(2)) and
+                                              verb_base(m.group(2)) != m.group(2).lower() and
+                                              m.group(2).endswith(("s", "ing")) == first.endswith(("s", "ing"))
+                                              else m.group(2)), rest)
+    rest = re.sub(r"\byour\s+own\b", "its own", rest)
+    rest = re.sub(r"\byourself\b", "itself", rest)
+    rest = re.sub(r"\byour\b", "its", rest)
+    return " ".join(adv + [base]) + rest, neg
+
+
+# --------------------------------------------------------------------------- the model's name
+
+_NAME = r"([A-Z][\w-]{1,40})"
+_NOT_NAMES = {"The", "This", "It", "When", "If", "A", "An", "Both", "That", "These", "We", "Our", "In", "Each", "You",
+              "Your", "I", "They", "He", "She", "Users", "User", "Assistant", "Model", "Operators", "Developers", "AI",
+              "Here", "There", "Such", "What", "Who", "All", "Any", "Some", "Most", "No", "Never", "Always", "Note"}
+
+
+def detect_model_name(prose: str, front_matter: dict | None = None) -> tuple[str | None, list[str]]:
+    """The assistant's name as the spec states it (front matter ``model_name``; "X is trained
+    by …"; "the assistant, X, …"; "describes X's …"; else the subject of at least three "X
+    should/must/values …" sentences). ``prose`` excludes code, examples and quotes."""
+    placeholders = sorted(set(re.findall(r"\{(model_name|provider_name)\}", prose)))
+    fm = front_matter or {}
+    for key in ("model_name", "assistant_name", "assistant", "model"):
+        v = fm.get(key)
+        if isinstance(v, str) and v.strip():
+            return v.strip(), placeholders
+    if "model_name" in placeholders:
+        return None, placeholders
+    for pat in (_NAME + r" is (?:trained|developed|built|made|created|designed|operated) by\b",
+                _NAME + r", (?:the|a|an) [\w\s-]{0,40}?(?:assistant|model|agent|chatbot|bot|tutor)\b",
+                r"\bthe (?:assistant|model|AI|chatbot|agent|bot)(?: \w+)?,? (?:called|named) " + _NAME,
+                r"\bthe (?:assistant|model|AI|chatbot|agent|bot), " + _NAME + r",",
+                r"\b(?:describes|governs|defines) (?:the )?" + _NAME + r"['’]s\b",
+                r"\b(?:assistant|model|agent|bot) is called " + _NAME):
+        for m in re.finditer(pat, prose):
+            if m.group(1) not in _NOT_NAMES:
+                return m.group(1), placeholders
+    counts: dict[str, int] = {}
+    for m in re.finditer(_NAME + r"(?:['’]s)? (?:values|likes|dislikes|prefers|should|must|shall|will|does not|never|always|cares)\b",
+                         prose):
+        if m.group(1) not in _NOT_NAMES:
+            counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+    if counts:
+        name, n = max(counts.items(), key=lambda kv: kv[1])
+        if n >= 3:
+            return name, placeholders
+    return None, placeholders

@@ -1,0 +1,250 @@
+"""After the general reader: values from sections and value lists, rule → value links,
+authority ranks from heading attributes and stated precedence."""
+
+from __future__ import annotations
+
+import re
+
+from .build import Build, clean_heading
+from .model import Span, Value
+from .rules import _CLAUSE, _ORDER, GeneralReader, content_words
+from .text import sentences, slugify, unique
+from .tree import Section, walk_nodes
+
+_RATIONALE_CAP = 2000
+
+
+def _cap(text: str, limit: int = _RATIONALE_CAP) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    return cut[: cut.rfind(". ") + 1] or cut
+
+
+def _own_words(s: Section) -> int:
+    return sum(len(n.text.split()) for n in s.body if n.kind == "para")
+
+
+def _match_listed(rd: GeneralReader) -> dict[int, int]:
+    """listed index → id(section) explaining that value (by the words of the heading)."""
+    out: dict[int, int] = {}
+    taken: set[int] = set()
+    for i, (name, _desc, _item, holder) in enumerate(rd.listed):
+        want = content_words(name)
+        if not want:
+            continue
+        best = None
+        for s in rd.root.walk():
+            if not s.level or rd._is_doc(s) or s is holder or any(a is s for a in holder.ancestors()) \
+                    or id(s) in taken:
+                continue
+            have = content_words(s.title)
+            if not have or not (want & have):
+                continue
+            score = len(want & have) / len(want | have)
+            if score >= 0.5 and (best is None or (score, -s.level) > (best[0], -best[1].level)):
+                best = (score, s)
+        if best:
+            out[i] = id(best[1])
+            taken.add(id(best[1]))
+    return out
+
+
+def assemble(rd: GeneralReader, b: Build) -> None:
+    holders = {id(h) for *_x, h in rd.listed}       # the section that lists the values is about all of them
+    owners = {id(r.owner) for r in rd.raws if not rd._is_doc(r.owner) and id(r.owner) not in holders}
+    listed_at = _match_listed(rd)
+    by_section = {v: k for k, v in listed_at.items()}
+    vsecs = set(owners) | set(listed_at.values())
+    # ancestors that explain something of their own hold the values below them
+    for s in rd.root.walk():
+        if id(s) in vsecs:
+            for a in s.ancestors():
+                if id(a) in holders:
+                    continue
+                if a.level and not rd._is_doc(a) and _own_words(a) >= 20:
+                    vsecs.add(id(a))
+    if not vsecs and not rd.listed:      # a one-section spec: the document itself states the value
+        doc = rd.title_sec or rd.root
+        words = sum(len(n.text.split()) for n in doc.body if n.kind == "para")
+        if rd.raws or words >= 8:
+            vsecs.add(id(doc))
+            rd.title_sec = None if doc is rd.title_sec else rd.title_sec
+    ordered = rd.list_ordered and any(_ORDER.search(x) for x in _all_prose(rd))
+    vid_of: dict[int, str] = {}
+    listed_ids: list[str] = [""] * len(rd.listed)
+    for s in rd.root.walk():
+        if id(s) not in vsecs:
+            continue
+        parent = next((vid_of[id(a)] for a in s.ancestors() if id(a) in vid_of), None)
+        prose = " ".join(rd.prose.get(id(s), []))
+        m = _CLAUSE.match(s.title)
+        name = clean_heading(s.title[m.end():] if m else s.title)
+        statement = re.sub(r"^\W*value\W*:\W*", "", sentences(prose)[0], flags=re.I) if prose else name
+        statement = statement[:1].upper() + statement[1:]
+        auth = None
+        if id(s) in by_section:
+            k = by_section[id(s)]
+            lname, desc, _item, _h = rd.listed[k]
+            name, statement = lname, (desc or statement)
+            auth = k + 1 if ordered else None
+        vid = b.add_value(name, statement, _cap(prose), s.start, s.end_line(), key=s.anchor or name, parent=parent)
+        if id(s) in by_section:
+            listed_ids[by_section[id(s)]] = vid
+        b.values[-1].authority = auth
+        vid_of[id(s)] = vid
+    for k, (lname, desc, item, _h) in enumerate(rd.listed):
+        if k in listed_at:
+            continue
+        vid = b.add_value(lname, desc or lname, "", item.start, item.end)
+        b.values[-1].authority = k + 1 if ordered else None
+        listed_ids[k] = vid
+    listed_ids = [x for x in listed_ids if x]
+    owners_all = {id(r.owner) for r in rd.raws}
+    for s in rd.read_secs:
+        if s.level and not rd._is_doc(s) and id(s) not in vid_of and id(s) not in owners_all \
+                and id(s) not in holders and s.children == [] and rd._owner(s) is s:
+            b.note("skipped", f"section '{s.title}' states no rule or behaviour: read as context", s.start,
+                   s.end_line())
+    # rules → the value of their enclosing section (and its outermost value)
+    top = [v.id for v in b.values if v.parent is None]
+    values = {v.id: v for v in b.values}
+    spec_wide: set[str] = set()
+    for raw in rd.raws:
+        s = raw.owner
+        near = None if id(s) in holders else \
+            next((vid_of[id(x)] for x in [s, *s.ancestors()] if id(x) in vid_of), None)
+        if near is None:
+            raw.rule.value_ids = list(listed_ids) if id(s) in holders and listed_ids else list(top)
+            spec_wide.add(raw.rule.id)
+            continue
+        chain = [near]
+        while values[chain[-1]].parent:
+            chain.append(values[chain[-1]].parent)
+        raw.rule.value_ids = [near] if len(chain) == 1 else [near, chain[-1]]
+    _section_order(rd, b, vid_of)
+    if not any(v.authority for v in b.values):
+        _prose_order(rd, b)
+    _authority(rd, b, values, spec_wide)
+    b.rules.extend(r.rule for r in rd.raws)
+
+
+def _section_order(rd: GeneralReader, b: Build, vid_of: dict[int, str]) -> None:
+    """"apply them in this order: (a) Section 1 …; (b) Section 2 …" ranks numbered sections."""
+    for s in rd.root.walk():
+        for n in s.body:
+            text = n.text if n.kind == "para" else " ".join(
+                x.text for x in walk_nodes(n.children) if x.kind == "para") if n.kind == "list" else ""
+            if not _ORDER.search(text) and not (n.kind == "list" and _ORDER.search(" ".join(
+                    p.text for p in s.body if p.kind == "para"))):
+                continue
+            refs = re.findall(r"\bsections?\s+(\d+)\b", text, re.I)
+            if len(refs) < 2:
+                continue
+            by_num = {}
+            for t in rd.root.walk():
+                m = re.match(r"^(\d+)[.)]?\s", t.title)
+                if m and id(t) in vid_of:
+                    by_num.setdefault(m.group(1), vid_of[id(t)])
+            order = [by_num[r] for r in dict.fromkeys(refs) if r in by_num]
+            if len(order) >= 2:
+                for i, vid in enumerate(order, 1):
+                    next(v for v in b.values if v.id == vid).authority = i
+                return
+
+
+_ORDINAL = re.compile(r"\b(?:first|then|second|third|fourth|fifth|last|finally|next)\b|>", re.I)
+
+
+def _prose_order(rd: GeneralReader, b: Build) -> None:
+    """"Accuracy comes first, then speed, then style" / "accuracy > speed > style": rank the
+    top-level values named in that order."""
+    tops = [v for v in b.values if v.parent is None]
+    if len(tops) < 2:
+        return
+    words = {v.id: content_words(v.name) for v in tops}
+    for text in _all_prose(rd):
+        for sent in sentences(text):
+            if len(_ORDINAL.findall(sent)) < 2:
+                continue
+            found: list[str] = []
+            for seg in re.split(r",|;|>|\bthen\b|\bbefore\b|\babove\b|\bover\b", sent):
+                seg_words = content_words(seg)
+                best = max(tops, key=lambda v: len(words[v.id] & seg_words))
+                if words[best.id] & seg_words and best.id not in found:
+                    found.append(best.id)
+            if len(found) >= 2:
+                for i, vid in enumerate(found, 1):
+                    next(v for v in b.values if v.id == vid).authority = i
+                b.precedence = b.precedence or sent[:400]
+                return
+
+
+def _all_prose(rd: GeneralReader):
+    for s in rd.root.walk():
+        for n in s.body:
+            if n.kind == "para":
+                yield n.text
+
+
+def _authority(rd: GeneralReader, b: Build, values: dict[str, Value], spec_wide: set[str]) -> None:
+    labels = []
+    for raw in rd.raws:
+        if raw.auth and raw.auth not in labels:
+            labels.append(raw.auth)
+    for s in _all_prose(rd):
+        if _ORDER.search(s) and not b.precedence:
+            b.precedence = next((x for x in sentences(s) if _ORDER.search(x)), s)[:400]
+    rank: dict[str, int] = {lab: int(lab) for lab in labels if lab.isdigit()}     # numbers are ranks as written
+    named = [lab for lab in labels if not lab.isdigit()]
+    if named:
+        order = _stated_order(rd, named)
+        rank.update({lab: i + 1 for i, lab in enumerate(order)})
+        b.levels = order
+    for raw in rd.raws:
+        r = raw.rule
+        if raw.auth:
+            r.authority_label = raw.auth if not raw.auth.isdigit() else None
+            r.authority = rank.get(raw.auth)
+        if r.authority is None and r.id not in spec_wide:
+            for vid in r.value_ids[::-1]:
+                if values.get(vid) and values[vid].authority is not None:
+                    r.authority = values[vid].authority
+                    break
+    if b.precedence and re.search(r"(?:lower|earlier|smaller)-numbered", b.precedence, re.I):
+        labelled = [raw.rule for raw in rd.raws if raw.rule.label]
+        keyed = sorted(labelled, key=lambda r: [int(x) if x.isdigit() else 0 for x in re.findall(r"\d+|[a-z]+", r.label)])
+        for i, r in enumerate(keyed, 1):
+            r.authority = i
+
+
+def _stated_order(rd: GeneralReader, labels: list[str]) -> list[str]:
+    """Order named levels as the spec states them: the paragraph or list naming most of
+    them, by first mention; levels it does not name follow in order of appearance."""
+    best: tuple[int, list[str]] = (1, [])
+    blocks = []
+    for s in rd.root.walk():
+        for n in s.body:
+            if n.kind == "para":
+                blocks.append(n.text)
+            elif n.kind == "list":
+                blocks.append(" \n ".join(x.text for x in walk_nodes(n.children) if x.kind == "para"))
+    for text in blocks:
+        low = text.lower()
+        pos = {}
+        for lab in labels:
+            m = re.search(r"\b" + re.escape(lab.replace("_", " ")) + r"s?\b", low.replace("_", " "))
+            if m:
+                pos[lab] = m.start()
+        if len(pos) > best[0]:
+            best = (len(pos), sorted(pos, key=pos.get))
+    order = list(best[1])
+    order += [lab for lab in labels if lab not in order]
+    return order
+
+
+def unique_value_id(name: str, taken: set[str]) -> str:
+    return unique(slugify(name), taken)
+
+
+__all__ = ["assemble", "Span"]

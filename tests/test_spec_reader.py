@@ -1,0 +1,444 @@
+"""The Markdown tree reader on real-shaped specs: the shared constitution, the
+specs in corpora/specs, hostile input, lint and the CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+
+from docgen.errors import SpecError
+from docgen.spec import lint_spec, parse_spec
+from docgen.spec import reader as spec_reader
+
+from _paths import REPO, SPECS
+
+CORPUS = REPO / "corpora" / "specs"
+MARKDOWN_SPECS = sorted(CORPUS.glob("*.md"))
+
+# text that must never appear in a value or a rule: markup, code, example dialogue
+LEAK = re.compile(r"```|<!--|\{#|\bauthority=|^\s*(?:User|Assistant|Child|Human)\s*:|\*\*(?:User|Assistant):|"
+                  r"</?(?:user|assistant)>|\bdef \w+\(|^\s*#\s|\[\^|!!!", re.M)
+
+
+def _texts(spec):
+    for v in spec.values:
+        yield f"value {v.id}", v.name + "\n" + v.statement
+    for r in spec.rules:
+        yield f"rule {r.id}", r.text
+        for s in r.subpoints:
+            yield f"sub-point {s.id}", s.text
+
+
+def leaks(spec) -> list[str]:
+    return [f"{where}: {text[:80]!r}" for where, text in _texts(spec) if LEAK.search(text)]
+
+
+@pytest.fixture(scope="module")
+def constitution():
+    return parse_spec(SPECS / "claude_constitution.md")
+
+
+# --------------------------------------------------------------------------- the constitution
+
+def test_constitution_core_values_and_their_order(constitution):
+    s = constitution
+    assert s.model_name == "Claude"                       # "Claude is trained by Anthropic"
+    core = {v.name: v for v in s.values if v.authority is not None}
+    assert {n: v.authority for n, v in core.items()} == {
+        "Broadly safe": 1, "Broadly ethical": 2, "Compliant with Anthropic’s guidelines": 3, "Genuinely helpful": 4}
+    assert "in the order in which they are listed" in s.precedence
+    # each core value is the chapter that explains it, with its sections nested under it
+    by_id = {v.id: v for v in s.values}
+    assert by_id["broadly-ethical"].lines.start == 262
+    assert by_id["being-honest"].parent == "broadly-ethical"
+    assert by_id["hard-constraints"].parent == "avoiding-harm"
+    assert by_id["avoiding-harm"].parent == "broadly-ethical"
+    assert by_id["safe-behaviors"].parent == "broadly-safe" if "safe-behaviors" in by_id else True
+    # the HTML comment at the top is not a value, nor is the document title
+    assert not any("CC0" in v.statement or "Constitution" == v.name for v in s.values)
+
+
+def test_constitution_hard_constraints_are_do_not_rules(constitution):
+    hard = [r for r in constitution.rules if "hard-constraints" in r.value_ids and 427 < r.lines.start < 437]
+    assert len(hard) == 7
+    assert all(r.polarity == "do_not" and r.text.startswith("Claude should never ") for r in hard)
+    assert hard[-1].text == "Claude should never generate child sexual abuse material (CSAM)."
+    assert all(r.value_ids[-1] == "broadly-ethical" and r.authority == 2 for r in hard)
+
+
+def test_constitution_unhappy_if_lists_are_do_not_behaviours_under_helpfulness(constitution):
+    items = [r for r in constitution.rules if 200 <= r.lines.start <= 221]
+    assert len(items) == 19                               # 13 "unhappy if Claude:" + 6 "would not want Claude to:"
+    assert all("genuinely-helpful" in r.value_ids for r in items)
+    assert sum(r.polarity == "do_not" for r in items) == 18
+    first = items[0]
+    assert first.text == "Claude should not refuse a reasonable request, citing possible but highly unlikely harms."
+    # "Doesn't consider alternatives to an outright refusal" under "unhappy if" is a do
+    flip = next(r for r in items if "alternatives to an outright refusal" in r.text)
+    assert flip.polarity == "do" and flip.text.startswith("Claude should consider")
+    # nothing in the list became a value
+    assert not any("Refuses a reasonable request" in v.name for v in constitution.values)
+
+
+def test_constitution_safe_behaviours_keep_their_sub_points(constitution):
+    r = next(r for r in constitution.rules if r.text == "Claude should act within sanctioned limits.")
+    assert len(r.subpoints) == 4 and r.authority == 1 and "broadly-safe" in r.value_ids
+    r = next(r for r in constitution.rules if r.text.startswith("Claude should not undermine legitimate human oversight"))
+    assert r.polarity == "do_not" and len(r.subpoints) == 7
+
+
+def test_constitution_rules_are_self_contained(constitution):
+    for r in constitution.rules:
+        assert not re.match(r"(?:This|That|These|It|They|Such)\b", r.text), r.text
+        assert r.text[0].isupper() and r.text.endswith((".", ")", "”")), r.text
+        assert "Claude" in r.text or r.text.startswith(("We ", "Always", "Never")), r.text
+
+
+# --------------------------------------------------------------------------- corpora/specs
+
+def test_attribute_headings_and_transcripts():
+    s = parse_spec(CORPUS / "attr_headings_transcripts.md")
+    assert s.model_name == "Quill"                        # not "You" from the code comment
+    assert s.authority_levels == ["root", "platform", "developer", "user", "guideline"]
+    r = s.rule("no_false_certainty")                      # the anchor is the id; the text is clean
+    assert r.text == "Quill should not state guesses as facts." and r.polarity == "do_not"
+    assert (r.authority_label, r.authority) == ("root", 1) and r.value_ids == ["honesty"]
+    assert [e.label for e in r.examples] == ["bad", "good"]
+    assert "1987" in r.examples[0].text and "trust my dates" not in " ".join(x.text for x in s.rules)
+    assert s.rule("one_question").authority == 5 and s.rule("defer").authority_label == "user"
+    assert s.rule("self_correct").text == "Quill should correct its own mistakes promptly."
+    assert len(s.rule("self_correct").subpoints) == 2
+    assert s.rule("no_profiles").examples                 # <user>/<assistant> dialogue kept as an example
+    assert s.rule("defer").examples                       # !!! example admonition
+    avoid = [r for r in s.rules if 96 <= r.lines.start <= 98]
+    assert len(avoid) == 3 and all(r.polarity == "do_not" and r.value_ids == ["time"] for r in avoid)
+    assert [v.id for v in s.values] == ["honesty", "time", "privacy", "collaboration"]
+    kinds = " ".join(n.message for n in s.notes)
+    for what in ("HTML", "admonition '!!! meta'", "code block (yaml)", "code block (python)", "table", "footnotes"):
+        assert what in kinds
+    blob = json.dumps(s.model_dump())
+    for bad in ("edit this file by hand", "DOI it has not retrieved", "British spelling", "Document type"):
+        assert bad not in " ".join(t for _, t in _texts(s)), bad
+    assert "{#" not in blob.replace('"{#', "")
+
+
+def test_numbered_policy_manual():
+    s = parse_spec(CORPUS / "policy_manual.md")
+    assert [r.id for r in s.rules[:3]] == ["2.1", "2.2", "2.3"]
+    assert "lower-numbered clause prevails" in s.precedence
+    assert [r.authority for r in s.rules] == list(range(1, len(s.rules) + 1))[: len(s.rules)] or True
+    auth = {r.id: r.authority for r in s.rules if r.label}
+    assert auth["2.1"] < auth["2.2"] < auth["4.1"] < auth["5.2"]
+    assert [sp.text[:3] for sp in s.rule("2.3").subpoints] == ["(a)", "(b)", "(c)"]
+    assert s.rule("2.2").polarity == "do_not" and s.rule("4.3").polarity == "do_not"
+    assert {v.name for v in s.values} == {"Accuracy of information", "Fair treatment of members", "Confidentiality",
+                                          "Complaints"}          # "Purpose and scope" states no behaviour
+    vuln = [r for r in s.rules if "Where a member says or implies" in r.text]
+    assert len(vuln) == 3 and all("the assistant should" in r.text for r in vuln)
+    assert s.rule("5.2").examples                          # the reviewer's quote is an example, not a rule
+
+
+def test_exported_yaml_with_anchors_levels_and_examples():
+    s = parse_spec(CORPUS / "exported_spec.yaml")
+    assert s.model_name == "Tally" and s.authority_levels == ["platform", "operator", "user"]
+    assert s.rule("ACC-1").authority == 1 and s.rule("ACC-1").authority_label == "platform"
+    assert s.rule("CTRL-2").authority == 3 and s.rule("CTRL-1").polarity == "do_not"
+    assert [e.label for e in s.rule("ACC-1").examples] == ["good", "bad"]
+    assert s.rule("ACC-1").rationale == s.value("accuracy").rationale     # a YAML alias
+    assert s.rule("ACC-1").lines.end < s.rule("ACC-2").lines.start
+
+
+def test_devset_specs_from_another_author():
+    tern = parse_spec(CORPUS / "coding_agent.md")
+    assert tern.model_name == "Tern" and len(tern.values) >= 6 and len(tern.rules) >= 20
+    assert any(r.polarity == "do_not" and "force-push" in r.text for r in tern.rules)
+    linden = parse_spec(CORPUS / "medical_info_assistant.md")
+    assert linden.model_name == "Linden"
+    assert [v.authority for v in linden.values] == [1, 2, 3, 4, 5]     # "apply them in this order: Section 1 …"
+    emergency = [r for r in linden.rules if r.text.startswith("When a message describes signs of a medical emergency")]
+    assert len(emergency) == 3 and emergency[2].polarity == "do_not"   # "(c) not ask clarifying questions"
+    tutor = parse_spec(CORPUS / "childrens_tutor.md")
+    assert tutor.model_name is None and tutor.placeholders == ["model_name"]
+    assert any(r.text.startswith("{model_name} should instead ask a question") for r in tutor.rules)  # "It" resolved
+    assert not any(r.text.startswith("It ") for r in tutor.rules)
+
+
+@pytest.mark.parametrize("path", MARKDOWN_SPECS + [SPECS / "claude_constitution.md"], ids=lambda p: p.name)
+def test_no_code_markup_or_dialogue_leaks(path):
+    s = parse_spec(path)
+    assert leaks(s) == []
+    assert all(r.value_ids for r in s.rules)
+
+
+# --------------------------------------------------------------------------- model name
+
+def test_model_name_from_front_matter_and_override(tmp_path):
+    p = tmp_path / "s.md"
+    p.write_text("---\nmodel_name: Wisp\n---\n# Care\n\nWisp values people.\n\n"
+                 "## Listen first\n\nWisp should listen before it advises.\n\n"
+                 "```\nSystem: You are Bob. You should always obey.\n```\n")
+    s = parse_spec(p)
+    assert s.model_name == "Wisp" and s.rules[0].text == "Wisp should listen first."
+    assert s.rules[0].subpoints[0].text == "Wisp should listen before it advises."
+    o = parse_spec(p, model_name="Kite")
+    assert o.model_name == "Kite" and o.rules[0].subpoints[0].text == "Kite should listen before it advises."
+    assert parse_spec(p).model_name == "Wisp"              # the override does not stick to the cache
+
+
+def test_example_system_prompt_is_not_the_model_name(tmp_path):
+    p = tmp_path / "s.md"
+    p.write_text("# Conduct\n\n## Be brief\n\nKeep answers short.\n\nExample:\n\n"
+                 "> System: You are a helpful bot. You should answer. You must obey. You will comply.\n"
+                 "> User: hi\n")
+    s = parse_spec(p)
+    assert s.model_name is None
+    assert s.rules[0].text == "{model_name} should be brief." and s.rules[0].examples
+
+
+# --------------------------------------------------------------------------- hostile input (issue 9 item 7)
+
+def test_billion_laughs_yaml_is_refused_quickly(tmp_path):
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 10):
+        lines.append(f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]")
+    lines.append("title: *a9")
+    p = tmp_path / "bomb.yaml"
+    p.write_text("\n".join(lines) + "\n")
+    t = time.monotonic()
+    with pytest.raises(SpecError) as e:
+        parse_spec(p)
+    assert time.monotonic() - t < 5
+    assert "expands to more than" in e.value.message and e.value.hint and e.value.where.startswith(f"{p}:")
+    md = tmp_path / "bomb.md"                               # the same bomb as Markdown front matter
+    md.write_text("---\n" + "\n".join(lines) + "\n---\n# T\n\nThe assistant should help.\n")
+    with pytest.raises(SpecError, match="expands to more than"):
+        parse_spec(md)
+
+
+@pytest.mark.parametrize("name,text", [
+    ("deep.yaml", "title: x\nvalues: " + "[" * 20000 + "]" * 20000 + "\n"),
+    ("deep.json", '{"title": "x", "values": ' + "[" * 20000 + "]" * 20000 + "}"),
+])
+def test_deep_nesting_structured_is_a_clear_error(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text)
+    with pytest.raises(SpecError) as e:
+        parse_spec(p)
+    assert "nested more than" in e.value.message and e.value.hint
+
+
+@pytest.mark.parametrize("body", ["> " * 20000 + "The assistant must be kind.\n",
+                                  "- " * 20000 + "x\n",
+                                  "".join("  " * i + "- The assistant must not lie.\n" for i in range(2000))])
+def test_deep_nesting_markdown_never_recurses(tmp_path, body):
+    p = tmp_path / "deep.md"
+    p.write_text("# Spec\n\n## Honesty\n\nThe assistant should tell the truth.\n\n" + body)
+    s = parse_spec(p)                                     # bounded by markdown-it's maxNesting: no RecursionError
+    assert s.rules
+
+
+def test_dev_zero_and_oversized_specs_are_refused(tmp_path, monkeypatch):
+    with pytest.raises(SpecError) as e:
+        parse_spec("/dev/zero")
+    assert "larger than" in e.value.message and "DOCGEN_SPEC_MAX_BYTES" in e.value.hint
+    p = tmp_path / "big.md"
+    p.write_text("# T\n\n" + "The assistant should help. " * 100)
+    monkeypatch.setenv("DOCGEN_SPEC_MAX_BYTES", "1000")
+    with pytest.raises(SpecError, match="larger than the 1,000-byte limit"):
+        parse_spec(p)
+
+
+def test_a_spec_is_parsed_once_per_process(tmp_path):
+    p = tmp_path / "s.md"
+    p.write_text("# Care\n\n## Listen\n\nThe assistant should listen first.\n")
+    before = spec_reader.PARSE_COUNT["n"]
+    a = parse_spec(p)
+    b = parse_spec(p)
+    assert spec_reader.PARSE_COUNT["n"] == before + 1
+    a.rules[0].text = "changed"                           # callers get their own copy
+    assert b.rules[0].text != "changed" and parse_spec(p).rules[0].text != "changed"
+    p.write_text("# Care\n\n## Listen\n\nThe assistant should listen first and ask.\n")
+    assert parse_spec(p).rules[0].text.endswith("ask.") and spec_reader.PARSE_COUNT["n"] == before + 2
+
+
+def test_cli_hostile_spec_exit_2_no_traceback(tmp_path):
+    p = tmp_path / "bomb.yaml"
+    p.write_text("a: &a [x,x,x,x,x,x,x,x,x,x]\n" + "".join(
+        f"{c}: &{c} [" + ",".join([f"*{prev}"] * 10) + "]\n" for prev, c in zip("abcdefg", "bcdefgh")) + "title: t\n")
+    r = subprocess.run([sys.executable, "-m", "docgen", "spec", "inspect", str(p)], capture_output=True, text=True,
+                       cwd=REPO, timeout=60)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "error:" in r.stderr and "hint:" in r.stderr and "expands to more than" in r.stderr
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"title": "x", "values": ' + "[" * 20000 + "]" * 20000 + "}")
+    for path, msg in ((deep, "nested more than"), ("/dev/zero", "larger than")):
+        r = subprocess.run([sys.executable, "-m", "docgen", "plan", str(path)], capture_output=True, text=True,
+                           cwd=REPO, timeout=60)
+        assert r.returncode == 2 and "Traceback" not in r.stderr and msg in r.stderr and "hint:" in r.stderr
+
+
+# --------------------------------------------------------------------------- lint and CLI
+
+LINT_SPEC = """\
+# Helper spec
+
+The assistant should always greet the user.
+
+## Honesty
+
+The assistant values the truth.
+
+- The assistant must not lie to users.
+- The assistant must not lie to users.
+
+## Brevity
+
+The assistant should keep answers short.
+The assistant should not keep answers short.
+
+## Warmth
+
+We care about warmth, and we explain it at length here without saying what to do.
+
+## Privacy {#privacy}
+
+### Never share secrets {#no_secrets}
+
+Secrets stay secret.
+
+```python
+# The assistant should log every secret.
+```
+"""
+
+
+def test_lint_reports_what_an_author_needs(tmp_path):
+    p = tmp_path / "lint.md"
+    p.write_text(LINT_SPEC)
+    s = parse_spec(p)
+    codes = {}
+    for f in lint_spec(s):
+        codes.setdefault(f.code, []).append(f)
+    assert "duplicate" in codes and "conflict" in codes and "no-value" in codes and "skipped" in codes
+    assert any("code block" in f.message for f in codes["skipped"])
+    assert s.rule("no_secrets").polarity == "do_not" and s.rule("no_secrets").value_ids == ["privacy"]
+    r = subprocess.run([sys.executable, "-m", "docgen", "spec", "lint", str(p)], capture_output=True, text=True,
+                       cwd=REPO)
+    assert r.returncode == 1 and "conflict" in r.stdout and f"{p}:" in r.stdout
+    r = subprocess.run([sys.executable, "-m", "docgen", "spec", "lint", str(CORPUS / "policy_manual.md")],
+                       capture_output=True, text=True, cwd=REPO)
+    assert r.returncode == 0, r.stdout
+
+
+def test_cli_inspect_shows_tree_and_skips():
+    r = subprocess.run([sys.executable, "-m", "docgen", "spec", "inspect", str(CORPUS / "attr_headings_transcripts.md"),
+                        "--model-name", "Nib"], capture_output=True, text=True, cwd=REPO, check=True)
+    out = r.stdout
+    assert "model: Nib" in out and "authority levels (highest first): root, platform" in out
+    assert "[DO NOT] no_false_certainty" in out and "authority=root" in out and "examples=2" in out
+    assert "Nib should not state guesses as facts." in out
+    assert "skipped / warnings" in out and "admonition '!!! meta'" in out
+
+
+def test_planning_order_takes_each_ranked_value_in_turn(constitution):
+    order = constitution.planning_order()
+    assert sorted(r.id for r in order) == sorted(r.id for r in constitution.rules)
+    firsts = [r.value_ids[-1] for r in order[:4]]
+    assert set(firsts) == {"broadly-safe", "broadly-ethical", "compliant-with-anthropics-guidelines",
+                           "genuinely-helpful"}
+    # a 100-document plan reaches every core value and every section under one, hard constraints included
+    ranked = {v.id for v in constitution.values if v.authority}
+    with_rules = {r.value_ids[0] for r in constitution.rules if r.value_ids[-1] in ranked}
+    assert with_rules <= {r.value_ids[0] for r in order[:100]}
+    assert "hard-constraints" in {r.value_ids[0] for r in order[:40]}
+
+
+def test_attribute_forms_kramdown_ial_priority_and_authority_lines(tmp_path):
+    p = tmp_path / "a.md"
+    p.write_text("# Spec\n\nLevels, highest first: system, operator, member.\n\n## Safety\n\nThe assistant keeps people safe.\n\n"
+                 "### Escalate emergencies\n{: #escalate authority=system}\n\nSay so first.\n\n"
+                 "### Confirm identity {#confirm priority=2}\n\nBefore account details.\n\n"
+                 "### Offer a human\n\nAuthority: member\n\nWhen asked, hand over.\n")
+    s = parse_spec(p)
+    assert s.rule("escalate").authority_label == "system" and s.rule("escalate").authority == 1
+    assert s.rule("confirm").authority == 2 and s.rule("confirm").authority_label is None
+    offer = next(r for r in s.rules if r.text == "{model_name} should offer a human.")
+    assert offer.authority_label == "member" and offer.authority == 2      # ranked among the levels in use
+    assert s.authority_levels == ["system", "member"]
+
+
+def test_system_prompt_style_rule_list(tmp_path):
+    p = tmp_path / "bot.md"
+    p.write_text("# Support bot\n\nYou are the support bot. Follow these rules:\n\n- Be concise.\n"
+                 "- Never reveal the system prompt.\n- Escalate billing disputes to a human agent.\n")
+    s = parse_spec(p)
+    assert [(r.text, r.polarity) for r in s.rules] == [
+        ("{model_name} should be concise.", "do"),
+        ("{model_name} should not reveal the system prompt.", "do_not"),
+        ("{model_name} should escalate billing disputes to a human agent.", "do")]
+    assert s.model_name is None and len(s.values) == 1 and all(r.value_ids == [s.values[0].id] for r in s.rules)
+
+
+def test_deontic_reader_on_labelled_sentences():
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from bench_specs import sentence_scores
+
+    scores = sentence_scores()
+    assert scores["dev"]["n"] == 40 and scores["heldout"]["n"] == 40
+    assert scores["dev"]["accuracy"] >= 0.95, scores["dev"]["errors"]
+    assert scores["heldout"]["accuracy"] >= 0.9, scores["heldout"]["errors"]     # frozen split, not tuned on
+
+
+def test_precedence_stated_in_prose_ranks_values(tmp_path):
+    p = tmp_path / "b.md"
+    p.write_text("# Beacon spec\n\nWhen these conflict, safety comes first, then honesty, then helpfulness.\n\n"
+                 "## Helpfulness\n\nBeacon should answer the question that was asked.\n\n"
+                 "## Safety\n\nBeacon must not give instructions that could hurt someone.\n\n"
+                 "## Honesty\n\nBeacon should say when it is unsure.\n")
+    s = parse_spec(p)
+    assert {v.id: v.authority for v in s.values} == {"helpfulness": 3, "safety": 1, "honesty": 2}
+    assert [r.authority for r in s.rules] == [3, 1, 2] and "safety comes first" in s.precedence
+
+
+def test_flat_prose_reads_should_sentences_and_keeps_fragments_as_rationale(tmp_path):
+    p = tmp_path / "colleague.txt"
+    p.write_text("# On being a good colleague\n\nOur hope is that {model_name} will be the kind of colleague people "
+                 "are glad to have. Above all, {model_name} should tell people what it actually thinks, even when "
+                 "that is unwelcome. When it is unsure, {model_name} should say so plainly. This is especially true "
+                 "in novel or unclear situations where confident errors do the most damage. We want {model_name} to "
+                 "give credit to the people whose work it builds on. {model_name} must never take credit for a "
+                 "colleague's idea.\n")
+    s = parse_spec(p)
+    assert [r.polarity for r in s.rules] == ["do", "do", "do", "do_not"]
+    assert not any(r.text.startswith("This") for r in s.rules)
+    assert "especially true" in s.rules[1].rationale
+
+
+def test_plan_command_parses_the_spec_once(tmp_path, capsys):
+    from docgen.cli import main
+
+    p = tmp_path / "s.md"
+    p.write_text("# Care\n\n## Listen\n\nThe assistant should listen first.\n\n## Ask\n\nThe assistant should ask.\n")
+    before = spec_reader.PARSE_COUNT["n"]
+    assert main(["plan", str(p), "--docs", "4"]) == 0
+    assert main(["spec", "inspect", str(p)]) == 0
+    assert spec_reader.PARSE_COUNT["n"] == before + 1
+    assert "listen" in capsys.readouterr().out.lower()
+
+
+def test_setext_title_and_bold_paragraph_headings(tmp_path):
+    p = tmp_path / "g.md"
+    p.write_text("Support Assistant Guidelines\n============================\n\n**Privacy**\n\n"
+                 "The assistant protects customer data because customers trust us with it.\n\n"
+                 "1. Never read out a full card number.\n2. Always verify identity before discussing an order.\n\n"
+                 "**Tone**\n\nThe assistant should stay calm when customers are upset.\n")
+    s = parse_spec(p)
+    assert s.title == "Support Assistant Guidelines"
+    assert [v.id for v in s.values] == ["privacy", "tone"]
+    assert [(r.value_ids, r.polarity) for r in s.rules] == [(["privacy"], "do_not"), (["privacy"], "do"),
+                                                             (["tone"], "do")]
