@@ -251,6 +251,9 @@ def _generate_args(p):
                    help="send requests through the provider's batch API (anthropic, openai): cheaper, slower")
     p.add_argument("--fill-gaps", action="store_true",
                    help="plan and generate only what this run directory lacks to meet the coverage thresholds")
+    p.add_argument("--retry-failed", action="store_true",
+                   help="give items that failed permanently (rejected every attempt, 4xx) --max-attempts more tries; "
+                        "items that failed transiently are retried by any rerun")
     p.add_argument("--min-per-rule", type=int, default=1, metavar="N", help="coverage: documents per rule (default 1)")
     p.add_argument("--min-per-cell", type=int, default=0, metavar="N", help="coverage: documents per rule × genre")
     p.add_argument("--min-genres", type=int, default=1, metavar="K", help="coverage: genres per rule (default 1)")
@@ -268,7 +271,7 @@ def cmd_generate(args) -> int:
     from .coverage import Thresholds
 
     th = Thresholds(min_per_rule=args.min_per_rule, min_per_cell=args.min_per_cell, min_genres=args.min_genres)
-    res = generate(cfg, fill_gaps=th if args.fill_gaps else None)
+    res = generate(cfg, fill_gaps=th if args.fill_gaps else None, retry_failed=args.retry_failed)
     d = res.to_dict()
     print(f"\nrun: {res.run_dir}")
     print(f"  planned {res.planned}   accepted {res.accepted}   failed {sum(res.failed.values())}"
@@ -285,8 +288,12 @@ def cmd_generate(args) -> int:
     if res.pending:
         print(f"\nstopped at --max-cost ${cfg.max_cost:,.2f}: {res.pending} planned document(s) not started; "
               f"rerun with a higher --max-cost to continue")
-        return 1
-    return 0
+    elif res.retryable:
+        print(f"\n{res.retryable} item(s) failed for a transient reason (connection, timeout, 429/5xx): "
+              f"rerun the same command to retry them (nothing received is paid for again)")
+    elif res.failed:
+        print(f"\n{sum(res.failed.values())} item(s) failed permanently: rerun with --retry-failed to try them again")
+    return res.exit_code       # 0 complete, 1 --max-cost, 3 transient failures, 4 permanent failures
 
 
 def _print_coverage(cfg, run_dir, th) -> None:
