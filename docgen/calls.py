@@ -106,6 +106,7 @@ class _Ledger:
     out_tokens: int = 0
     capped: int = 0
     by_purpose: dict[str, int] = field(default_factory=dict)
+    stopped: BaseException | None = None   # a rejected key: nothing more is sent
     limiter: AdaptiveLimiter | None = None
     policy: RetryPolicy = field(default_factory=RetryPolicy)
 
@@ -156,6 +157,8 @@ class Calls:
             if comp is not None:
                 L.cached += 1
                 return comp
+        if L.stopped is not None:
+            raise L.stopped
         est = self.worst_case(req)
         if L.max_cost is not None and L.spent + L.reserved + est > L.max_cost + 1e-12:
             L.capped += 1
@@ -165,7 +168,8 @@ class Calls:
             comp = await call_with_retries(self.backend, req, L.policy, L.limiter, on_send=self._count_send)
         except BackendError as e:
             if e.status in (401, 403):
-                raise KeyRejected(self.backend, e) from None
+                L.stopped = KeyRejected(self.backend, e)
+                raise L.stopped from None
             raise
         finally:
             L.reserved -= est
