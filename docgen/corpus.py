@@ -215,6 +215,17 @@ def check_shard(run_dir: Path, entry: dict[str, Any]) -> str | None:
     return None
 
 
+def verified_paths(run_dir: Path, entries: list[dict[str, Any]]) -> list[Path]:
+    """The shard paths of manifest ``entries``, each checked against its sha256 (UserError if not)."""
+    for e in entries:
+        bad = check_shard(run_dir, e)
+        if bad:
+            raise UserError(f"corpus damaged: {bad}", where=str(Path(run_dir) / e["path"]),
+                            hint="rerun `docgen generate` with the same arguments on this run directory: "
+                                 "it rebuilds the shards from the journal")
+    return [Path(run_dir) / e["path"] for e in entries]
+
+
 def iter_documents(source: str | Path, *, split: str = "data", verify: bool = True) -> Iterator[Document]:
     """Yield documents from a docgen run directory, a parquet file/dir, or a JSONL file.
 
@@ -231,12 +242,10 @@ def iter_documents(source: str | Path, *, split: str = "data", verify: bool = Tr
         if manifest is not None:
             entries = manifest.get("shards" if split == "data" else "rejected_shards", [])
             for e in entries:
-                p = src / e["path"]
-                bad = check_shard(src, e) if verify else (None if p.exists() else f"{e['path']} is missing")
-                if bad:
-                    raise UserError(f"corpus damaged: {bad}", where=str(p),
-                                    hint="rerun `docgen generate` with the same arguments on this run directory: "
-                                         "it rebuilds the shards from the journal")
+                p = (verified_paths(src, [e]) if verify else [src / e["path"]])[0]
+                if not p.exists():
+                    raise UserError(f"corpus damaged: {e['path']} is missing", where=str(p),
+                                    hint="rerun `docgen generate` with the same arguments on this run directory")
                 yield from _iter_parquet(p)
             return
         files = sorted(src.glob("**/*.parquet")) + sorted(src.glob("**/*.jsonl"))
