@@ -1,6 +1,6 @@
 """Provider batch APIs (OpenAI Batch, Anthropic Message Batches) that survive a crash.
 
-    journal = BatchJournal(run_dir / "batches.sqlite")
+    journal = BatchJournal(RunDir(run_dir).batches_path)
     results = await run_batches(backend, requests, journal, poll_interval=60)
     # results: {custom_id: Completion | BackendError}, one entry per request
 

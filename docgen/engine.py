@@ -427,6 +427,7 @@ def generate(cfg: RunConfig, *, backend: Backend | None = None, progress: bool |
     bar = Progress(enabled=sys.stderr.isatty() if progress is None else progress)
     eng = Engine(cfg, backend=backend, on_progress=bar.update, retry_failed=retry_failed)
     try:
+        eng.rd.check_usable()          # before the lock file is created in someone else's directory
         with eng.rd.locked():
             if fill_gaps is not None:
                 added = eng.add_gap_items(fill_gaps)

@@ -243,25 +243,17 @@ def _filter_stats(manifest: dict | None) -> dict[str, int]:
 
 
 def _clusters(run_dir: Path) -> list[dict[str, Any]]:
-    p = run_dir / "dedup_clusters.jsonl"
-    if not run_dir.is_dir() or not p.exists():
+    """Near-duplicate clusters from the run directory (docgen.rundir owns the file's format)."""
+    from .rundir import RunDir
+
+    if not run_dir.is_dir():
         return []
-    out = []
-    for line in p.read_text(encoding="utf-8", errors="replace").splitlines():
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if not isinstance(row, dict):
-            continue
-        members = next((row[k] for k in ("members", "ids", "doc_ids", "documents") if isinstance(row.get(k), list)), [])
-        size = row.get("size") if isinstance(row.get("size"), int) else len(members)
-        rep = next((row[k] for k in ("representative", "kept", "keep", "kept_id", "id") if isinstance(row.get(k), str)), "")
-        text = next((row[k] for k in ("text", "preview", "snippet", "example") if isinstance(row.get(k), str)), "")
-        out.append({"size": size, "representative": rep, "members": [str(x) for x in members], "text": text,
-                    "similarity": row.get("similarity") or row.get("jaccard")})
-    out.sort(key=lambda c: -c["size"])
-    return out
+    try:
+        groups = RunDir(run_dir).clusters()
+    except UserError:
+        return []
+    return [{"size": g["size"], "representative": g["kept"], "members": g["members"], "text": "",
+             "similarity": g["jaccard"]} for g in groups]
 
 
 def _spec_from_run(run_dir: Path) -> Spec | None:

@@ -244,6 +244,19 @@ class RunDir:
     def read_clusters(self) -> list[dict[str, Any]]:
         return _read_jsonl(self.clusters_path)
 
+    def clusters(self) -> list[dict[str, Any]]:
+        """Near-duplicate clusters, largest first: ``{"kept", "members" (kept first), "size", "jaccard"}``
+        where ``jaccard`` is the highest similarity of a removed member to the kept document."""
+        groups: dict[str, dict[str, Any]] = {}
+        for row in self.read_clusters():
+            if not isinstance(row, dict) or not isinstance(row.get("kept"), str):
+                continue
+            g = groups.setdefault(row["kept"], {"kept": row["kept"], "members": [row["kept"]], "jaccard": 0.0})
+            g["members"].append(str(row.get("removed", "")))
+            g["jaccard"] = max(g["jaccard"], float(row.get("jaccard") or 0.0))
+        out = [{**g, "size": len(g["members"])} for g in groups.values()]
+        return sorted(out, key=lambda c: -c["size"])
+
     # -- journal ----------------------------------------------------------------------------------------
     def open_journal(self):
         """The run journal; a damaged file is a clear error, never a traceback or a silent restart."""

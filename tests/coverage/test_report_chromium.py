@@ -35,9 +35,9 @@ def _run_dir(tmp_path, spec):
                                                                            "near_duplicate": 1},
                          "tokens": 1234, "cost_usd": 0.42, "elapsed_s": 93.5},
         "config.json": {"genres": ["memo", "blog", "case_study"]},
-        "dedup_clusters.jsonl": "\n".join([
-            '{"representative": "abc", "members": ["abc", "def", "ghi"], "text": "This memo looks at <b>a day</b>"}',
-            '{"representative": "xyz", "members": ["xyz", "uvw"], "text": "Another opener"}']) + "\n",
+        "dedup_clusters.jsonl": "\n".join([       # the format generate and filter write (docgen.rundir)
+            '{"removed": "def", "kept": "abc", "jaccard": 0.91}', '{"removed": "ghi", "kept": "abc", "jaccard": 0.88}',
+            '{"removed": "uvw", "kept": "xyz", "jaccard": 0.86}']) + "\n",
     })
 
 
