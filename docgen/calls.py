@@ -137,8 +137,9 @@ class Calls:
     # -- money --------------------------------------------------------------------------------------
     def worst_case(self, req: Request) -> float:
         """What a request may cost at most: its prompt plus ``max_tokens`` of output."""
-        if self.price is None:
-            return 0.0
+        if self.price is None or self.ledger.max_cost is None or \
+                (self.price.input_per_mtok == 0 and self.price.output_per_mtok == 0):
+            return 0.0          # nothing to reserve against: skip tokenizing the prompt
         from .corpus import count_tokens
 
         inp = sum(count_tokens(m["content"]) for m in req.messages) + 4 * len(req.messages)
@@ -148,10 +149,11 @@ class Calls:
         return req.key(self.backend.name, self.backend.model)
 
     # -- one call ------------------------------------------------------------------------------------
-    async def complete(self, req: Request, *, purpose: str = "document") -> Completion:
-        """The completion for ``req``: from the journal if it was ever received, else sent (and journalled)."""
+    async def complete(self, req: Request, *, purpose: str = "document", key: str | None = None) -> Completion:
+        """The completion for ``req``: from the journal if it was ever received, else sent (and journalled).
+        ``key`` is ``self.key(req)`` when the caller has computed it already."""
         L = self.ledger
-        key = self.key(req)
+        key = key or self.key(req)
         if L.journal is not None:
             comp = L.journal.get_response(key)
             if comp is not None:

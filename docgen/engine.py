@@ -346,13 +346,14 @@ class Engine(RunPlan):
         try:
             for attempt in range(len(done_attempts), budget):
                 req, prompt_sha = self.request_for(item, attempt)
+                key = calls.key(req)
                 try:
-                    comp = await calls.complete(req)
+                    comp = await calls.complete(req, key=key)
                 except BackendError as e:
                     # transient (retries spent): a rerun tries again; permanent (4xx): --retry-failed
                     journal.finish_item(item.id, "error" if e.retryable else "failed", _error_reason(e))
                     return
-                done, reason = await self._take(item, attempt, calls.key(req), comp, prompt_sha, journal, writer, chain)
+                done, reason = await self._take(item, attempt, key, comp, prompt_sha, journal, writer, chain)
                 if done:
                     return
         except SpendCapReached:
