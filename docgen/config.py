@@ -34,8 +34,7 @@ _SECRET_KEY = re.compile(r"(api[_-]?key|token|secret|password|authorization)$", 
 TRANSPORT_FIELDS = frozenset({"out", "concurrency", "shard_docs", "max_cost", "prices", "batch_poll_s",
                               "retry_attempts", "retry_base_s"})
 TRANSPORT_BACKEND_OPTIONS = frozenset({"base_url", "api_key_env", "require_key", "connect_timeout", "read_timeout",
-                                       "write_timeout", "total_timeout", "stream", "include_usage",
-                                       "transport"})
+                                       "write_timeout", "total_timeout", "stream", "include_usage"})
 
 
 class Params(BaseModel):

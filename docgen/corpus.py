@@ -98,21 +98,13 @@ class Document:
             self.created_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
     def to_row(self) -> dict[str, Any]:
-        # what dataclasses.asdict gives, without its deep copy (a hot path: every document, twice)
-        row = {f: getattr(self, f) for f in _DOC_FIELDS}
-        a = self.attribution
-        row["attribution"] = {"verdict": a.verdict, "method": a.method, "value_ids": list(a.value_ids),
-                              "rule_ids": list(a.rule_ids), "evidence": a.evidence, "confidence": a.confidence}
-        row["value_ids"], row["rule_ids"] = list(self.value_ids), list(self.rule_ids)
-        return row
+        return asdict(self)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "Document":
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in row.items() if k in known})
 
-
-_DOC_FIELDS = tuple(Document.__dataclass_fields__)
 
 ATTRIBUTION_TYPE = pa.struct([
     ("verdict", pa.string()), ("method", pa.string()), ("value_ids", pa.list_(pa.string())),

@@ -16,7 +16,6 @@ and a sample browser with provenance and the attribution evidence in ``<mark>``.
 from __future__ import annotations
 
 import html
-import json
 import math
 import random
 import re

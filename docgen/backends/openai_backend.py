@@ -16,10 +16,6 @@ llama.cpp's server (``python -m llama_cpp.server``), Ollama. Options::
                       items and attempts are distinct requests, even to a deterministic server
     include_usage     ask a stream for its usage (default true)
     extra_body        a dict merged into every request body
-    transport         "auto" (default: "aiohttp" when aiohttp is installed, else "sdk"), "sdk" or
-                      "aiohttp": plain requests over one pooled aiohttp session without the SDK
-                      (docgen/backends/_fastpath.py; about 2x the engine's completions/s on the
-                      loopback benchmark, BENCHMARKS.md); streaming and the batch API use the SDK
 
 The SDK's own retries are off (``max_retries=0``): retries, backoff and rate
 limiting are :mod:`docgen.retry`'s job. Failures raise
@@ -81,30 +77,7 @@ class OpenAIBackend(SDKBackend, Backend):
             body["extra_body"] = extra
         return body
 
-    _fast = None
-
-    def _transport(self) -> str:
-        t = self.options.get("transport", "auto")
-        if t == "auto":
-            try:
-                import aiohttp  # noqa: F401
-            except ImportError:
-                t = "sdk"
-            else:
-                t = "aiohttp"
-            self.options["transport"] = t
-        return t
-
     async def _plain(self, request: Request) -> Completion:
-        if self._transport() == "aiohttp":
-            from ._fastpath import AiohttpChat, completion_from
-
-            if self._fast is None:
-                self._fast = AiohttpChat(self.base_url or "https://api.openai.com/v1", self._secret, self.timeouts)
-            body = self._body(request)
-            body.update(body.pop("extra_body", {}))
-            data, _ = await self._fast.post(body)
-            return completion_from(data, self.model, map_finish_reason)
         resp = await self._client.chat.completions.create(**self._body(request))
         if not resp.choices:
             return Completion(text="", finish_reason="incomplete", model=resp.model or self.model,
@@ -161,8 +134,6 @@ class OpenAIBackend(SDKBackend, Backend):
                                **({"refusal": "".join(refusal)} if refusal else {})})
 
     async def aclose(self) -> None:
-        if self._fast is not None:
-            await self._fast.aclose()
         await self._client.close()
 
     # -- OpenAI Batch API ---------------------------------------------------------------------

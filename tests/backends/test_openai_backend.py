@@ -31,24 +31,9 @@ def req(text: str = "hello world", **params) -> Request:
                    params=GenerationParams(**params), custom_id="item-1")
 
 
-TRANSPORT = {"name": "sdk"}
-
-
-@pytest.fixture(autouse=True, params=["sdk", "aiohttp"])
-def transport(request):
-    """Every plain-request test runs on the SDK and on the SDK-free aiohttp path (docgen/backends/_fastpath.py)."""
-    params = getattr(getattr(request.node, "callspec", None), "params", {})
-    if request.param == "aiohttp" and params.get("stream"):
-        pytest.skip("streaming always uses the SDK")
-    TRANSPORT["name"] = request.param
-    yield request.param
-    TRANSPORT["name"] = "sdk"
-
-
 def backend(srv, **opts):
     opts.setdefault("read_timeout", 2.0)
     opts.setdefault("total_timeout", 10.0)
-    opts.setdefault("transport", TRANSPORT["name"])
     return get_backend("openai", "test-model", base_url=srv.openai_base_url, **opts)
 
 
@@ -199,8 +184,7 @@ def test_connection_refused_is_retryable(keys):
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
-    b = get_backend("openai", "m", base_url=f"http://127.0.0.1:{port}/v1", connect_timeout=1.0,
-                    transport=TRANSPORT["name"])
+    b = get_backend("openai", "m", base_url=f"http://127.0.0.1:{port}/v1", connect_timeout=1.0)
     with pytest.raises(BackendError) as ei:
         run(_gen(b))
     assert ei.value.retryable and ei.value.status is None

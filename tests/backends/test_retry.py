@@ -183,8 +183,7 @@ def test_limiter_pause_holds_everyone_until_retry_after():
 # -- storms against the fault server -----------------------------------------------------------------
 
 async def _many(srv, n, concurrency, policy, limiter):
-    # the storm tests measure the limiter; their timing windows were calibrated on the SDK transport
-    b = get_backend("openai", "m", base_url=srv.openai_base_url, read_timeout=5.0, transport="sdk")
+    b = get_backend("openai", "m", base_url=srv.openai_base_url, read_timeout=5.0)
     try:
         reqs = [Request([{"role": "user", "content": f"doc {i}"}], custom_id=str(i)) for i in range(n)]
         return await asyncio.gather(*[call_with_retries(b, r, policy, limiter) for r in reqs],
