@@ -209,8 +209,10 @@ def render_card(src: Path, *, train: list[Path], rejected: list[Path], include_r
     import yaml
 
     manifest = read_manifest(src) or {}
-    config = scrub(_read_json(src / "config.json") or {})
-    spec_json = _read_json(src / "spec.json")
+    from .rundir import RunDir
+
+    config = scrub(_read_json(RunDir(src).config_path) or {})
+    spec_json = _read_json(RunDir(src).spec_path)
     st = _stats(train)
     rej = Counter()
     for f in rejected:
