@@ -209,14 +209,21 @@ async def _retrying(policy: RetryPolicy, fn: Callable[..., Any], *args: Any) -> 
 async def run_batches(backend: Backend, requests: list[Request], journal: BatchJournal, *,
                       chunk_size: int | None = None, poll_interval: float = 30.0, max_rounds: int = 3,
                       policy: RetryPolicy | None = None,
-                      crash_hook: Callable[[str], None] | None = None) -> dict[str, Completion | BackendError]:
-    """Send ``requests`` through the backend's batch API; returns one result per custom_id."""
+                      crash_hook: Callable[[str], None] | None = None,
+                      call: Callable[..., Any] | None = None) -> dict[str, Completion | BackendError]:
+    """Send ``requests`` through the backend's batch API; returns one result per custom_id.
+
+    ``call(fn, *args)`` runs each poll and download (the engine passes the model-call gateway's
+    :meth:`~docgen.calls.Calls.operation`); by default they are retried under ``policy``."""
     if not getattr(backend, "supports_batch", False):
         raise ConfigError(f"backend '{backend.name}' has no batch API", hint="run without --batch")
     ids = [r.custom_id for r in requests]
     if not all(ids) or len(set(ids)) != len(ids):
         raise ConfigError("batch requests need unique, non-empty custom_ids")
     policy = policy or RetryPolicy(max_attempts=5, base_delay=2.0, max_delay=60.0)
+    if call is None:
+        async def call(fn: Callable[..., Any], *args: Any) -> Any:
+            return await _retrying(policy, fn, *args)
     by_id = {r.custom_id: r for r in requests}
     keys = {r.custom_id: r.key(backend.name, backend.model) for r in requests}
     max_n = min(chunk_size or backend.batch_max_requests, backend.batch_max_requests)  # type: ignore[attr-defined]
@@ -251,10 +258,10 @@ async def run_batches(backend: Backend, requests: list[Request], journal: BatchJ
         pending = {c["chunk_id"]: c for c in journal.open_chunks()}
         while pending:
             for chunk_id, chunk in list(pending.items()):
-                state = await _retrying(policy, backend.batch_poll, chunk["remote_id"])  # type: ignore[attr-defined]
+                state = await call(backend.batch_poll, chunk["remote_id"])  # type: ignore[attr-defined]
                 if state == "running":
                     continue
-                results = (await _retrying(policy, backend.batch_results, chunk["remote_id"])  # type: ignore
+                results = (await call(backend.batch_results, chunk["remote_id"])  # type: ignore
                            if state == "ended" else {})
                 _collect(journal, chunk_id, results, max_rounds, keys)
                 _crashpoint("after_collect", crash_hook)
@@ -323,7 +330,7 @@ async def run_batch_mode(engine: Any, pending: list, journal: Any, writer: Any, 
                 still.append(item)
             if reqs:
                 results = await run_batches(calls.backend, [r[4] for r in reqs.values()], bj,
-                                            poll_interval=engine.cfg.batch_poll_s)
+                                            poll_interval=engine.cfg.batch_poll_s, call=calls.operation)
                 for cid, res in results.items():
                     item, attempt, key, prompt_sha, _ = reqs[cid]
                     if isinstance(res, BackendError):

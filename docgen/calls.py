@@ -194,6 +194,26 @@ class Calls:
             L.journal.set_meta("spent_usd", L.spent)
         crashpoint("after_journal")
 
+    async def operation(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """A backend operation that is not a completion (batch poll, result download): the run's
+        retry policy, and a rejected key stops the run as for completions."""
+        import asyncio
+
+        L = self.ledger
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await fn(*args)
+            except BackendError as e:
+                if e.status in (401, 403):
+                    L.stopped = KeyRejected(self.backend, e)
+                    raise L.stopped from None
+                delay = L.policy.delay_for(e, attempt)
+                if delay is None:
+                    raise
+            await asyncio.sleep(delay)
+
     # -- typed output -----------------------------------------------------------------------------------
     async def ask(self, prompt: str | list[dict[str, str]], parse: Callable[[str], T] | type, *, template: str,
                   params: GenerationParams | None = None, attempts: int = 3, purpose: str = "stage",
