@@ -68,7 +68,7 @@ def plan(spec: str | Path | Spec, *, docs: int | None = None, target_tokens: int
 def generate(spec: str | Path | Spec, out: str | Path, *, docs: int | None = None,
              target_tokens: int | None = None, genres: list[str] | None = None, backend: str | Backend | None = None,
              model: str | None = None, progress: bool | None = None, fill_gaps: Any = None,
-             config: str | Path | None = None, **options: Any) -> RunResult:
+             retry_failed: bool = False, config: str | Path | None = None, **options: Any) -> RunResult:
     """Generate (or resume) a corpus in the run directory ``out``; return what was kept, dropped and spent.
 
     >>> run = docgen.generate("corpora/examples/wren_spec.md", "runs/wren", docs=6,
@@ -81,7 +81,10 @@ def generate(spec: str | Path | Spec, out: str | Path, *, docs: int | None = Non
     ``vllm``) or a backend object. ``progress``: a bar on a terminal (None: when stderr
     is one), plain lines (True off a terminal), or nothing at all (False).
     ``fill_gaps``: coverage :class:`~docgen.coverage.Thresholds`; plans and generates
-    only what the run directory lacks to meet them.
+    only what the run directory lacks to meet them. ``retry_failed`` gives items that failed
+    permanently (rejected on every attempt, or a 4xx) another ``max_attempts`` tries; items that
+    failed for a transient reason are retried by any rerun. ``RunResult.exit_code`` is what the
+    CLI exits with: 0 complete, 1 stopped at ``max_cost``, 3 transient failures, 4 permanent ones.
     """
     from .engine import generate as _generate
 
@@ -92,7 +95,7 @@ def generate(spec: str | Path | Spec, out: str | Path, *, docs: int | None = Non
                      **options)
     if cfg.out in ("", "-"):
         raise UserError("no run directory", hint="pass out=DIR (the CLI: --out DIR)")
-    return _generate(cfg, backend=backend_obj, progress=progress, fill_gaps=fill_gaps)
+    return _generate(cfg, backend=backend_obj, progress=progress, fill_gaps=fill_gaps, retry_failed=retry_failed)
 
 
 def validate(corpus: str | Path, spec: str | Path | Spec | None = None, *, min_per_rule: int = 1,

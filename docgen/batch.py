@@ -1,6 +1,6 @@
 """Provider batch APIs (OpenAI Batch, Anthropic Message Batches) that survive a crash.
 
-    journal = BatchJournal(run_dir / "batches.sqlite")
+    journal = BatchJournal(RunDir(run_dir).batches_path)
     results = await run_batches(backend, requests, journal, poll_interval=60)
     # results: {custom_id: Completion | BackendError}, one entry per request
 
@@ -36,9 +36,7 @@ import asyncio
 import hashlib
 import json
 import logging
-import os
 import re
-import signal
 import sqlite3
 import time
 from dataclasses import asdict
@@ -149,9 +147,9 @@ class BatchJournal:
 def _crashpoint(name: str, hook: Callable[[str], None] | None) -> None:
     if hook is not None:
         hook(name)
-    if os.environ.get("DOCGEN_CRASHPOINT") == name:
-        log.warning("DOCGEN_CRASHPOINT=%s: killing this process", name)
-        os.kill(os.getpid(), signal.SIGKILL)
+    from .calls import crashpoint
+
+    crashpoint(name)          # the one crash hook (DOCGEN_CRASHPOINT=NAME[:N])
 
 
 def _chunks(items: list[tuple[str, str, Request, int]], max_n: int, max_bytes: int) -> list[list]:
@@ -211,14 +209,21 @@ async def _retrying(policy: RetryPolicy, fn: Callable[..., Any], *args: Any) -> 
 async def run_batches(backend: Backend, requests: list[Request], journal: BatchJournal, *,
                       chunk_size: int | None = None, poll_interval: float = 30.0, max_rounds: int = 3,
                       policy: RetryPolicy | None = None,
-                      crash_hook: Callable[[str], None] | None = None) -> dict[str, Completion | BackendError]:
-    """Send ``requests`` through the backend's batch API; returns one result per custom_id."""
+                      crash_hook: Callable[[str], None] | None = None,
+                      call: Callable[..., Any] | None = None) -> dict[str, Completion | BackendError]:
+    """Send ``requests`` through the backend's batch API; returns one result per custom_id.
+
+    ``call(fn, *args)`` runs each poll and download (the engine passes the model-call gateway's
+    :meth:`~docgen.calls.Calls.operation`); by default they are retried under ``policy``."""
     if not getattr(backend, "supports_batch", False):
         raise ConfigError(f"backend '{backend.name}' has no batch API", hint="run without --batch")
     ids = [r.custom_id for r in requests]
     if not all(ids) or len(set(ids)) != len(ids):
         raise ConfigError("batch requests need unique, non-empty custom_ids")
     policy = policy or RetryPolicy(max_attempts=5, base_delay=2.0, max_delay=60.0)
+    if call is None:
+        async def call(fn: Callable[..., Any], *args: Any) -> Any:
+            return await _retrying(policy, fn, *args)
     by_id = {r.custom_id: r for r in requests}
     keys = {r.custom_id: r.key(backend.name, backend.model) for r in requests}
     max_n = min(chunk_size or backend.batch_max_requests, backend.batch_max_requests)  # type: ignore[attr-defined]
@@ -253,10 +258,10 @@ async def run_batches(backend: Backend, requests: list[Request], journal: BatchJ
         pending = {c["chunk_id"]: c for c in journal.open_chunks()}
         while pending:
             for chunk_id, chunk in list(pending.items()):
-                state = await _retrying(policy, backend.batch_poll, chunk["remote_id"])  # type: ignore[attr-defined]
+                state = await call(backend.batch_poll, chunk["remote_id"])  # type: ignore[attr-defined]
                 if state == "running":
                     continue
-                results = (await _retrying(policy, backend.batch_results, chunk["remote_id"])  # type: ignore
+                results = (await call(backend.batch_results, chunk["remote_id"])  # type: ignore
                            if state == "ended" else {})
                 _collect(journal, chunk_id, results, max_rounds, keys)
                 _crashpoint("after_collect", crash_hook)
@@ -286,3 +291,59 @@ def _collect(journal: BatchJournal, chunk_id: str, results: dict[str, Completion
             rows.append((cid, key, r))
     journal.put_results(rows)
     journal.set_state(chunk_id, "collected")
+
+
+# -- the engine's --batch mode ----------------------------------------------------------------------
+
+async def run_batch_mode(engine: Any, pending: list, journal: Any, writer: Any, chain: Any, calls: Any) -> None:
+    """--batch: each round sends the next attempt of every unfinished item as provider batches.
+
+    batches.sqlite journals each chunk's intent before the remote batch exists and re-attaches
+    after a crash; results join by custom_id and are recorded through the gateway
+    (:meth:`docgen.calls.Calls.record`: journal first, then spend)."""
+    from .engine import _error_reason
+
+    bj = BatchJournal(engine.rd.batches_path)
+    todo = list(pending)
+    try:
+        while todo:
+            reqs: dict[str, tuple[Any, int, str, str, Request]] = {}
+            still: list = []
+            for item in todo:
+                done_attempts = journal.attempts_of(item.id)
+                attempt = len(done_attempts)
+                if attempt >= journal.budget_of(item.id, engine.cfg.max_attempts):
+                    journal.finish_item(item.id, "failed",
+                                        (done_attempts[-1][3] if done_attempts else "") or "no attempt left")
+                    engine._count_done(item)
+                    continue
+                req, prompt_sha = engine.request_for(item, attempt)
+                key = calls.key(req)
+                comp = journal.get_response(key)
+                if comp is not None:
+                    calls.ledger.cached += 1
+                    done, _ = await engine._take(item, attempt, key, comp, prompt_sha, journal, writer, chain)
+                    (engine._count_done if done else still.append)(item)
+                    continue
+                req.custom_id = f"{item.id}-a{attempt}"
+                reqs[req.custom_id] = (item, attempt, key, prompt_sha, req)
+                still.append(item)
+            if reqs:
+                results = await run_batches(calls.backend, [r[4] for r in reqs.values()], bj,
+                                            poll_interval=engine.cfg.batch_poll_s, call=calls.operation)
+                for cid, res in results.items():
+                    item, attempt, key, prompt_sha, _ = reqs[cid]
+                    if isinstance(res, BackendError):
+                        journal.finish_item(item.id, "error" if res.retryable else "failed", _error_reason(res))
+                        still.remove(item)
+                        engine._count_done(item)
+                        continue
+                    calls.ledger.sent += 1
+                    calls.record(key, res, batch=True)
+                    done, _ = await engine._take(item, attempt, key, res, prompt_sha, journal, writer, chain)
+                    if done:
+                        still.remove(item)
+                        engine._count_done(item)
+            todo = still
+    finally:
+        bj.close()

@@ -307,6 +307,9 @@ def _generate_args(p):
                    help="send requests through the provider's batch API (anthropic, openai): cheaper, slower")
     p.add_argument("--fill-gaps", action="store_true",
                    help="plan and generate only what this run directory lacks to meet the coverage thresholds")
+    p.add_argument("--retry-failed", action="store_true",
+                   help="give items that failed permanently (rejected every attempt, 4xx) --max-attempts more tries; "
+                        "items that failed transiently are retried by any rerun")
     p.add_argument("--min-per-rule", type=_at_least(0), default=1, metavar="N", help="coverage: documents per rule (default 1)")
     p.add_argument("--min-per-cell", type=_at_least(0), default=0, metavar="N", help="coverage: documents per rule × genre")
     p.add_argument("--min-genres", type=_at_least(0), default=1, metavar="K", help="coverage: genres per rule (default 1)")
@@ -325,7 +328,8 @@ def cmd_generate(args) -> int:
     th = Thresholds(min_per_rule=args.min_per_rule, min_per_cell=args.min_per_cell, min_genres=args.min_genres)
     before = _accepted_before(Path(out))
     t0 = time.perf_counter()
-    res = api.generate(spec_path, out, config=args.config, fill_gaps=th if args.fill_gaps else None, **o)
+    res = api.generate(spec_path, out, config=args.config, fill_gaps=th if args.fill_gaps else None,
+                       retry_failed=args.retry_failed, **o)
     wall = time.perf_counter() - t0
     print(f"\nrun: {res.run_dir}")
     if res.requests_sent == 0 and res.cached_responses == 0 and not res.pending:
@@ -333,7 +337,7 @@ def cmd_generate(args) -> int:
         print(f"  nothing to do: {res.accepted} accepted, {sum(res.failed.values())} failed "
               f"(of {res.planned} planned; this run directory is complete)")
         _print_coverage(cfg, res.run_dir, th)
-        return 0
+        return res.exit_code
     print(f"  planned {res.planned}   accepted {res.accepted}   failed {sum(res.failed.values())}"
           f"   rejected attempts {sum(res.rejected.values())}")
     for reason, n in sorted({**res.rejected}.items(), key=lambda kv: -kv[1]):
@@ -350,8 +354,12 @@ def cmd_generate(args) -> int:
     if res.pending:
         print(f"\nstopped at --max-cost ${cfg.max_cost:,.2f}: {res.pending} planned document(s) not started; "
               f"rerun with a higher --max-cost to continue")
-        return 1
-    return 0
+    elif res.retryable:
+        print(f"\n{res.retryable} item(s) failed for a transient reason (connection, timeout, 429/5xx): "
+              f"rerun the same command to retry them (nothing received is paid for again)")
+    elif res.failed:
+        print(f"\n{sum(res.failed.values())} item(s) failed permanently: rerun with --retry-failed to try them again")
+    return res.exit_code       # 0 complete, 1 --max-cost, 3 transient failures, 4 permanent failures
 
 
 def _accepted_before(run_dir: Path) -> int:

@@ -29,6 +29,13 @@ from .errors import ConfigError
 # Option names that may never be stored (keys are read from the environment).
 _SECRET_KEY = re.compile(r"(api[_-]?key|token|secret|password|authorization)$", re.I)
 
+# How requests travel, not what they ask: these may change between runs of one run directory
+# (fix a wrong --base-url, raise a timeout, switch the key variable) without starting over.
+TRANSPORT_FIELDS = frozenset({"out", "concurrency", "shard_docs", "max_cost", "prices", "batch_poll_s",
+                              "retry_attempts", "retry_base_s"})
+TRANSPORT_BACKEND_OPTIONS = frozenset({"base_url", "api_key_env", "require_key", "connect_timeout", "read_timeout",
+                                       "write_timeout", "total_timeout", "stream", "include_usage"})
+
 
 class Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -78,6 +85,8 @@ class RunConfig(BaseModel):
     batch_poll_s: float = Field(30.0, gt=0)
     concurrency: int = Field(0, ge=0)    # 0: the backend's default
     max_attempts: int = Field(3, ge=1, le=10)
+    retry_attempts: int = Field(6, ge=1, le=20)     # sends per request on transient errors (backoff between)
+    retry_base_s: float = Field(1.0, ge=0)          # first backoff; doubles each retry, capped at 60 s
     shard_docs: int = Field(500, gt=0)
     filters: FilterConfig = Field(default_factory=FilterConfig)
     prices: str | None = None                     # price table (default docgen/prices.yaml)
@@ -95,8 +104,11 @@ class RunConfig(BaseModel):
         return self
 
     def identity(self) -> dict[str, Any]:
-        """What must match for a rerun to resume this run directory."""
-        d = self.model_dump(mode="json", exclude={"out", "concurrency", "shard_docs", "max_cost", "prices", "batch_poll_s"})
+        """What must match for a rerun to resume this run directory: the content settings (spec,
+        model, sampling, prompts, plan), not the transport ones (:data:`TRANSPORT_FIELDS`,
+        :data:`TRANSPORT_BACKEND_OPTIONS`)."""
+        d = self.model_dump(mode="json", exclude=set(TRANSPORT_FIELDS))
+        d["backend_options"] = {k: v for k, v in d["backend_options"].items() if k not in TRANSPORT_BACKEND_OPTIONS}
         return d
 
 

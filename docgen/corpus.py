@@ -1,16 +1,9 @@
 """The Document record, parquet shards, the manifest, and reading corpora.
 
-A run directory holds::
-
-    RUN/
-      config.json            resolved run config (never a secret)
-      spec.json              the parsed spec the run was planned from
-      plan.jsonl             one planned item per line (stable ids)
-      journal.sqlite         requests, responses, item status (source of truth)
-      data/shard-00000.parquet ...      accepted documents
-      rejected/shard-00000.parquet ...  dropped documents, each with its reason
-      manifest.json          per-shard sha256, document and token counts; totals
-      summary.json           what the run kept and dropped, tokens, time
+The run directory's layout is :mod:`docgen.rundir`'s; this module owns the
+formats of two of its parts: the parquet shards (``data/``, ``rejected/``) and
+``manifest.json`` (per-shard sha256, document and token counts; totals).
+Reading a run directory verifies every shard against its sha256 first.
 
 Shards are written to a temporary name, fsynced and renamed, so a reader never
 sees a half-written shard. Every document row carries its provenance.
@@ -31,10 +24,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import UserError
+from .rundir import DATA_DIR, MANIFEST, REJECTED_DIR, atomic_write_bytes, atomic_write_json  # noqa: F401
+from .rundir import fsync_dir as _fsync_dir
 
 MANIFEST_VERSION = 1
-DATA_DIR = "data"
-REJECTED_DIR = "rejected"
 
 
 @lru_cache(maxsize=1)
@@ -162,32 +155,6 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-def atomic_write_json(path: Path, obj: Any) -> None:
-    atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=False, ensure_ascii=False) + "\n").encode())
-
-
-def _fsync_dir(d: Path) -> None:
-    try:
-        fd = os.open(d, os.O_RDONLY)
-    except OSError:  # pragma: no cover
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_shard(path: Path, docs: list[Document]) -> dict[str, Any]:
     """Write ``docs`` to ``path`` atomically; return its manifest entry."""
     table = pa.Table.from_pylist([d.to_row() for d in docs], schema=SCHEMA)
@@ -223,19 +190,47 @@ def clean_partial(run_dir: Path) -> None:
 # --------------------------------------------------------------------------- reading
 
 def read_manifest(run_dir: Path) -> dict[str, Any] | None:
-    p = Path(run_dir) / "manifest.json"
+    p = Path(run_dir) / MANIFEST
     if not p.exists():
         return None
     try:
-        return json.loads(p.read_text())
-    except json.JSONDecodeError as e:
-        raise UserError(f"manifest is not valid JSON: {e.msg}", where=f"{p}:{e.lineno}",
-                        hint="rerun `docgen generate` with the same arguments to rebuild it") from None
+        m = json.loads(p.read_text())
+        if not isinstance(m, dict) or not all(isinstance(e, dict) and "path" in e and "sha256" in e
+                                              for e in m.get("shards", []) + m.get("rejected_shards", [])):
+            raise ValueError("no shard list")
+        return m
+    except (json.JSONDecodeError, ValueError, TypeError) as e:
+        raise UserError(f"manifest is damaged: {getattr(e, 'msg', e)}", where=f"{p}:{getattr(e, 'lineno', 1)}",
+                        hint="rerun `docgen generate` with the same arguments: it rebuilds shards and "
+                             "manifest from the journal") from None
 
 
-def iter_documents(source: str | Path, *, split: str = "data", verify: bool = False) -> Iterator[Document]:
+def check_shard(run_dir: Path, entry: dict[str, Any]) -> str | None:
+    """Why a manifest entry's shard cannot be trusted (missing, changed), or None."""
+    p = Path(run_dir) / entry["path"]
+    if not p.exists():
+        return f"{entry['path']} is missing"
+    if sha256_file(p) != entry["sha256"]:
+        return f"{entry['path']} does not match its sha256 in the manifest"
+    return None
+
+
+def verified_paths(run_dir: Path, entries: list[dict[str, Any]]) -> list[Path]:
+    """The shard paths of manifest ``entries``, each checked against its sha256 (UserError if not)."""
+    for e in entries:
+        bad = check_shard(run_dir, e)
+        if bad:
+            raise UserError(f"corpus damaged: {bad}", where=str(Path(run_dir) / e["path"]),
+                            hint="rerun `docgen generate` with the same arguments on this run directory: "
+                                 "it rebuilds the shards from the journal")
+    return [Path(run_dir) / e["path"] for e in entries]
+
+
+def iter_documents(source: str | Path, *, split: str = "data", verify: bool = True) -> Iterator[Document]:
     """Yield documents from a docgen run directory, a parquet file/dir, or a JSONL file.
 
+    A run directory's shards are checked against their sha256 in the manifest before they
+    are read (``verify=False`` skips that); a missing or changed shard is a UserError.
     Corpora made elsewhere need only a ``text`` column.
     """
     src = Path(source)
@@ -247,10 +242,10 @@ def iter_documents(source: str | Path, *, split: str = "data", verify: bool = Fa
         if manifest is not None:
             entries = manifest.get("shards" if split == "data" else "rejected_shards", [])
             for e in entries:
-                p = src / e["path"]
-                if verify and sha256_file(p) != e["sha256"]:
-                    raise UserError("shard does not match its sha256 in the manifest", where=str(p),
-                                    hint="the corpus was modified after it was written; regenerate it")
+                p = (verified_paths(src, [e]) if verify else [src / e["path"]])[0]
+                if not p.exists():
+                    raise UserError(f"corpus damaged: {e['path']} is missing", where=str(p),
+                                    hint="rerun `docgen generate` with the same arguments on this run directory")
                 yield from _iter_parquet(p)
             return
         files = sorted(src.glob("**/*.parquet")) + sorted(src.glob("**/*.jsonl"))
@@ -353,8 +348,14 @@ class CorpusWriter:
 
     @staticmethod
     def _key(sub: str, doc_id: str, item_id: str) -> str:
-        # an accepted text appears once; a rejected text once per planned item that produced it
-        return doc_id if sub == DATA_DIR else f"rejected|{doc_id}|{item_id}"
+        # a planned item's document appears once (items without an id: each text once);
+        # a rejected text once per planned item that produced it
+        return f"{item_id}|{doc_id}" if sub == DATA_DIR else f"rejected|{doc_id}|{item_id}"
+
+    @property
+    def stored(self) -> int:
+        """Accepted documents written or waiting in the buffer."""
+        return sum(1 for k in self.written_ids if not k.startswith("rejected|"))
 
     def _push(self, sub: str, doc: Document) -> None:
         k = self._key(sub, doc.id, doc.item_id)
@@ -382,7 +383,7 @@ class CorpusWriter:
             "tokens": sum(e["tokens"] for e in m["shards"]),
             "rejected": sum(e["documents"] for e in m["rejected_shards"]),
         }
-        atomic_write_json(self.run_dir / "manifest.json", m)
+        atomic_write_json(self.run_dir / MANIFEST, m)
 
     def flush(self) -> None:
         self._seal(DATA_DIR)

@@ -464,9 +464,12 @@ def run_meta(corpus) -> dict[str, Any]:
                 raise UserError(f"{key}.json is not valid JSON: {e}", where=str(p),
                                 hint="restore the file or rerun `docgen generate` in this run directory") from None
     sha = (meta["manifest"] or {}).get("spec_sha256")
-    if not sha and (src / "spec.json").exists():
+    from .rundir import RunDir
+
+    spec_path = RunDir(src).spec_path
+    if not sha and spec_path.exists():
         try:
-            sha = json.loads((src / "spec.json").read_text(encoding="utf-8")).get("sha256")
+            sha = json.loads(spec_path.read_text(encoding="utf-8")).get("sha256")
         except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
             sha = None
     meta["spec_sha256"] = sha or None

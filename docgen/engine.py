@@ -1,97 +1,75 @@
-"""The generation engine: plan → prompt → backend → filters → shards.
+"""The generation engine: plan → prompt → model-call gateway → filters → shards.
 
-For each planned item it renders the prompt, looks the request up in the
-journal (a response already received is never paid for again), calls the
-backend through the retry policy and the adaptive limiter, journals the
-response, builds the Document, runs the filters, and either accepts it or
-keeps it under rejected/ and tries again with the next sample (up to
+For each planned item it renders the prompt (:mod:`docgen.runplan`), gets the
+completion through the gateway (:mod:`docgen.calls`: journal, cost cap, limiter,
+retries), builds the Document, runs the filters, and either accepts it or keeps
+it under rejected/ and tries again with the next sample (up to
 ``max_attempts``). A completion cut off by the token limit (or refused, or
-incomplete) is never accepted. At the end, accepted + failed == planned.
+incomplete) is never accepted, nor is a text already accepted for another item.
 
-Rerunning the same command on the same run directory resumes: the journal
-says what is done, shards are sealed atomically, and documents accepted
-before a crash but not yet in a shard are written on resume.
+Rerunning the same command on the same run directory resumes: the journal says
+what is done; items that failed for a transient reason (connection, timeout,
+429/5xx after retries) are retried without re-paying any journalled response;
+``retry_failed`` also retries the permanent failures. Shards and manifest are
+checked against the journal and rebuilt from it when they disagree. At the end,
+accepted == rows in the shards and accepted + failed + pending == planned.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import os
-import signal
 import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable
 
-from .backends import Backend, BackendError, Completion, Request, get_backend
+from .backends import Backend, BackendError, Completion, get_backend
+from .calls import Calls, SpendCapReached, crashpoint
 from .config import RunConfig
-from .corpus import Attribution, CorpusWriter, Document, atomic_write_bytes, atomic_write_json
-from .errors import UserError
+from .corpus import Attribution, CorpusWriter, Document
+from .errors import DocgenError, GenerationError, UserError
 from .filters.base import FilterChain
-from .genres import Genre, load_genres
+from .genres import Genre
 from .journal import Journal
-from .plan import Plan, PlanItem, item_id, make_plan
-from .prompts import prompt_context, render, sha256, template_version
-from .spec import Spec, parse_spec
+from .plan import PlanItem
+from .progress import Progress
+from .prompts import prompt_context
+from .repair import check_run
+from .rundir import DiskFull, is_disk_full
+from .runplan import BRIEF_MIN_WORDS, RunPlan
+from .spec import Spec
 
 log = logging.getLogger("docgen.engine")
+
+__all__ = ["Engine", "RunResult", "generate", "build_filters", "crashpoint"]
+
+DEFAULT_CONCURRENCY = {"local": 1, "vllm": 64, "fake": 4}     # vllm batches what is waiting
+NOT_A_DOCUMENT = {"length": "truncated (finish_reason=length)", "refusal": "refusal",
+                  "content_filter": "content_filter", "incomplete": "incomplete stream"}
+EXACT_DUPLICATE = "duplicate:exact_text"
+
 
 def _error_reason(e: BackendError) -> str:
     return f"backend_error{f' {e.status}' if e.status else ''}: {str(e)[:200]}"
 
 
-def crashpoint(name: str) -> None:
-    """Test hook: DOCGEN_CRASHPOINT=NAME[:N] SIGKILLs this process the N-th time (default 1st) it passes NAME.
-
-    Named points: after_response (received, not yet journalled), after_journal,
-    after_accept (item accepted, document not yet in a shard)."""
-    want = os.environ.get("DOCGEN_CRASHPOINT")
-    if not want:
-        return
-    point, _, nth = want.partition(":")
-    if point != name:
-        return
-    _CRASH_COUNTS[name] = _CRASH_COUNTS.get(name, 0) + 1
-    if _CRASH_COUNTS[name] >= int(nth or 1):
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
-_CRASH_COUNTS: dict[str, int] = {}
-
-BRIEF_MIN_WORDS = 40
-TOPUPS = "topups.jsonl"     # items added by --fill-gaps, kept with the run
-
-
-def load_topups(run_dir: Path) -> list[PlanItem]:
-    p = Path(run_dir) / TOPUPS
-    if not p.exists():
-        return []
-    return [PlanItem(**json.loads(line)) for line in p.read_text().splitlines() if line.strip()]
-
-
-DEFAULT_CONCURRENCY = {"local": 1, "vllm": 64, "fake": 4}     # vllm batches what is waiting
-NOT_A_DOCUMENT = {"length": "truncated (finish_reason=length)", "refusal": "refusal",
-                  "content_filter": "content_filter", "incomplete": "incomplete stream"}
-
-
 @dataclass
 class RunResult:
-    run_dir: Path
+    run_dir: Any
     planned: int
     accepted: int
-    failed: dict[str, int]
+    failed: dict[str, int]        # reason → items, permanent and transient together
     rejected: dict[str, int]
     tokens: int
     output_tokens: int
-    requests_sent: int
+    requests_sent: int            # requests actually sent in this run, retries included
     cached_responses: int
     elapsed_s: float
     filters: dict[str, Any] = field(default_factory=dict)
     cost_usd: float = 0.0
-    pending: int = 0          # items left when --max-cost stopped the run
+    pending: int = 0              # items not started when --max-cost stopped the run
+    retryable: int = 0            # of the failed, those a plain rerun retries (transient errors)
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -100,9 +78,21 @@ class RunResult:
         d["output_tok_per_s"] = round(self.output_tokens / self.elapsed_s, 1) if self.elapsed_s else 0.0
         return d
 
+    @property
+    def exit_code(self) -> int:
+        """0 complete; 1 stopped at --max-cost; 3 transient failures (rerun); 4 permanent failures."""
+        if self.pending:
+            return 1
+        if self.retryable:
+            return 3
+        if self.failed:
+            return 4
+        return 0
+
 
 def build_filters(cfg: RunConfig, spec: Spec, genres: dict[str, Genre], model_name: str,
-                  judge: Backend | None = None, brief: bool = False) -> FilterChain:
+                  judge: Any = None, brief: bool = False) -> FilterChain:
+    """The run's filter chain; ``judge`` is the gateway (or a backend) for the LLM judge."""
     if not cfg.filters.enabled:
         return FilterChain([])
     from . import filters as F
@@ -118,29 +108,33 @@ def build_filters(cfg: RunConfig, spec: Spec, genres: dict[str, Genre], model_na
     )
 
 
-class Engine:
-    def __init__(self, cfg: RunConfig, *, backend: Backend | None = None,
-                 on_progress: Callable[[dict[str, Any]], None] | None = None):
-        self.cfg = cfg
-        self.run_dir = Path(cfg.out)
-        self._stats: dict[str, Any] = {}
-        self.spec = parse_spec(cfg.spec)
-        self.genres = load_genres(cfg.genres_dir, cfg.genres, cfg.templates_dir)
-        self.model_name = self.spec.resolved_model_name(cfg.model_name)
-        self._backend = backend
-        backend_name = backend.name if backend is not None else cfg.backend
-        self.brief = cfg.prompt_style == "brief" or (cfg.prompt_style == "auto" and backend_name == "local")
-        self.params = cfg.params.to_generation(self.brief, backend_name)
-        from .pricing import load_prices, output_ratio
+def _first_error(e: BaseException) -> BaseException:
+    """The error worth reporting out of an exception group (a user error first)."""
+    if isinstance(e, BaseExceptionGroup):
+        flat = []
+        stack = [e]
+        while stack:
+            x = stack.pop(0)
+            if isinstance(x, BaseExceptionGroup):
+                stack.extend(x.exceptions)
+            else:
+                flat.append(x)
+        for kind in (UserError, DocgenError, Exception):
+            for x in flat:
+                if isinstance(x, kind) and not isinstance(x, asyncio.CancelledError):
+                    return x
+        return flat[0] if flat else e
+    return e
 
-        default_model = "smollm2-135m" if backend_name == "local" else ""
-        ratio = output_ratio(backend_name, cfg.model or default_model, load_prices(cfg.prices))
-        self.plan: Plan = make_plan(self.spec, self.genres, docs=cfg.docs, target_tokens=cfg.target_tokens,
-                                    seed=cfg.seed, max_tokens=self.params.max_tokens, brief=self.brief,
-                                    output_ratio=ratio)
+
+class Engine(RunPlan):
+    def __init__(self, cfg: RunConfig, *, backend: Backend | None = None,
+                 on_progress: Callable[[dict[str, Any]], None] | None = None, retry_failed: bool = False):
+        super().__init__(cfg, backend=backend)
         self.on_progress = on_progress
-        self.template_versions = {g.name: template_version(g.template, cfg.templates_dir) for g in self.genres.values()}
-        self.plan.items += load_topups(self.run_dir)
+        self.retry_failed = retry_failed
+        self._stats: dict[str, Any] = {"done": 0, "accepted": 0}
+        self._accepted_texts: set[str] = set()
 
     @property
     def backend(self) -> Backend:
@@ -149,175 +143,150 @@ class Engine:
             self._backend = get_backend(self.cfg.backend, self.cfg.model, **self.cfg.backend_options)
         return self._backend
 
-    # ----------------------------------------------------------------- estimate
-    def estimate(self) -> dict[str, Any]:
-        """Requests, input/output tokens and dollars for the whole plan, before anything is sent."""
-        from .corpus import count_tokens
-        from .pricing import load_prices, price_for
-
-        backend = self._backend.name if self._backend is not None else self.cfg.backend
-        model = self._backend.model if self._backend is not None else self.cfg.model
-        price = price_for(backend, model, self.cfg.backend_options, load_prices(self.cfg.prices))
-        inp = 0
-        for item in self.plan.items:
-            req, _ = self.request_for(item, 0)
-            inp += sum(count_tokens(m["content"]) for m in req.messages) + 4 * len(req.messages)
-        out = self.plan.est_output_tokens()
-        return {
-            "requests": len(self.plan.items), "input_tokens": inp, "output_tokens": out,
-            "usd": None if price is None else round(price.cost(inp, out), 4),
-            "price_known": price is not None, "backend": backend, "model": model,
-        }
-
-    # ----------------------------------------------------------------- gap filling
-    def add_gap_items(self, thresholds) -> list[PlanItem]:
-        """Plan documents for the coverage gaps of this run directory and append them to the run."""
-        from .coverage import missing_cells, validate_corpus
-
-        if not (self.run_dir / "manifest.json").exists():
-            raise UserError("nothing to fill: this run directory has no corpus yet", where=str(self.run_dir),
-                            hint="run the same command without --fill-gaps first")
-        v = validate_corpus(self.run_dir, self.spec, thresholds, genres=list(self.genres), model_name=self.model_name)
-        counts: dict[str, int] = {}
-        for it in self.plan.items:
-            counts[it.cell] = counts.get(it.cell, 0) + 1
-        new: list[PlanItem] = []
-        for rule_id, genre, n in missing_cells(self.spec, v.coverage, thresholds, list(self.genres)):
-            g = self.genres[genre]
-            cell = f"{rule_id}|{genre}"
-            for _ in range(n):
-                k = counts.get(cell, 0)
-                counts[cell] = k + 1
-                new.append(PlanItem(id=item_id(self.spec.sha256, cell, k), cell=cell, rule_id=rule_id,
-                                    value_ids=list(self.spec.rule(rule_id).value_ids), genre=genre,
-                                    audience=g.audiences[k % len(g.audiences)], angle=g.angles[k % len(g.angles)],
-                                    index=k, est_output_tokens=self.plan.items[0].est_output_tokens if self.plan.items else 0))
-        if new:
-            p = self.run_dir / TOPUPS
-            old = p.read_bytes() if p.exists() else b""
-            atomic_write_bytes(p, old + "".join(json.dumps(i.to_dict()) + "\n" for i in new).encode())
-            self.plan.items += new
-        return new
-
-    # ----------------------------------------------------------------- requests
-    def request_for(self, item: PlanItem, attempt: int) -> tuple[Request, str]:
-        genre = self.genres[item.genre]
-        ctx = prompt_context(self.spec, item, genre, self.model_name, self.brief)
-        system = render("system.j2", ctx, self.cfg.templates_dir)
-        user = render(genre.template, ctx, self.cfg.templates_dir)
-        messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
-        # items of one cell may render the same prompt: the item's index keeps their requests apart
-        req = Request(messages=messages, params=self.params, sample_index=item.index * 1000 + attempt,
-                      template_version=self.template_versions[item.genre], custom_id=item.id)
-        return req, sha256(system + "\n\n" + user)
-
-    # ----------------------------------------------------------------- run dir
-    def _prepare_run_dir(self) -> None:
-        d = self.run_dir
-        cfg_path = d / "config.json"
-        resolved = {**self.cfg.model_dump(mode="json"), "resolved": {
-            "model_name": self.model_name, "spec_sha256": self.spec.sha256, "spec_id": self.spec.id,
-            "backend": self.backend.describe(), "template_versions": self.template_versions,
-            "planned": len(self.plan.items)}}
-        if cfg_path.exists():
-            old = json.loads(cfg_path.read_text())
-            old_id = {k: v for k, v in old.items()
-                      if k not in ("out", "concurrency", "shard_docs", "max_cost", "prices", "batch_poll_s", "resolved")}
-            if old_id != self.cfg.identity() or old.get("resolved", {}).get("spec_sha256") != self.spec.sha256:
-                diff = sorted(k for k in set(old_id) | set(self.cfg.identity())
-                              if old_id.get(k) != self.cfg.identity().get(k))
-                if old.get("resolved", {}).get("spec_sha256") != self.spec.sha256:
-                    diff.append("spec contents")
-                raise UserError(f"this run directory holds a different run (differs in: {', '.join(diff)})",
-                                where=str(d), hint="rerun with the same arguments to resume it, or choose another --out")
-        elif d.exists() and any(p for p in d.iterdir() if not p.name.startswith(".")):
-            raise UserError("output directory exists and is not a docgen run", where=str(d),
-                            hint="choose a new --out directory (docgen never overwrites other files)")
-        d.mkdir(parents=True, exist_ok=True)
-        atomic_write_json(cfg_path, resolved)
-        atomic_write_json(d / "spec.json", self.spec.model_dump(mode="json"))
-        atomic_write_bytes(d / "plan.jsonl",
-                           "".join(json.dumps(i.to_dict()) + "\n" for i in self.plan.items).encode())
-
     # ----------------------------------------------------------------- main loop
     async def run(self) -> RunResult:
+        try:
+            with self.rd.locked():
+                return await self._run()
+        except BaseException as e:  # noqa: BLE001 - re-raised, unwrapped
+            err = _first_error(e)
+            if is_disk_full(err):
+                raise DiskFull(str(self.run_dir)) from None
+            if err is e:
+                raise
+            raise err from None
+
+    async def _run(self) -> RunResult:
         t0 = time.perf_counter()
-        self._prepare_run_dir()
-        journal = Journal(self.run_dir / "journal.sqlite")
+        self.prepare_run_dir(self.backend)
+        journal = self.rd.open_journal()
+        try:
+            return await self._run_with(journal, t0)
+        finally:
+            journal.close()
+
+    async def _run_with(self, journal: Journal, t0: float) -> RunResult:
+        cfg = self.cfg
         journal.ensure_items([i.id for i in self.plan.items])
-        writer = CorpusWriter(self.run_dir, shard_docs=self.cfg.shard_docs, meta={
+        journal.reopen("error")                      # transient failures: retried by every rerun
+        if self.retry_failed:
+            n = journal.reopen("failed", extra_attempts=cfg.max_attempts)
+            sys.stderr.write(f"[docgen] --retry-failed: {n} failed item(s) get {cfg.max_attempts} more attempt(s)\n")
+        repaired = check_run(self.rd, journal)
+        if repaired:
+            sys.stderr.write(f"[docgen] repair: {repaired}; shards and manifest rebuilt from the journal\n")
+        writer = CorpusWriter(self.run_dir, shard_docs=cfg.shard_docs, meta={
             "spec_id": self.spec.id, "spec_sha256": self.spec.sha256, "spec_title": self.spec.title,
             "model_name": self.model_name, "backend": self.backend.name, "model": self.backend.model,
         })
+        from .pricing import load_prices, price_for
+        from .retry import RetryPolicy
+
+        prices = load_prices(cfg.prices)
+        price = price_for(self.backend.name, self.backend.model, cfg.backend_options, prices)
+        if cfg.max_cost is not None and price is None:
+            raise UserError(f"--max-cost needs a price for {self.backend.name}/{self.backend.model}, "
+                            "and the price table has none", hint="add the model to docgen/prices.yaml or pass --prices FILE")
+        concurrency = cfg.concurrency or DEFAULT_CONCURRENCY.get(self.backend.name, 8)
+        calls = Calls(self.backend, journal=journal, price=price, max_cost=cfg.max_cost, concurrency=concurrency,
+                      policy=RetryPolicy(max_attempts=cfg.retry_attempts, base_delay=cfg.retry_base_s),
+                      spent=journal.get_meta("spent_usd", 0.0))
+        self.calls = calls
         judge = None
-        if self.cfg.filters.attribution == "judge":
-            jb, _, jm = (self.cfg.filters.judge or "").partition("/")
-            judge = get_backend(jb or self.cfg.backend, jm or self.cfg.model, **self.cfg.backend_options)
-        chain = build_filters(self.cfg, self.spec, self.genres, self.model_name, judge, self.brief)
+        if cfg.filters.enabled and cfg.filters.attribution == "judge":
+            jb, _, jm = (cfg.filters.judge or "").partition("/")
+            jname, jmodel = jb or cfg.backend, jm or cfg.model
+            if (jname, jmodel) == (self.backend.name, self.backend.model):
+                judge = calls.with_backend(self.backend, price)
+            else:
+                jbe = get_backend(jname, jmodel, **cfg.backend_options)
+                jprice = price_for(jbe.name, jbe.model, cfg.backend_options, prices)
+                if cfg.max_cost is not None and jprice is None:
+                    raise UserError(f"--max-cost needs a price for the judge {jbe.name}/{jbe.model}",
+                                    hint="add the model to docgen/prices.yaml or pass --prices FILE")
+                judge = calls.with_backend(jbe, jprice)
+        chain = build_filters(cfg, self.spec, self.genres, self.model_name, judge, self.brief)
         self._resume(journal, writer, chain)
 
         statuses = journal.statuses()
         pending = [i for i in self.plan.items if statuses.get(i.id) == "pending"]
-        if self.cfg.ideas:
-            await self._ideas(journal, pending)
-        self._stats = {"sent": 0, "cached": 0, "out_tokens": 0, "done": len(self.plan.items) - len(pending),
-                       "accepted": sum(1 for s in statuses.values() if s == "accepted"),
-                       "spent": journal.get_meta("spent_usd", 0.0), "reserved": 0.0, "capped": 0}
-        from .pricing import load_prices, price_for
-
-        self._price = price_for(self.backend.name, self.backend.model, self.cfg.backend_options,
-                                load_prices(self.cfg.prices))
-        if self.cfg.max_cost is not None and self._price is None:
-            raise UserError(f"--max-cost needs a price for {self.backend.name}/{self.backend.model}, "
-                            "and the price table has none", hint="add the model to docgen/prices.yaml or pass --prices FILE")
-        concurrency = self.cfg.concurrency or DEFAULT_CONCURRENCY.get(self.backend.name, 8)
-        from .retry import AdaptiveLimiter, RetryPolicy
-
-        policy = RetryPolicy()
-        limiter = AdaptiveLimiter(concurrency)
-        sem = asyncio.Semaphore(concurrency)
+        self._stats = {"done": len(self.plan.items) - len(pending),
+                       "accepted": sum(1 for s in statuses.values() if s == "accepted")}
         self._emit()
-
-        async def one(item: PlanItem):
-            async with sem:
-                await self._run_item(item, journal, writer, chain, policy, limiter)
-                self._stats["done"] += 1
-                self._emit()
-
+        error: BaseException | None = None
         try:
-            if self.cfg.batch:
-                await self._run_batch_mode(pending, journal, writer, chain)
-            else:
-                await asyncio.gather(*(one(i) for i in pending))
+            if cfg.ideas and not await self._ideas(journal, pending, calls):
+                pending = []          # the cap stopped the ideas stage: nothing else starts
+            if cfg.batch:
+                from .batch import run_batch_mode
+
+                await run_batch_mode(self, pending, journal, writer, chain, calls)
+            elif pending:
+                sem = asyncio.Semaphore(concurrency)
+
+                async def one(item: PlanItem) -> None:
+                    async with sem:
+                        await self._run_item(item, journal, writer, chain, calls)
+                        self._stats["done"] += 1
+                        self._emit()
+
+                # a task group: the first error that must stop the run (a rejected key, a full
+                # disk) cancels every other item, which stays pending
+                async with asyncio.TaskGroup() as tg:
+                    for i in pending:
+                        tg.create_task(one(i))
+        except BaseException as e:  # noqa: BLE001 - finished below, then re-raised
+            error = e
         finally:
-            journal.set_meta("filter_stats", chain.stats())
-            await self.backend.aclose()
-            if judge is not None:
-                await judge.aclose()
+            try:
+                journal.set_meta("filter_stats", chain.stats())
+            finally:
+                await self.backend.aclose()
+                if judge is not None and judge.backend is not self.backend:
+                    await judge.backend.aclose()
+        if error is not None:
+            if not is_disk_full(_first_error(error)):
+                try:                   # keep what was accepted readable; the journal has it anyway
+                    writer.close({"filters": chain.stats(), "planned": len(self.plan.items)})
+                except Exception:  # noqa: BLE001 - the first error is the one to report
+                    pass
+            raise error
+        return self._finish(journal, writer, chain, t0)
+
+    def _finish(self, journal: Journal, writer: CorpusWriter, chain: FilterChain, t0: float) -> RunResult:
+        L = self.calls.ledger
         elapsed = time.perf_counter() - t0 + journal.get_meta("elapsed_before", 0.0)
         journal.set_meta("elapsed_before", elapsed)
         rejected: dict[str, int] = {}
         for st in chain.stats().values():
             for k, v in st["dropped"].items():
                 rejected[k] = rejected.get(k, 0) + v
-        statuses = journal.statuses()
-        accepted = sum(1 for s in statuses.values() if s == "accepted")
+        counts = journal.counts()
+        transient = journal.failures("error")
+        failed = journal.failures("failed")
+        for k, v in transient.items():
+            failed[f"{k} (retryable)"] = v
         result = RunResult(
-            run_dir=self.run_dir, planned=len(self.plan.items), accepted=accepted, failed=journal.failures(),
-            rejected=rejected, tokens=0, output_tokens=self._stats["out_tokens"], requests_sent=self._stats["sent"],
-            cached_responses=self._stats["cached"], elapsed_s=round(elapsed, 2), filters=chain.stats(),
-            cost_usd=round(self._stats["spent"], 6), pending=sum(1 for s in statuses.values() if s == "pending"),
+            run_dir=self.run_dir, planned=len(self.plan.items), accepted=counts.get("accepted", 0), failed=failed,
+            rejected=rejected, tokens=0, output_tokens=L.out_tokens, requests_sent=L.sent,
+            cached_responses=L.cached, elapsed_s=round(elapsed, 2), filters=chain.stats(),
+            cost_usd=round(L.spent, 6), pending=counts.get("pending", 0), retryable=sum(transient.values()),
         )
         manifest = writer.close({"filters": chain.stats(), "planned": result.planned, "failed": result.failed,
                                  "top_openers": self._openers(journal)})
         self._write_clusters(journal)
         result.tokens = manifest["totals"]["tokens"]
-        atomic_write_json(self.run_dir / "summary.json", result.to_dict())
-        journal.close()
+        rows = manifest["totals"]["documents"]
+        if rows != result.accepted:       # never report a document the shards do not hold
+            raise GenerationError(f"internal error: {result.accepted} documents accepted in the journal but "
+                                  f"{rows} rows in the shards of {self.run_dir}; rerun the same command to "
+                                  "rebuild the shards from the journal")
+        self.rd.write_summary(result.to_dict())
         return result
 
-    async def _ideas(self, journal: Journal, pending: list[PlanItem]) -> None:
-        """The doc-ideas stage: one call per plan cell; each item of the cell takes one idea."""
+    async def _ideas(self, journal: Journal, pending: list[PlanItem], calls: Calls) -> bool:
+        """The doc-ideas stage: one call per plan cell; each item of the cell takes one idea.
+        False when --max-cost stopped it."""
         from .stages import StageFailed, cell_ideas
 
         cells: dict[str, PlanItem] = {}
@@ -328,17 +297,18 @@ class Engine:
             if ideas is None and journal.get_meta(f"ideas_failed:{cell}") is None:
                 ctx = prompt_context(self.spec, first, self.genres[first.genre], self.model_name, self.brief)
                 try:
-                    ideas = await cell_ideas(self.backend, ctx, self.cfg.ideas, journal=journal,
-                                             templates_dir=self.cfg.templates_dir)
+                    ideas = await cell_ideas(calls, ctx, self.cfg.ideas, templates_dir=self.cfg.templates_dir)
                     journal.set_meta(f"ideas:{cell}", ideas)
+                except SpendCapReached:
+                    return False
                 except StageFailed as e:
                     journal.set_meta(f"ideas_failed:{cell}", e.reason)
                     log.warning("ideas stage failed for %s: %s (documents are written without an idea)", cell, e.reason)
             for it in pending:
                 if it.cell == cell and ideas:
                     it.idea = ideas[it.index % len(ideas)]
-        atomic_write_bytes(self.run_dir / "plan.jsonl",
-                           "".join(json.dumps(i.to_dict()) + "\n" for i in self.plan.items).encode())
+        self.write_plan()
+        return True
 
     def _openers(self, journal: Journal) -> list:
         from .filters import OpenerStats
@@ -349,16 +319,16 @@ class Engine:
         return stats.top(10)
 
     def _write_clusters(self, journal: Journal) -> None:
-        """dedup_clusters.jsonl: every near-duplicate dropped → the document kept (same format as `docgen filter`)."""
-        rows = [{"removed": d["id"], "kept": d["_dedup"]["kept"], "jaccard": d["_dedup"]["jaccard"]}
-                for d in journal.rejected_docs() if d.get("_dedup")]
-        atomic_write_bytes(self.run_dir / "dedup_clusters.jsonl", "".join(json.dumps(r) + "\n" for r in rows).encode())
+        """Every near-duplicate dropped → the document kept (the format `docgen filter` writes too)."""
+        self.rd.write_clusters([{"removed": d["id"], "kept": d["_dedup"]["kept"], "jaccard": d["_dedup"]["jaccard"]}
+                                for d in journal.rejected_docs() if d.get("_dedup")])
 
     def _resume(self, journal: Journal, writer: CorpusWriter, chain: FilterChain) -> None:
         """Write documents a crash kept out of shards; let stateful filters see earlier documents."""
         saved = journal.get_meta("filter_stats")
         for _, d in journal.docs("accepted"):
             doc = Document.from_row(d)
+            self._accepted_texts.add(doc.id)
             for f in chain.filters:
                 remember = getattr(f, "remember", None)
                 if remember is not None:
@@ -370,49 +340,29 @@ class Engine:
             chain.restore(saved)
 
     async def _run_item(self, item: PlanItem, journal: Journal, writer: CorpusWriter, chain: FilterChain,
-                        policy, limiter) -> None:
-        from .retry import call_with_retries
-
+                        calls: Calls) -> None:
         done_attempts = journal.attempts_of(item.id)
         reason = done_attempts[-1][3] if done_attempts else ""
-        for attempt in range(len(done_attempts), self.cfg.max_attempts):
-            req, prompt_sha = self.request_for(item, attempt)
-            key = req.key(self.backend.name, self.backend.model)
-            comp = journal.get_response(key)
-            if comp is None:
-                est = self._estimate_cost(req, item)
-                if self.cfg.max_cost is not None and \
-                        self._stats["spent"] + self._stats["reserved"] + est > self.cfg.max_cost:
-                    self._stats["capped"] += 1          # left pending: a rerun with a higher cap continues
-                    return
-                self._stats["reserved"] += est
+        budget = journal.budget_of(item.id, self.cfg.max_attempts)
+        try:
+            for attempt in range(len(done_attempts), budget):
+                req, prompt_sha = self.request_for(item, attempt)
+                key = calls.key(req)
                 try:
-                    comp = await call_with_retries(self.backend, req, policy, limiter)
+                    comp = await calls.complete(req, key=key)
                 except BackendError as e:
-                    journal.finish_item(item.id, "failed", _error_reason(e))
+                    # transient (retries spent): a rerun tries again; permanent (4xx): --retry-failed
+                    journal.finish_item(item.id, "error" if e.retryable else "failed", _error_reason(e))
                     return
-                finally:
-                    self._stats["reserved"] -= est
-                self._journal_response(journal, key, comp)
-            else:
-                self._stats["cached"] += 1
-            done, reason = await self._take(item, attempt, key, comp, prompt_sha, journal, writer, chain)
-            if done:
-                return
+                done, reason = await self._take(item, attempt, key, comp, prompt_sha, journal, writer, chain)
+                if done:
+                    return
+        except SpendCapReached:
+            return                     # left pending: a rerun with a higher cap continues
         journal.finish_item(item.id, "failed", reason or "no attempt left")
 
-    def _journal_response(self, journal: Journal, key: str, comp: Completion, batch: bool = False) -> None:
-        crashpoint("after_response")
-        self._stats["sent"] += 1
-        self._stats["out_tokens"] += comp.output_tokens
-        if self._price is not None:
-            self._stats["spent"] += self._price.cost(comp.input_tokens, comp.output_tokens, batch=batch)
-        journal.put_response(key, self.backend.name, comp)     # before anything else happens
-        journal.set_meta("spent_usd", self._stats["spent"])
-        crashpoint("after_journal")
-
     async def _take(self, item: PlanItem, attempt: int, key: str, comp: Completion, prompt_sha: str,
-              journal: Journal, writer: CorpusWriter, chain: FilterChain) -> tuple[bool, str]:
+                    journal: Journal, writer: CorpusWriter, chain: FilterChain) -> tuple[bool, str]:
         """Judge one completion: (item done?, reason it was not accepted)."""
         if comp.finish_reason != "stop":
             reason = NOT_A_DOCUMENT.get(comp.finish_reason, f"finish_reason={comp.finish_reason}")
@@ -420,85 +370,33 @@ class Engine:
             return False, reason
         doc = self._document(item, comp, prompt_sha)
         verdict = await chain.acheck(doc)
-        if verdict.keep:
+        # a text another item already holds is never accepted twice (the shards store it once),
+        # checked after the awaited filters so that no other item can take it meanwhile
+        if verdict.keep and doc.id not in self._accepted_texts:
+            self._accepted_texts.add(doc.id)
             journal.finish_item(item.id, "accepted", doc=doc.to_row())   # one row: the item is done
             crashpoint("after_accept")
             journal.record_attempt(item.id, attempt, key, "accepted")
             writer.add(doc)
             self._stats["accepted"] += 1
             return True, ""
-        doc.reject_reason, doc.reject_filter, doc.reject_evidence = verdict.reason, verdict.filter, verdict.evidence[:500]
-        reason = f"{verdict.filter}:{verdict.reason}"
+        if verdict.keep:
+            doc.reject_reason, doc.reject_filter, doc.reject_evidence = "exact_text", "duplicate", ""
+            details: dict[str, Any] = {}
+        else:
+            doc.reject_reason, doc.reject_filter, doc.reject_evidence = verdict.reason, verdict.filter, verdict.evidence[:500]
+            details = verdict.details
+        reason = f"{doc.reject_filter}:{doc.reject_reason}"
         row = doc.to_row()
-        if verdict.details.get("kept"):
-            row["_dedup"] = {"kept": verdict.details["kept"], "jaccard": round(float(verdict.details.get("jaccard", 0)), 4)}
+        if details.get("kept"):
+            row["_dedup"] = {"kept": details["kept"], "jaccard": round(float(details.get("jaccard", 0)), 4)}
         journal.record_attempt(item.id, attempt, key, "rejected", reason, row)
         writer.reject(doc)
         return False, reason
 
-    async def _run_batch_mode(self, pending: list[PlanItem], journal: Journal, writer: CorpusWriter,
-                              chain: FilterChain) -> None:
-        """--batch: each round sends the next attempt of every unfinished item as provider batches.
-
-        batches.sqlite journals each chunk's intent before the remote batch exists and re-attaches
-        after a crash (docgen/batch.py); results join by custom_id and land in the run journal."""
-        from .batch import BatchJournal, run_batches
-
-        bj = BatchJournal(self.run_dir / "batches.sqlite")
-        todo = list(pending)
-        try:
-            while todo:
-                reqs: dict[str, tuple[PlanItem, int, str, str, Request]] = {}
-                still: list[PlanItem] = []
-                for item in todo:
-                    attempt = len(journal.attempts_of(item.id))
-                    if attempt >= self.cfg.max_attempts:
-                        last = journal.attempts_of(item.id)
-                        journal.finish_item(item.id, "failed", (last[-1][3] if last else "") or "no attempt left")
-                        self._stats["done"] += 1
-                        continue
-                    req, prompt_sha = self.request_for(item, attempt)
-                    key = req.key(self.backend.name, self.backend.model)
-                    comp = journal.get_response(key)
-                    if comp is not None:
-                        self._stats["cached"] += 1
-                        done, _ = await self._take(item, attempt, key, comp, prompt_sha, journal, writer, chain)
-                        (self._count_done if done else still.append)(item)
-                        continue
-                    req.custom_id = f"{item.id}-a{attempt}"
-                    reqs[req.custom_id] = (item, attempt, key, prompt_sha, req)
-                    still.append(item)
-                if reqs:
-                    results = await run_batches(self.backend, [r[4] for r in reqs.values()], bj,
-                                                poll_interval=self.cfg.batch_poll_s)
-                    for cid, res in results.items():
-                        item, attempt, key, prompt_sha, _ = reqs[cid]
-                        if isinstance(res, BackendError):
-                            journal.finish_item(item.id, "failed", _error_reason(res))
-                            still.remove(item)
-                            self._count_done(item)
-                            continue
-                        self._journal_response(journal, key, res, batch=True)
-                        done, _ = await self._take(item, attempt, key, res, prompt_sha, journal, writer, chain)
-                        if done:
-                            still.remove(item)
-                            self._count_done(item)
-                todo = still
-        finally:
-            bj.close()
-
     def _count_done(self, item: PlanItem) -> None:
         self._stats["done"] += 1
         self._emit()
-
-    def _estimate_cost(self, req: Request, item: PlanItem) -> float:
-        """What a request is counted at while in flight: its prompt plus the plan's output estimate."""
-        if self._price is None:
-            return 0.0
-        from .corpus import count_tokens
-
-        inp = sum(count_tokens(m["content"]) for m in req.messages)
-        return self._price.cost(inp, max(item.est_output_tokens, 1))
 
     def _document(self, item: PlanItem, comp: Completion, prompt_sha: str) -> Document:
         rule_ids = [] if item.rule_id.startswith("value:") else [item.rule_id]
@@ -513,56 +411,35 @@ class Engine:
 
     def _emit(self) -> None:
         if self.on_progress:
+            L = self.calls.ledger if hasattr(self, "calls") else None
             self.on_progress({"done": self._stats["done"], "total": len(self.plan.items),
-                              "accepted": self._stats["accepted"], "out_tokens": self._stats["out_tokens"],
-                              "sent": self._stats["sent"], "cached": self._stats["cached"],
-                              "spent": self._stats["spent"]})
+                              "accepted": self._stats["accepted"], "out_tokens": L.out_tokens if L else 0,
+                              "sent": L.sent if L else 0, "cached": L.cached if L else 0,
+                              "spent": L.spent if L else 0.0})
 
 
 def generate(cfg: RunConfig, *, backend: Backend | None = None, progress: bool | None = None,
-             fill_gaps=None) -> RunResult:
+             fill_gaps=None, retry_failed: bool = False) -> RunResult:
     """Run (or resume) a generation; returns what it kept, dropped and spent.
 
     ``fill_gaps`` (coverage :class:`~docgen.coverage.Thresholds`) first plans the
     documents this run directory lacks to meet them, then generates those.
+    ``retry_failed`` gives items that failed permanently ``max_attempts`` more attempts.
     """
-    bar = _Progress(enabled=sys.stderr.isatty() if progress is None else progress)
-    eng = Engine(cfg, backend=backend, on_progress=None if progress is False else bar.update)   # False: silent
-    if fill_gaps is not None:
-        added = eng.add_gap_items(fill_gaps)
-        if progress is not False:
-            sys.stderr.write(f"[docgen] --fill-gaps: {len(added)} document(s) planned for coverage gaps\n")
+    bar = Progress(enabled=sys.stderr.isatty() if progress is None else progress)
+    eng = Engine(cfg, backend=backend, on_progress=None if progress is False else bar.update,   # False: silent
+                 retry_failed=retry_failed)
     try:
-        return asyncio.run(eng.run())
+        eng.rd.check_usable()          # before the lock file is created in someone else's directory
+        with eng.rd.locked():
+            if fill_gaps is not None:
+                added = eng.add_gap_items(fill_gaps)
+                if progress is not False:
+                    sys.stderr.write(f"[docgen] --fill-gaps: {len(added)} document(s) planned for coverage gaps\n")
+            return asyncio.run(eng.run())
+    except OSError as e:
+        if is_disk_full(e):
+            raise DiskFull(str(eng.run_dir)) from None
+        raise
     finally:
         bar.close()
-
-
-class _Progress:
-    """tqdm on a terminal; a plain line every few documents otherwise."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self.bar = None
-        self.last = 0.0
-
-    def update(self, s: dict[str, Any]) -> None:
-        if self.enabled:
-            if self.bar is None:
-                from tqdm import tqdm
-
-                self.bar = tqdm(total=s["total"], initial=s["done"], unit="doc", dynamic_ncols=True, file=sys.stderr)
-            self.bar.n = s["done"]
-            extra = {"spent": f"${s['spent']:.4f}"} if s["spent"] else {}
-            self.bar.set_postfix(kept=s["accepted"], out_tok=s["out_tokens"], cached=s["cached"], **extra,
-                                 refresh=False)
-            self.bar.refresh()
-        elif time.monotonic() - self.last > 10 or s["done"] == s["total"]:
-            self.last = time.monotonic()
-            spent = f", ${s['spent']:.4f} spent" if s["spent"] else ""
-            sys.stderr.write(f"[docgen] {s['done']}/{s['total']} items, {s['accepted']} kept, "
-                             f"{s['out_tokens']} output tokens{spent}\n")
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()

@@ -78,7 +78,9 @@ def _split_files(src: Path, split: str) -> list[Path]:
     manifest = read_manifest(src)
     if manifest is not None and "shards" in manifest:
         key = "shards" if split == "train" else "rejected_shards"
-        return [src / e["path"] for e in manifest.get(key, [])]
+        from .corpus import verified_paths
+
+        return verified_paths(src, manifest.get(key, []))
     if (src / EXPORT_MANIFEST).exists():
         return sorted((src / "data").glob(f"{split}-*.parquet"))
     raise UserError("not a docgen run directory or export (no manifest.json or docgen_export.json)", where=str(src),
@@ -207,8 +209,10 @@ def render_card(src: Path, *, train: list[Path], rejected: list[Path], include_r
     import yaml
 
     manifest = read_manifest(src) or {}
-    config = scrub(_read_json(src / "config.json") or {})
-    spec_json = _read_json(src / "spec.json")
+    from .rundir import RunDir
+
+    config = scrub(_read_json(RunDir(src).config_path) or {})
+    spec_json = _read_json(RunDir(src).spec_path)
     st = _stats(train)
     rej = Counter()
     for f in rejected:

@@ -4,8 +4,13 @@
   canonical request (:meth:`docgen.backends.Request.key`). A response is
   committed before anything is done with it, so a crash after receiving it
   never pays for it twice.
-* ``items``: the state of each planned item (pending → accepted | failed),
-  with the accepted document's JSON, and every attempt that was rejected.
+* ``items``: the state of each planned item, with the accepted document's JSON,
+  and every attempt that was rejected::
+
+      pending ──▶ accepted
+         │  └──▶ failed     permanent: every attempt rejected, or a 4xx; `--retry-failed` retries it
+         └─────▶ error      transient: connection, timeout, 429/5xx after retries; a rerun retries it
+
 * ``meta``: small key/values (filter counters, batch ids).
 
 WAL mode with synchronous=NORMAL: a committed row survives kill -9 of the process.
@@ -39,17 +44,34 @@ CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);
 """
 
 
+class JournalDamaged(Exception):
+    """The journal file is not a readable sqlite database (truncated, overwritten)."""
+
+
 class Journal:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL under WAL: a committed row survives the process being killed (kill -9);
-        # only a power loss can take back the last commits
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        existed = self.path.exists() and self.path.stat().st_size > 0
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # NORMAL under WAL: a committed row survives the process being killed (kill -9);
+            # only a power loss can take back the last commits
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            if existed:
+                bad = self._db.execute("PRAGMA quick_check").fetchone()[0]
+                if bad != "ok":
+                    raise JournalDamaged(str(bad)[:200])
+            self._db.executescript(SCHEMA)
+            cols = {r[1] for r in self._db.execute("PRAGMA table_info(items)")}
+            if "budget" not in cols:      # journals written before --retry-failed existed
+                self._db.execute("ALTER TABLE items ADD COLUMN budget INTEGER")
+        except sqlite3.DatabaseError as e:
+            if "locked" in str(e) or "disk is full" in str(e):
+                raise
+            raise JournalDamaged(str(e)) from None
 
     # -- responses -------------------------------------------------------
     def get_response(self, key: str) -> Completion | None:
@@ -115,10 +137,36 @@ class Journal:
         for (d,) in rows:
             yield json.loads(d)
 
-    def failures(self) -> dict[str, int]:
+    def failures(self, status: str = "failed") -> dict[str, int]:
+        """Items that ended as ``failed`` (permanent) or ``error`` (transient), counted by reason."""
         with self._lock:
-            rows = self._db.execute("SELECT reason, COUNT(*) FROM items WHERE status='failed' GROUP BY reason").fetchall()
+            rows = self._db.execute("SELECT reason, COUNT(*) FROM items WHERE status=? GROUP BY reason",
+                                    (status,)).fetchall()
         return dict(rows)
+
+    def budget_of(self, item_id: str, default: int) -> int:
+        """How many attempts the item may have made in all (grows with each --retry-failed)."""
+        with self._lock:
+            row = self._db.execute("SELECT budget FROM items WHERE item_id=?", (item_id,)).fetchone()
+        return row[0] if row and row[0] is not None else default
+
+    def reopen(self, status: str, extra_attempts: int | None = None) -> int:
+        """Set every item in ``status`` back to pending; with ``extra_attempts``, grant it that many more."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            if extra_attempts is not None:
+                self._db.execute("UPDATE items SET budget=attempts+? WHERE status=?", (extra_attempts, status))
+            n = self._db.execute("UPDATE items SET status='pending', reason='' WHERE status=?", (status,)).rowcount
+            self._db.execute("COMMIT")
+        return n
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._db.execute("SELECT status, COUNT(*) FROM items GROUP BY status").fetchall())
+
+    def accepted_ids(self) -> set[str]:
+        with self._lock:
+            return {r[0] for r in self._db.execute("SELECT item_id FROM items WHERE status='accepted'")}
 
     # -- meta ---------------------------------------------------------------
     def get_meta(self, k: str, default: Any = None) -> Any:

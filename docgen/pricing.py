@@ -2,7 +2,8 @@
 
 A model matches its table entry exactly or by prefix (``claude-sonnet-4-5-20250929``
 matches ``claude-sonnet-4-5``). An OpenAI-compatible server on your own machine
-(a ``base_url`` on 127.0.0.1/localhost) costs nothing.
+(a ``base_url`` whose host is exactly a loopback address or ``localhost``) costs
+nothing, unless the table says ``loopback_free: false``.
 """
 
 from __future__ import annotations
@@ -49,8 +50,11 @@ def load_prices(path: str | Path | None = None) -> dict:
 def price_for(backend: str, model: str, options: dict | None = None, table: dict | None = None) -> Price | None:
     """The price of ``model`` on ``backend``; ``None`` when the table does not know it."""
     table = table if table is not None else load_prices()
-    base_url = str((options or {}).get("base_url") or "")
-    if any(h in base_url for h in ("127.0.0.1", "localhost", "[::1]")):
+    from .backends._http import is_loopback
+
+    # the parsed host, exactly: https://localhost-proxy.example.com/v1 is not this machine;
+    # `loopback_free: false` in the table prices a paid service reached through a local tunnel
+    if table.get("loopback_free", True) and is_loopback(str((options or {}).get("base_url") or "")):
         return FREE
     entry = table.get(backend)
     if not isinstance(entry, dict):

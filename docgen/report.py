@@ -15,7 +15,6 @@ and a sample browser with provenance and the attribution evidence in ``<mark>``.
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from collections import Counter, defaultdict
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .corpus import Attribution, Document, iter_documents
+from .errors import UserError
 from .coverage import NO_GENRE, CoverageCounter, Thresholds, check_spec, find_gaps, run_meta
 from .charts import PALETTE, E, _short, hbars, heatmap, histograms, stacked_hbars
 from .spec import Rule, Span, Spec, Value, parse_spec
@@ -88,49 +88,33 @@ def _filter_stats(manifest: dict | None) -> dict[str, int]:
 
 
 def _clusters(run_dir: Path) -> list[dict[str, Any]] | None:
-    """Near-duplicate clusters from ``dedup_clusters.jsonl``; None when the corpus has no such file.
+    """Near-duplicate clusters (docgen.rundir owns the file's format): a kept document and the
+    ones removed as its near-duplicates; None when the corpus has no clusters file at all."""
+    from .rundir import RunDir
 
-    The file holds one row per removed document, ``{"removed", "kept", "jaccard"}`` (the dedup
-    step and `docgen filter` write it); a cluster is a kept document and the ones removed as its
-    near-duplicates."""
-    p = run_dir / "dedup_clusters.jsonl"
-    if not run_dir.is_dir() or not p.exists():
+    rd = RunDir(run_dir)
+    if not run_dir.is_dir() or not rd.clusters_path.exists():
         return None
-    by_kept: dict[str, dict[str, Any]] = {}
-    for line in p.read_text(encoding="utf-8", errors="replace").splitlines():
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if not isinstance(row, dict) or not isinstance(row.get("kept"), str) or not isinstance(row.get("removed"), str):
-            continue
-        c = by_kept.setdefault(row["kept"], {"representative": row["kept"], "members": [], "similarity": 0.0,
-                                             "text": ""})
-        c["members"].append(row["removed"])
-        if isinstance(row.get("jaccard"), (int, float)):
-            c["similarity"] = max(c["similarity"], float(row["jaccard"]))
-    out = list(by_kept.values())
-    for c in out:
-        c["size"] = 1 + len(c["members"])          # the kept document and its removed near-duplicates
-    out.sort(key=lambda c: (-c["size"], c["representative"]))
-    return out
+    try:
+        groups = rd.clusters()
+    except UserError:
+        return []
+    return [{"size": g["size"], "representative": g["kept"], "members": g["members"][1:], "text": "",
+             "similarity": g["jaccard"]} for g in groups]
 
 
 def _planned_genres(src: Path, meta: dict[str, Any]) -> list[str]:
-    """Genres the run planned documents in (plan.jsonl and topups.jsonl) or was configured with."""
+    """Genres the run planned documents in (its plan and top-ups) or was configured with."""
     from .coverage import configured_genres
+    from .rundir import RunDir
 
     found: dict[str, None] = {}
-    for name in ("plan.jsonl", "topups.jsonl"):
-        p = src / name
-        if src.is_dir() and p.is_file():
-            for line in p.read_text(encoding="utf-8", errors="replace").splitlines():
-                try:
-                    g = json.loads(line).get("genre")
-                except (json.JSONDecodeError, AttributeError):
-                    continue
-                if isinstance(g, str) and g:
-                    found[g] = None
+    if src.is_dir():
+        rd = RunDir(src)
+        for row in rd.read_plan() + rd.read_topups():
+            g = row.get("genre") if isinstance(row, dict) else None
+            if isinstance(g, str) and g:
+                found[g] = None
     found.update(dict.fromkeys(configured_genres(meta)))
     return list(found)
 

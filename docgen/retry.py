@@ -184,7 +184,7 @@ class AdaptiveLimiter:
 
 async def call_with_retries(backend: "Backend", request: "Request", policy: RetryPolicy,
                             limiter: AdaptiveLimiter | None = None, *, retry_incomplete: bool = True,
-                            sleep=asyncio.sleep) -> "Completion":
+                            sleep=asyncio.sleep, on_send=None) -> "Completion":
     """Call ``backend.generate`` until it succeeds or the policy gives up.
 
     Raises the last :class:`BackendError` when giving up. A completion whose stream
@@ -192,7 +192,7 @@ async def call_with_retries(backend: "Backend", request: "Request", policy: Retr
     it is retried within the same attempt budget and, if the budget runs out, returned
     as it is (the caller must not accept it as a document). Other finish reasons
     (length, refusal, content_filter) are returned at once: what to do with them is the
-    engine's decision.
+    engine's decision. ``on_send()`` is called once per request actually sent.
     """
     attempt = 0
     while True:
@@ -200,6 +200,8 @@ async def call_with_retries(backend: "Backend", request: "Request", policy: Retr
         epoch = await limiter.acquire() if limiter is not None else 0
         error: BackendError | None = None
         try:
+            if on_send is not None:
+                on_send()
             completion = await backend.generate(request)
         except BackendError as e:
             error = e

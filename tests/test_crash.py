@@ -3,7 +3,7 @@
 The server is the loopback fault server (tests/servers/fault_server.py), a
 stand-in for a provider: its ledger counts every request received, so the
 tests can assert that nothing received is paid for twice and nothing is lost.
-Named crash points use DOCGEN_CRASHPOINT (docgen/engine.py `crashpoint`):
+Named crash points use DOCGEN_CRASHPOINT (docgen/calls.py `crashpoint`):
 after_response (received, not yet journalled), after_journal, after_accept.
 """
 
@@ -114,7 +114,7 @@ def test_canary_keys_never_written_or_printed(tmp_path, backend):
         cmd = [sys.executable, "-m", "docgen", "--debug", "generate", str(EXAMPLE_SPEC), "--out", str(out),
                "--docs", "3", "--backend", backend, "--base-url", url, "--model", "stand-in", "--shard-docs", "2"]
         r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=_env(**CANARIES), timeout=120)
-        assert r.returncode in (0, 1), r.stderr
+        assert r.returncode in (0, 4), r.stderr        # 4: the echoed texts fail the filters
         assert all(e.auth_present for e in srv.ledger)          # the key was really used
         texts = [r.stdout, r.stderr]
         for f in out.rglob("*"):

@@ -12,7 +12,8 @@ llama.cpp's server (``python -m llama_cpp.server``), Ollama. Options::
     max_tokens_param  "max_tokens" (default) or "max_completion_tokens" (newer OpenAI models)
     repeat_penalty_param  send GenerationParams.repeat_penalty under this name (llama.cpp:
                       "repeat_penalty", vLLM: "repetition_penalty"); OpenAI has none, so off
-    send_seed         send params.seed (default true)
+    send_seed         send params.seed + the request's sample index (default true): distinct
+                      items and attempts are distinct requests, even to a deterministic server
     include_usage     ask a stream for its usage (default true)
     extra_body        a dict merged into every request body
 
@@ -68,7 +69,7 @@ class OpenAIBackend(SDKBackend, Backend):
         if p.stop:
             body["stop"] = list(p.stop)
         if self.options.get("send_seed", True):
-            body["seed"] = p.seed
+            body["seed"] = p.seed + request.sample_index
         extra = dict(self.options.get("extra_body") or {})
         if self.options.get("repeat_penalty_param"):
             extra[self.options["repeat_penalty_param"]] = p.repeat_penalty

@@ -10,7 +10,6 @@ document to the one kept and their Jaccard similarity.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -51,7 +50,9 @@ def run_filter(corpus: str | Path, out: str | Path, *, spec_path: str | None = N
                shard_docs: int = 1000) -> dict[str, Any]:
     t0 = time.time()
     out = Path(out)
-    if out.exists() and (out / "manifest.json").exists():
+    from ..rundir import RunDir
+
+    if out.exists() and RunDir(out).manifest_path.exists():
         raise UserError("output directory already holds a run", where=str(out), hint="choose a new --out directory")
     if Path(corpus).resolve() == out.resolve():
         raise UserError("--out must differ from the corpus", where=str(out), hint="choose a new --out directory")
@@ -96,9 +97,8 @@ def run_filter(corpus: str | Path, out: str | Path, *, spec_path: str | None = N
                 writer.reject(_reject(doc, "near_duplicate", "dedup",
                                       f"jaccard {c['jaccard']:.3f} with kept document {c['kept']}"))
         stats["dedup"] = {"kept": sum(keep), "dropped": {"near_duplicate": len(keep) - sum(keep)} if clusters else {}}
-        with open(out / "dedup_clusters.jsonl", "w", encoding="utf-8") as f:
-            for c in clusters:
-                f.write(json.dumps(c) + "\n")
+        RunDir(out).write_clusters([{"removed": c["removed"], "kept": c["kept"], "jaccard": c["jaccard"]}
+                                    for c in clusters])
     else:
         for doc in survivors:
             writer.add(doc)

@@ -29,7 +29,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..backends.base import Backend, BackendError, GenerationParams, Request
+from ..backends.base import Backend, BackendError, GenerationParams
 from ..corpus import Attribution
 from ..spec import Spec
 
@@ -121,7 +121,13 @@ class _Cache:
 class AttributionJudge:
     def __init__(self, backend: Backend, spec: Spec, *, model_name: str | None = None,
                  cache_path: str | Path | None = None, max_retries: int = 2, max_tokens: int = 400):
-        self.backend, self.spec, self.model_name = backend, spec, model_name
+        from ..calls import Calls
+
+        # ``backend`` may be the run's gateway (docgen.calls.Calls) or a bare backend
+        self.gateway = Calls.of(backend)
+        backend = self.gateway.backend
+        self.spec, self.model_name = spec, model_name
+        self.backend = backend
         self.max_retries, self.max_tokens = max_retries, max_tokens
         self.cache = _Cache(cache_path)
         self.method = f"judge:{getattr(backend, 'name', 'backend')}/{getattr(backend, 'model', '')}@{PROMPT_VERSION}"
@@ -139,33 +145,23 @@ class AttributionJudge:
             return Attribution(**d["attribution"]), d["reason"]
         messages = [{"role": "user", "content": render_prompt(self.spec, text, self.model_name)}]
         params = GenerationParams(temperature=0.0, max_tokens=self.max_tokens)
-        error = ""
-        for attempt in range(self.max_retries + 1):
-            if error:
-                messages = messages + [{"role": "user", "content":
-                                        f"Your reply was rejected: {error}. Answer again with only the JSON object."}]
-            try:
-                self.calls += 1
-                comp = await self.backend.generate(Request(messages=messages, params=params,
-                                                           template_version=PROMPT_VERSION))
-            except BackendError as e:
-                if not e.retryable:
-                    break
-                error = f"backend error: {e}"
-                continue
-            try:
-                rep = parse_reply(comp.text, self.spec, text)
-            except ValueError as e:
-                error = str(e)
-                messages = messages + [{"role": "assistant", "content": comp.text}]
-                continue
-            att = Attribution(verdict=rep.verdict, method=self.method, value_ids=rep.value_ids,
-                              rule_ids=rep.rule_ids, evidence=rep.evidence, confidence=rep.confidence)
-            reason = "" if rep.verdict == "attributed" else (rep.reason or "not_attributed")
-            self.cache.put(key, json.dumps({"attribution": att.__dict__, "reason": reason}))
-            return att, reason
-        # never a default pass; failures are not cached, so a rerun asks again
-        return Attribution(verdict="judge_failed", method=self.method), "judge_failed"
+        from ..calls import AskFailed
+
+        self.calls += 1
+        try:
+            # through the model-call gateway: journalled, counted toward --max-cost, retried with backoff
+            rep = await self.gateway.ask(messages, lambda reply: parse_reply(reply, self.spec, text),
+                                         template=PROMPT_VERSION, params=params, attempts=self.max_retries + 1,
+                                         purpose="judge",
+                                         reask="Your reply was rejected: {error}. Answer again with only the JSON object.")
+        except (AskFailed, BackendError):
+            # never a default pass; failures are not cached, so a rerun asks again
+            return Attribution(verdict="judge_failed", method=self.method), "judge_failed"
+        att = Attribution(verdict=rep.verdict, method=self.method, value_ids=rep.value_ids,
+                          rule_ids=rep.rule_ids, evidence=rep.evidence, confidence=rep.confidence)
+        reason = "" if rep.verdict == "attributed" else (rep.reason or "not_attributed")
+        self.cache.put(key, json.dumps({"attribution": att.__dict__, "reason": reason}))
+        return att, reason
 
     def judge_sync(self, text: str) -> tuple[Attribution, str]:
         try:

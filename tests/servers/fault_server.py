@@ -22,7 +22,9 @@ retry re-sent the same body.
 Faults are consumed in order from the plan (the first one whose ``route``
 matches); when the plan is empty, ``default`` (normally ``Fault.ok()``)
 applies. ``latency_s`` adds a fixed delay to every response (0 = zero-latency
-mode, for throughput measurements).
+mode, for throughput measurements). The default completion echoes the last user
+message (``echo_seed=True``: and the request's seed), so the server is deterministic:
+identical requests get identical texts.
 """
 
 from __future__ import annotations
@@ -291,7 +293,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _text(self, body: dict[str, Any], fault: Fault) -> str:
         if fault.text is not None:
             return fault.text
-        return "echo: " + _last_user_text(body.get("messages", []))[:400]
+        echo = _last_user_text(body.get("messages", []))[:400]
+        if self.server.owner.echo_seed:       # a deterministic server that honours the seed
+            return f"echo (seed {body.get('seed')}): {echo}"
+        return "echo: " + echo
 
     @staticmethod
     def _usage_in(body: dict[str, Any]) -> int:
@@ -585,8 +590,9 @@ class _Server(ThreadingHTTPServer):
 class FaultServer:
     """The stand-in server. Use as a context manager; it listens on 127.0.0.1:<random port>."""
 
-    def __init__(self, latency_s: float = 0.0, default: Fault | None = None):
+    def __init__(self, latency_s: float = 0.0, default: Fault | None = None, echo_seed: bool = False):
         self.latency_s = latency_s
+        self.echo_seed = echo_seed     # the echo names the request's seed (a seeded, deterministic server)
         self.default = default or Fault.ok()
         self.ledger: list[LedgerEntry] = []
         self.max_in_flight = 0
