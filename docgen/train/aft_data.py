@@ -28,9 +28,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
-from ..backends.base import Backend, BackendError, GenerationParams, Request
+from ..backends.base import Backend, BackendError, GenerationParams
 from ..errors import UserError
 from ..journal import Journal
 from ..prompts import render, template_version
@@ -132,73 +132,59 @@ class CallFailed(Exception):
 
 # --------------------------------------------------------------------------- the one model call
 
-@dataclass
 class CallContext:
-    """What every call shares: the journal (resume), the price and cap, the retry state."""
+    """The run's model-call gateway (docgen.calls: journal, cost cap, limiter, retries, re-asks),
+    one per backend; the writer and the judge share one journal, one spend and one cap."""
 
-    journal: Journal
-    max_cost: float | None = None
-    price: Any = None                        # docgen.pricing.Price or None (unknown: no cap possible)
-    max_attempts: int = 3
-    limiter: Any = None
-    spent: float = 0.0
-    reserved: float = 0.0
-    sent: int = 0
-    cached: int = 0
+    def __init__(self, journal: Journal, max_cost: float | None = None, price: Any = None,
+                 max_attempts: int = 3, limiter: Any = None, spent: float = 0.0, judge_price: Any = None):
+        self.journal, self.max_cost, self.price, self.judge_price = journal, max_cost, price, judge_price
+        self.max_attempts, self.limiter, self.start_spent = max_attempts, limiter, spent
+        self._calls: dict[int, Any] = {}
+
+    def calls_for(self, backend: Backend):
+        from ..calls import Calls
+
+        if not self._calls:
+            first = Calls(backend, journal=self.journal, price=self.price, max_cost=self.max_cost,
+                          spent=self.start_spent)
+            if self.limiter is not None:
+                first.ledger.limiter = self.limiter
+            self._calls[id(backend)] = first
+        if id(backend) not in self._calls:
+            self._calls[id(backend)] = next(iter(self._calls.values())).with_backend(backend, self.judge_price)
+        return self._calls[id(backend)]
+
+    def _ledger(self):
+        return next(iter(self._calls.values())).ledger if self._calls else None
+
+    sent = property(lambda self: self._ledger().sent if self._ledger() else 0)
+    cached = property(lambda self: self._ledger().cached if self._ledger() else 0)
+    spent = property(lambda self: self._ledger().spent if self._ledger() else self.start_spent)
 
 
 async def call_model(ctx: CallContext, backend: Backend, prompt: str, parse: Callable[[str], T], *,
                      template: str, params: GenerationParams) -> T:
-    """Send ``prompt``; return ``parse(reply)``. A reply that ``parse`` rejects (ValueError)
-    is re-asked with the error, up to ``ctx.max_attempts`` times, then :class:`CallFailed`.
+    """Send ``prompt`` through the gateway; return ``parse(reply)``. A reply that ``parse``
+    rejects (ValueError) is re-asked with the error, up to ``ctx.max_attempts`` times, then
+    :class:`CallFailed`. Replies are journalled (a rerun pays nothing for them); a call that
+    would pass ``max_cost`` raises :class:`CostCapReached`."""
+    from ..calls import AskFailed, SpendCapReached
 
-    Replies are looked up in and recorded to the journal by request hash (a rerun pays
-    nothing for them); a call that would pass ``ctx.max_cost`` raises :class:`CostCapReached`.
-    This is the one place aft generation reaches a backend.
-    """
-    from ..corpus import count_tokens
-    from ..retry import AdaptiveLimiter, RetryPolicy, call_with_retries
-
-    messages: list[dict[str, str]] = [{"role": "user", "content": prompt}]
-    last = ""
-    for _ in range(ctx.max_attempts):
-        req = Request(messages=list(messages), params=params, template_version=template)
-        key = req.key(backend.name, backend.model)
-        comp = ctx.journal.get_response(key)
-        if comp is None:
-            est = 0.0
-            if ctx.price is not None:
-                est = ctx.price.cost(sum(count_tokens(m["content"]) for m in messages), params.max_tokens)
-            if ctx.max_cost is not None and ctx.spent + ctx.reserved + est > ctx.max_cost:
-                raise CostCapReached()
-            ctx.reserved += est
-            try:
-                comp = await call_with_retries(backend, req, RetryPolicy(), ctx.limiter or AdaptiveLimiter(1))
-            except BackendError as e:
-                raise CallFailed(f"backend error: {str(e)[:200]}") from None
-            finally:
-                ctx.reserved -= est
-            ctx.sent += 1
-            if ctx.price is not None:
-                ctx.spent += ctx.price.cost(comp.input_tokens, comp.output_tokens)
-            ctx.journal.put_response(key, backend.name, comp)
-            ctx.journal.set_meta("spent_usd", ctx.spent)
-        else:
-            ctx.cached += 1
-        try:
-            if comp.finish_reason != "stop":
-                raise ValueError(f"reply was cut off (finish_reason={comp.finish_reason})")
-            return parse(comp.text)
-        except (ValueError, ValidationError) as e:
-            last = str(e).splitlines()[0][:300] if str(e) else type(e).__name__
-            messages += [{"role": "assistant", "content": comp.text},
-                         {"role": "user", "content": f"That reply was not valid: {last}. Reply again in the "
-                                                     "requested format only."}]
-    raise CallFailed(f"invalid reply after {ctx.max_attempts} attempts: {last}")
+    try:
+        return await ctx.calls_for(backend).ask(
+            prompt, parse, template=template, params=params, attempts=ctx.max_attempts, purpose="aft",
+            reask="That reply was not valid: {error}. Reply again in the requested format only.")
+    except SpendCapReached:
+        raise CostCapReached() from None
+    except AskFailed as e:
+        raise CallFailed(f"invalid reply after {ctx.max_attempts} attempts: {e.reason.split(': ', 1)[-1]}") from None
+    except BackendError as e:
+        raise CallFailed(f"backend error: {str(e)[:200]}") from None
 
 
 def json_parser(schema: type[BaseModel]) -> Callable[[str], Any]:
-    from ..stages import _json_block
+    from ..calls import json_object as _json_block
 
     return lambda text: schema.model_validate(_json_block(text))
 
@@ -211,7 +197,7 @@ def list_parser(key: str) -> Callable[[str], list[str]]:
     numbered or bulleted lines (small models often answer with a list instead of JSON)."""
 
     def parse(text: str) -> list[str]:
-        from ..stages import _json_block
+        from ..calls import json_object as _json_block
 
         for attempt in (lambda: _json_block(text).get(key), lambda: json.loads(re.search(r"\[.*\]", text, re.S).group(0))):
             try:
@@ -426,8 +412,10 @@ def generate_aft(spec_path: str | Path, cfg: AftGenConfig, *, backend: Backend |
         raise UserError(f"--max-cost needs a price for {backend.name}/{backend.model}, and the price table has none",
                         hint="add the model to docgen/prices.yaml or pass --prices FILE")
     journal = Journal(out / "journal.sqlite")
+    judge_price = price if judge is backend else price_for(judge.name, judge.model, cfg.backend_options,
+                                                           load_prices(cfg.prices))
     ctx = CallContext(journal, cfg.max_cost, price, cfg.max_attempts, AdaptiveLimiter(max(1, cfg.concurrency)),
-                      spent=journal.get_meta("spent_usd", 0.0))
+                      spent=journal.get_meta("spent_usd", 0.0), judge_price=judge_price)
     atomic_write_json(out / "config.json", {**asdict(cfg), "spec": str(spec_path), "spec_sha256": spec.sha256,
                                             "writer": backend.describe(), "judge": judge.describe()})
     gen = AftGenerator(spec, cfg, backend, judge, ctx)

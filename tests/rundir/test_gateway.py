@@ -42,7 +42,8 @@ def test_no_backend_is_called_outside_the_gateway():
         if rel.parts[1] == "backends" or rel in allowed:
             continue
         for n, line in enumerate(p.read_text().splitlines(), 1):
-            if re.search(r"\.generate\(", line) and "def generate" not in line:
+            # the API's and Jinja's own generate() are not model calls
+            if re.search(r"(?<!\bapi)(?<!\bdocgen)(?<!\btpl)\.generate\(", line) and "def generate" not in line:
                 hits.append(f"{rel}:{n}: {line.strip()}")
     assert hits == []
 
