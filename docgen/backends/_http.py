@@ -290,6 +290,8 @@ class SDKBackend:
         self._client = getattr(sdk, self.sdk_client)(api_key=key, base_url=self.base_url, max_retries=0,
                                                      http_client=aiohttp_client(sdk),
                                                      timeout=self.timeouts.sdk(sdk.Timeout))
+        # the SDK-free path for plain (non-streamed) requests, where a subclass has one
+        self._hot = None if self.stream or options.get("transport", "aiohttp") == "sdk" else self._hot_path()
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(model={self.model!r}, base_url={safe_url(self.base_url)!r}, "
@@ -312,7 +314,24 @@ class SDKBackend:
                 raise
         raise error
 
+    def _hot_path(self) -> Any:
+        """An object with ``async generate(body) -> Completion`` and ``aclose()`` that answers plain
+        requests without the SDK (see :mod:`docgen.backends.openai_http`), or None: use the SDK."""
+        return None
+
+    def _hot_body(self, request: Any) -> dict[str, Any]:
+        """The request body the hot path sends (a subclass with a hot path says how)."""
+        raise NotImplementedError
+
     async def generate(self, request: Any) -> Any:
+        hot = self._hot
+        if hot is not None:
+            return await hot.generate(self._hot_body(request))
         import logging
 
         return await generate_mapped(self, request, self.sdk, logging.getLogger(f"docgen.backends.{self.name}"))
+
+    async def aclose(self) -> None:
+        if self._hot is not None:
+            await self._hot.aclose()
+        await self._client.close()
