@@ -245,6 +245,7 @@ class Engine:
         self._prepare_run_dir()
         journal = Journal(self.run_dir / "journal.sqlite")
         journal.ensure_items([i.id for i in self.plan.items])
+        journal.group_commits(asyncio.get_running_loop())    # one commit per response, not per statement
         writer = CorpusWriter(self.run_dir, shard_docs=self.cfg.shard_docs, meta={
             "spec_id": self.spec.id, "spec_sha256": self.spec.sha256, "spec_title": self.spec.title,
             "model_name": self.model_name, "backend": self.backend.name, "model": self.backend.model,
@@ -407,8 +408,8 @@ class Engine:
         self._stats["out_tokens"] += comp.output_tokens
         if self._price is not None:
             self._stats["spent"] += self._price.cost(comp.input_tokens, comp.output_tokens, batch=batch)
+        journal.set_meta("spent_usd", self._stats["spent"])    # committed with the response (group commit)
         journal.put_response(key, self.backend.name, comp)     # before anything else happens
-        journal.set_meta("spent_usd", self._stats["spent"])
         crashpoint("after_journal")
 
     async def _take(self, item: PlanItem, attempt: int, key: str, comp: Completion, prompt_sha: str,
