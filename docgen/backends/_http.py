@@ -286,12 +286,22 @@ class SDKBackend:
         self.stream = bool(options.get("stream", False))
         self.timeouts = Timeouts.from_options(options)
         self._secret = key
-        sdk = self.sdk
-        self._client = getattr(sdk, self.sdk_client)(api_key=key, base_url=self.base_url, max_retries=0,
-                                                     http_client=aiohttp_client(sdk),
-                                                     timeout=self.timeouts.sdk(sdk.Timeout))
-        # the SDK-free path for plain (non-streamed) requests, where a subclass has one
+        self._sdk_client: Any = None
+        # the SDK-free path for plain (non-streamed) requests, where a subclass has one; the SDK
+        # client is then built on first use (batch endpoints), not for every run
         self._hot = None if self.stream or options.get("transport", "aiohttp") == "sdk" else self._hot_path()
+        if self._hot is None:
+            self._client  # noqa: B018 - built now
+
+    @property
+    def _client(self) -> Any:
+        """The SDK's client (its own retries off; the engine retries)."""
+        if self._sdk_client is None:
+            sdk = self.sdk
+            self._sdk_client = getattr(sdk, self.sdk_client)(api_key=self._secret, base_url=self.base_url,
+                                                             max_retries=0, http_client=aiohttp_client(sdk),
+                                                             timeout=self.timeouts.sdk(sdk.Timeout))
+        return self._sdk_client
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(model={self.model!r}, base_url={safe_url(self.base_url)!r}, "
@@ -334,4 +344,5 @@ class SDKBackend:
     async def aclose(self) -> None:
         if self._hot is not None:
             await self._hot.aclose()
-        await self._client.close()
+        if self._sdk_client is not None:
+            await self._sdk_client.close()
