@@ -494,7 +494,7 @@ class Engine:
 
     def _estimate_cost(self, req: Request, item: PlanItem) -> float:
         """What a request is counted at while in flight: its prompt plus the plan's output estimate."""
-        if self._price is None:
+        if self._price is None or self.cfg.max_cost is None:    # only --max-cost reads reservations
             return 0.0
         from .corpus import count_tokens
 
