@@ -162,6 +162,9 @@ def _docgen_engine(url: str, n: int, c: int) -> dict:
     import docgen.backends.openai_backend  # noqa: F401
 
     count_tokens("warm up")
+    import pyarrow as pa
+
+    pa.Table.from_pylist([{"x": 1}])        # pyarrow imports its pandas shim on first use (~0.5 s)
     with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
         spec = big_spec(Path(tmp) / "kestrel_spec.md") if n > 200 else SPEC
         cfg = RunConfig(spec=str(spec), out=str(Path(tmp) / "run"), docs=n, backend="openai", model="loopback-model",
