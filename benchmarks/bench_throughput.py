@@ -28,8 +28,14 @@ shared and noisy: compare the ratios, take the medians):
   transport, ``.venv-bench``: what OpenAIBackend would cost on that transport.
 
 A client's rate is N / (wall time of its generation call), measured inside its
-process (interpreter start and imports excluded); the server's own window
-(first request in → last response out) is shown beside it.
+process (interpreter start, imports and one-time loads excluded); the server's
+own window (first request in → last response out) is shown beside it, with the
+client's CPU time per completion (the figure a shared box disturbs least) and,
+in the JSON, the set-up and tear-down times around the server's window.
+
+``--baseline-src DIR`` adds ``docgen-backend-base`` and ``docgen-engine-base``:
+the same clients importing docgen from DIR (``git archive <commit> docgen genres
+templates | tar -x -C DIR``), so a before/after comparison shares one run.
 
 ``latency``: the same server answering after 1 s; every client at
 concurrency 256, one run each; the target is >= 95% of 256 req/s.
