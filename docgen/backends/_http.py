@@ -310,6 +310,7 @@ class SDKBackend:
     def describe(self) -> dict[str, Any]:
         return {"backend": self.name, "model": self.model, "base_url": safe_url(self.base_url),
                 "api_key_env": self.needs_key, "stream": self.stream,
+                "transport": "sdk" if self._hot is None else "aiohttp",
                 "timeouts": {"connect": self.timeouts.connect, "read": self.timeouts.read,
                              "total": self.timeouts.total}}
 

@@ -92,7 +92,8 @@ class ChatCompletionsHTTP:
     """``POST {base_url}/chat/completions`` over one pooled aiohttp session.
 
     The session is made on first use inside the running event loop (and again if a
-    later call runs in another loop). ``max_connections`` 0 leaves the pool unbounded:
+    later call runs in another loop: the old one cannot be closed without its loop, and
+    aiohttp warns about it when it is collected; call ``aclose`` before the loop ends). ``max_connections`` 0 leaves the pool unbounded:
     the engine's limiter already bounds requests in flight, and a pool smaller than
     that would queue requests behind it.
     """

@@ -61,7 +61,8 @@ async def _retry(b, policy=FAST, r=None, limiter=None):
 
 def test_plain_requests_take_the_hot_path_and_streams_the_sdk(fault_server, keys):
     b = backend(fault_server)
-    assert isinstance(b._hot, ChatCompletionsHTTP)
+    assert isinstance(b._hot, ChatCompletionsHTTP) and b.describe()["transport"] == "aiohttp"
+    assert backend(fault_server, transport="sdk").describe()["transport"] == "sdk"
     assert backend(fault_server, stream=True)._hot is None
     assert backend(fault_server, transport="sdk")._hot is None
     c = run(_gen(b))
