@@ -60,9 +60,8 @@ class Journal:
         Commit points stay as they were: ``put_response`` and ``finish_item`` return only once their
         row is committed (a response is still journalled before it is used). The other writes
         (``record_attempt``, ``set_meta``) join the open transaction, which the next commit point or
-        the end of the current loop iteration commits, whichever comes first. One commit per
-        response instead of four or five per item: ~0.5 ms less event-loop time per document
-        (BENCHMARKS.md)."""
+        the end of the current loop iteration commits, whichever comes first: two commits per
+        document instead of one per statement (four or five), on the event-loop thread."""
         self._loop = loop
 
     def _begin(self) -> None:
