@@ -245,7 +245,7 @@ class Engine:
         self._prepare_run_dir()
         journal = Journal(self.run_dir / "journal.sqlite")
         journal.ensure_items([i.id for i in self.plan.items])
-        journal.group_commits(asyncio.get_running_loop())    # one commit per response, not per statement
+        journal.group_commits(asyncio.get_running_loop())    # commit at commit points, not per statement
         writer = CorpusWriter(self.run_dir, shard_docs=self.cfg.shard_docs, meta={
             "spec_id": self.spec.id, "spec_sha256": self.spec.sha256, "spec_title": self.spec.title,
             "model_name": self.model_name, "backend": self.backend.name, "model": self.backend.model,
