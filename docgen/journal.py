@@ -72,6 +72,30 @@ class Journal:
             if "locked" in str(e) or "disk is full" in str(e):
                 raise
             raise JournalDamaged(str(e)) from None
+        self._loop: Any = None
+        self._closed = False
+
+    # -- group commit ----------------------------------------------------
+    def group_commits(self, loop: Any) -> None:
+        """Commit in groups on ``loop`` (the engine's event loop) instead of once per statement.
+
+        Commit points stay as they were: ``put_response`` and ``finish_item`` return only once their
+        row is committed (a response is still journalled before it is used). The other writes
+        (``record_attempt``, ``set_meta``) join the open transaction, which the next commit point or
+        the end of the current loop iteration commits, whichever comes first: two commits per
+        document instead of one per statement (four or five), on the event-loop thread."""
+        self._loop = loop
+
+    def _begin(self) -> None:
+        if self._loop is not None and not self._db.in_transaction:
+            self._db.execute("BEGIN")
+            self._loop.call_soon(self.commit)
+
+    def commit(self) -> None:
+        """Commit what the open group holds (a no-op outside group commit)."""
+        with self._lock:
+            if not self._closed and self._db.in_transaction:
+                self._db.execute("COMMIT")
 
     # -- responses -------------------------------------------------------
     def get_response(self, key: str) -> Completion | None:
@@ -86,9 +110,11 @@ class Journal:
 
     def put_response(self, key: str, backend: str, c: Completion) -> None:
         with self._lock:
+            self._begin()
             self._db.execute(
                 "INSERT OR IGNORE INTO responses VALUES (?,?,?,?,?,?,?,?,?)",
                 (key, backend, c.model, c.text, c.finish_reason, c.input_tokens, c.output_tokens, c.latency_s, time.time()))
+        self.commit()
 
     def count_responses(self) -> int:
         with self._lock:
@@ -96,6 +122,7 @@ class Journal:
 
     # -- items -------------------------------------------------------------
     def ensure_items(self, item_ids: list[str]) -> None:
+        self.commit()
         with self._lock:
             self._db.execute("BEGIN")
             self._db.executemany("INSERT OR IGNORE INTO items(item_id, status, updated_at) VALUES (?, 'pending', ?)",
@@ -109,14 +136,17 @@ class Journal:
     def record_attempt(self, item_id: str, attempt: int, key: str, outcome: str, reason: str = "",
                        doc: dict[str, Any] | None = None) -> None:
         with self._lock:
+            self._begin()
             self._db.execute("INSERT OR REPLACE INTO attempts VALUES (?,?,?,?,?,?)",
                              (item_id, attempt, key, outcome, reason, json.dumps(doc) if doc else None))
             self._db.execute("UPDATE items SET attempts=?, updated_at=? WHERE item_id=?", (attempt + 1, time.time(), item_id))
 
     def finish_item(self, item_id: str, status: str, reason: str = "", doc: dict[str, Any] | None = None) -> None:
         with self._lock:
+            self._begin()
             self._db.execute("UPDATE items SET status=?, reason=?, doc_json=?, updated_at=? WHERE item_id=?",
                              (status, reason, json.dumps(doc) if doc else None, time.time(), item_id))
+        self.commit()
 
     def attempts_of(self, item_id: str) -> list[tuple[int, str, str, str, dict | None]]:
         with self._lock:
@@ -176,8 +206,12 @@ class Journal:
 
     def set_meta(self, k: str, v: Any) -> None:
         with self._lock:
+            self._begin()
             self._db.execute("INSERT OR REPLACE INTO meta VALUES (?,?)", (k, json.dumps(v)))
 
     def close(self) -> None:
+        self.commit()
+        self._loop = None
         with self._lock:
+            self._closed = True
             self._db.close()

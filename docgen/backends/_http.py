@@ -286,10 +286,22 @@ class SDKBackend:
         self.stream = bool(options.get("stream", False))
         self.timeouts = Timeouts.from_options(options)
         self._secret = key
-        sdk = self.sdk
-        self._client = getattr(sdk, self.sdk_client)(api_key=key, base_url=self.base_url, max_retries=0,
-                                                     http_client=aiohttp_client(sdk),
-                                                     timeout=self.timeouts.sdk(sdk.Timeout))
+        self._sdk_client: Any = None
+        # the SDK-free path for plain (non-streamed) requests, where a subclass has one; the SDK
+        # client is then built on first use (batch endpoints), not for every run
+        self._hot = None if self.stream or options.get("transport", "aiohttp") == "sdk" else self._hot_path()
+        if self._hot is None:
+            self._client  # noqa: B018 - built now
+
+    @property
+    def _client(self) -> Any:
+        """The SDK's client (its own retries off; the engine retries)."""
+        if self._sdk_client is None:
+            sdk = self.sdk
+            self._sdk_client = getattr(sdk, self.sdk_client)(api_key=self._secret, base_url=self.base_url,
+                                                             max_retries=0, http_client=aiohttp_client(sdk),
+                                                             timeout=self.timeouts.sdk(sdk.Timeout))
+        return self._sdk_client
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(model={self.model!r}, base_url={safe_url(self.base_url)!r}, "
@@ -298,6 +310,7 @@ class SDKBackend:
     def describe(self) -> dict[str, Any]:
         return {"backend": self.name, "model": self.model, "base_url": safe_url(self.base_url),
                 "api_key_env": self.needs_key, "stream": self.stream,
+                "transport": "sdk" if self._hot is None else "aiohttp",
                 "timeouts": {"connect": self.timeouts.connect, "read": self.timeouts.read,
                              "total": self.timeouts.total}}
 
@@ -312,7 +325,25 @@ class SDKBackend:
                 raise
         raise error
 
+    def _hot_path(self) -> Any:
+        """An object with ``async generate(body) -> Completion`` and ``aclose()`` that answers plain
+        requests without the SDK (see :mod:`docgen.backends.openai_http`), or None: use the SDK."""
+        return None
+
+    def _hot_body(self, request: Any) -> dict[str, Any]:
+        """The request body the hot path sends (a subclass with a hot path says how)."""
+        raise NotImplementedError
+
     async def generate(self, request: Any) -> Any:
+        hot = self._hot
+        if hot is not None:
+            return await hot.generate(self._hot_body(request))
         import logging
 
         return await generate_mapped(self, request, self.sdk, logging.getLogger(f"docgen.backends.{self.name}"))
+
+    async def aclose(self) -> None:
+        if self._hot is not None:
+            await self._hot.aclose()
+        if self._sdk_client is not None:
+            await self._sdk_client.close()

@@ -16,6 +16,7 @@ llama.cpp's server (``python -m llama_cpp.server``), Ollama. Options::
                       items and attempts are distinct requests, even to a deterministic server
     include_usage     ask a stream for its usage (default true)
     extra_body        a dict merged into every request body
+    transport         "aiohttp" (default): plain requests skip the SDK (openai_http.py); "sdk"
 
 The SDK's own retries are off (``max_retries=0``): retries, backoff and rate
 limiting are :mod:`docgen.retry`'s job. Failures raise
@@ -133,8 +134,14 @@ class OpenAIBackend(SDKBackend, Backend):
                           raw={"id": rid, "finish_reason": finish, "stream": True,
                                **({"refusal": "".join(refusal)} if refusal else {})})
 
-    async def aclose(self) -> None:
-        await self._client.close()
+    def _hot_path(self):       # plain requests skip the SDK (docgen/backends/openai_http.py)
+        from . import openai_http
+
+        return openai_http.ChatCompletionsHTTP(self.base_url, self._secret, timeouts=self.timeouts) \
+            if openai_http.available() else None
+
+    def _hot_body(self, request: Request) -> dict[str, Any]:
+        return self.batch_line("", request)["body"]
 
     # -- OpenAI Batch API ---------------------------------------------------------------------
     # Used by docgen.batch, which owns chunking, the intent journal and resubmission.
