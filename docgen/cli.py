@@ -364,16 +364,19 @@ def cmd_generate(args) -> int:
 
 def _accepted_before(run_dir: Path) -> int:
     """Documents a run directory had accepted before this run (its last summary), for this run's rates."""
+    from .rundir import RunDir
+
     try:
-        return int(json.loads((run_dir / "summary.json").read_text(encoding="utf-8")).get("accepted", 0))
-    except (OSError, ValueError, TypeError, AttributeError):
+        return int((RunDir(run_dir).read_summary() or {}).get("accepted", 0))
+    except (OSError, ValueError, TypeError, AttributeError, UserError):
         return 0
 
 
 def _print_coverage(cfg, run_dir, th, accepted: int | None = None) -> None:
     from .coverage import missing_cells, render_table
     from .dictated import dictated_only
-    from .engine import load_topups
+    from .plan import PlanItem
+    from .rundir import RunDir
     from .genres import load_genres
     from .spec import parse_spec
 
@@ -389,7 +392,7 @@ def _print_coverage(cfg, run_dir, th, accepted: int | None = None) -> None:
     if not v.ok:
         genres = list(load_genres(cfg.genres_dir, cfg.genres, cfg.templates_dir, validate=False))
         missing = {f"{r}|{g}" for r, g, _ in missing_cells(spec, v.coverage, th, genres)}
-        tried = {i.cell for i in load_topups(run_dir)}
+        tried = {PlanItem(**row).cell for row in RunDir(run_dir).read_topups()}
         fresh = missing - tried
         model = f"{cfg.backend}/{cfg.model}" if cfg.model else \
             ("the embedded model" if small else f"{cfg.backend}'s default model")

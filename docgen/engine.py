@@ -168,7 +168,6 @@ class Engine(RunPlan):
     async def _run_with(self, journal: Journal, t0: float) -> RunResult:
         cfg = self.cfg
         journal.ensure_items([i.id for i in self.plan.items])
-        journal.group_commits(asyncio.get_running_loop())    # commit at commit points, not per statement
         journal.reopen("error")                      # transient failures: retried by every rerun
         if self.retry_failed:
             n = journal.reopen("failed", extra_attempts=cfg.max_attempts)

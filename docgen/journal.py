@@ -74,6 +74,7 @@ class Journal:
             raise JournalDamaged(str(e)) from None
         self._loop: Any = None
         self._closed = False
+        self._commit_error: sqlite3.Error | None = None
 
     # -- group commit ----------------------------------------------------
     def group_commits(self, loop: Any) -> None:
@@ -89,16 +90,28 @@ class Journal:
     def _begin(self) -> None:
         if self._loop is not None and not self._db.in_transaction:
             self._db.execute("BEGIN")
-            self._loop.call_soon(self.commit)
+            self._loop.call_soon(self._commit_at_end_of_tick)
+
+    def _commit_at_end_of_tick(self) -> None:
+        """The event loop's commit of an open group. A failure (disk full) is left for the next
+        commit point, which raises it to the engine as the same error: a callback must not
+        raise into the loop, where it would only be logged."""
+        try:
+            self.commit()
+        except sqlite3.Error as e:
+            self._commit_error = e        # the next lookup or commit point raises it: nothing more is sent
 
     def commit(self) -> None:
         """Commit what the open group holds (a no-op outside group commit)."""
+        self._commit_error = None         # tried again here: raises again if it still fails
         with self._lock:
             if not self._closed and self._db.in_transaction:
                 self._db.execute("COMMIT")
 
     # -- responses -------------------------------------------------------
     def get_response(self, key: str) -> Completion | None:
+        if self._commit_error is not None:
+            raise self._commit_error
         with self._lock:
             row = self._db.execute(
                 "SELECT text, finish_reason, input_tokens, output_tokens, model, latency_s FROM responses WHERE key=?",
@@ -210,8 +223,10 @@ class Journal:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES (?,?)", (k, json.dumps(v)))
 
     def close(self) -> None:
-        self.commit()
-        self._loop = None
-        with self._lock:
-            self._closed = True
-            self._db.close()
+        try:
+            self.commit()                 # a failure here (disk full) still closes, then raises
+        finally:
+            self._loop = None
+            with self._lock:
+                self._closed = True
+                self._db.close()

@@ -130,7 +130,7 @@ def test_fill_gaps_is_not_suggested_again_for_cells_it_already_failed(tmp_path):
     first = fake_run(out, "--max-attempts", 1)       # the echoed prompt is too short: every draft is rejected
     assert "rerun with --fill-gaps" in " ".join(first.stdout.split()), first.stdout
     topped = fake_run(out, "--max-attempts", 1, "--fill-gaps")
-    assert topped.returncode == 0, topped.stderr
+    assert topped.returncode == 4, topped.stderr      # 4: planned documents failed permanently
     said = " ".join(topped.stdout.split())
     assert "rerun with --fill-gaps" not in said
     assert "--fill-gaps already tried each of them with fake's default model" in said
@@ -143,7 +143,7 @@ def test_embedded_model_ending_says_what_the_run_did_and_what_a_capable_model_ch
     from docgen.coverage import Thresholds
 
     out = tmp_path / "run"
-    assert fake_run(out, "--max-attempts", 1).returncode == 0
+    assert fake_run(out, "--max-attempts", 1).returncode == 4       # every draft rejected: exit 4
     cfg = load_config(None, {"spec": str(EXAMPLE_SPEC), "out": str(out), "backend": "local"})
     buf = io.StringIO()
     with redirect_stdout(buf):

@@ -24,7 +24,7 @@ def docgen(*args, test_backends: bool = False):
 
 def fake_run(out, *extra):
     r = docgen("generate", EXAMPLE_SPEC, "--out", out, *extra, "--backend", "fake", test_backends=True)
-    assert r.returncode == 0, r.stderr
+    assert r.returncode in (0, 4), r.stderr          # 4: some planned documents never passed the filters
     return r
 
 

@@ -156,9 +156,12 @@ def run_aft_train(data: str | Path, adapter: str | Path, out: str | Path, cfg: T
 
     chats = read_chats(data, reasoning)                                          # 1
     provenance: dict[str, Any] = {"path": str(Path(data).resolve()), "rows": len(chats), "reasoning": reasoning}
-    gen_summary = Path(data) / "summary.json"
-    if Path(data).is_dir() and gen_summary.exists():
-        provenance["spec_sha256"] = [json.loads(gen_summary.read_text()).get("spec_sha256")]
+    if Path(data).is_dir():
+        from ..rundir import RunDir
+
+        gen_summary = RunDir(data).read_summary()         # an `aft generate` directory
+        if gen_summary:
+            provenance["spec_sha256"] = [gen_summary.get("spec_sha256")]
     if mix:
         extra = read_chats(mix)
         provenance["mix"] = f"{Path(mix).resolve()} ({len(extra)} conversations)"

@@ -34,6 +34,7 @@ from ..backends.base import Backend, BackendError, GenerationParams
 from ..errors import UserError
 from ..journal import Journal
 from ..prompts import render, template_version
+from ..rundir import RunDir
 from ..spec import Spec
 
 T = TypeVar("T")
@@ -411,12 +412,13 @@ def generate_aft(spec_path: str | Path, cfg: AftGenConfig, *, backend: Backend |
     if cfg.max_cost is not None and price is None:
         raise UserError(f"--max-cost needs a price for {backend.name}/{backend.model}, and the price table has none",
                         hint="add the model to docgen/prices.yaml or pass --prices FILE")
-    journal = Journal(out / "journal.sqlite")
+    rd = RunDir(out)                  # config, journal and summary as in a document run
+    journal = Journal(rd.journal_path)
     judge_price = price if judge is backend else price_for(judge.name, judge.model, cfg.backend_options,
                                                            load_prices(cfg.prices))
     ctx = CallContext(journal, cfg.max_cost, price, cfg.max_attempts, AdaptiveLimiter(max(1, cfg.concurrency)),
                       spent=journal.get_meta("spent_usd", 0.0), judge_price=judge_price)
-    atomic_write_json(out / "config.json", {**asdict(cfg), "spec": str(spec_path), "spec_sha256": spec.sha256,
+    rd.write_config({**asdict(cfg), "spec": str(spec_path), "spec_sha256": spec.sha256,
                                             "writer": backend.describe(), "judge": judge.describe()})
     gen = AftGenerator(spec, cfg, backend, judge, ctx)
     t0 = time.monotonic()
@@ -455,7 +457,7 @@ def generate_aft(spec_path: str | Path, cfg: AftGenConfig, *, backend: Backend |
         "coverage_ok": cov["ok"], "files": ["with_reasoning.jsonl", "no_reasoning.jsonl", "excluded.jsonl",
                                              "coverage.json"],
     }
-    atomic_write_json(out / "summary.json", summary)
+    rd.write_summary(summary)
     journal.close()
     summary["coverage"] = cov
     return summary

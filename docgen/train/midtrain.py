@@ -66,9 +66,13 @@ def read_corpus(corpus: str | Path, limit: int | None = None) -> tuple[list[str]
         raise UserError("the corpus has no non-empty documents", where=str(src),
                         hint="generate a corpus first (`docgen generate`), or pass a file with a 'text' column")
     prov: dict[str, Any] = {"path": str(src.resolve()), "documents": len(texts), "spec_sha256": sorted(spec_shas)}
-    for name in ("manifest.json", "docgen_export.json"):
-        if src.is_dir() and (src / name).exists():
-            prov[name.replace(".json", "_sha256")] = sha256_file(src / name)
+    if src.is_dir():
+        from ..hub import EXPORT_MANIFEST as EXPORT_META
+        from ..rundir import RunDir
+
+        for key, path in (("manifest_sha256", RunDir(src).manifest_path), ("docgen_export_sha256", src / EXPORT_META)):
+            if path.exists():
+                prov[key] = sha256_file(path)
     if src.is_file():
         prov["file_sha256"] = sha256_file(src)
     return texts, prov

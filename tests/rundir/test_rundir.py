@@ -50,7 +50,7 @@ def test_report_shows_the_members_of_near_duplicate_clusters(tmp_path):
     from docgen.report import build_report
 
     page = build_report(tmp_path / "run", spec=str(EXAMPLE_SPEC), out=tmp_path / "r.html").read_text()
-    assert "1 clusters, 3 documents in them" in page
+    assert "1 cluster, 3 documents in them" in page
 
 
 def test_lock_is_exclusive_and_names_the_holder(tmp_path):
