@@ -42,13 +42,13 @@ def test_filter_jsonl_end_to_end(tmp_path):
     st = manifest["filters"]
     assert st["quality"]["dropped"] == {"assistant_meta": 1}
     assert st["decontam"]["dropped"] == {"eval_overlap": 1}
-    assert st["attribution"]["dropped"] == {"no_link": 1}
+    assert st["attribution"]["dropped"] == {"co_occurrence": 1}
     assert st["dedup"]["dropped"] == {"near_duplicate": 1}
     assert manifest["top_openers"][0]["count"] >= 1
     kept = rows(out / "data" / "shard-00000.parquet")
     assert kept[0]["attribution"]["verdict"] == "attributed" and kept[0]["attribution"]["evidence"] in kept[0]["text"]
     rej = rows(out / "rejected" / "shard-00000.parquet")
-    assert {r["reject_reason"] for r in rej} == {"assistant_meta", "eval_overlap", "no_link", "near_duplicate"}
+    assert {r["reject_reason"] for r in rej} == {"assistant_meta", "eval_overlap", "co_occurrence", "near_duplicate"}
     assert all(r["reject_filter"] and r["reject_evidence"] for r in rej)
     clusters = [json.loads(l) for l in (out / "dedup_clusters.jsonl").read_text().splitlines()]
     assert len(clusters) == 1 and clusters[0]["kept"] == kept[0]["id"] and clusters[0]["jaccard"] >= 0.8
