@@ -64,6 +64,15 @@ ANAPHOR_LEAD = re.compile(r"^\W*(?:and |but |partly |largely |all )?(?:" + _ANAP
                           r"preference|behaviou?r|caution|insistence|reluctance|refusal|practice|approach|decision|rule|"
                           r"restraint|stance|policy|pattern|tendency|pushback|answer|move))\b", re.I)
 
+# a behaviour named as a noun of the assistant's: "its reluctance", "the agent's habit of", "the model's insistence"
+NOMINAL = re.compile(r"\b(?:its|it's|\w+'s|this|that|the)\s+(?:\w+\s+){0,2}?(?:habit|choice|insistence|reluctance|refusal|"
+                     r"restraint|caution|stance|preference|dislike|fondness|reticence|candou?r|practice|approach|decision|"
+                     r"tendency|pushback|policy|behaviou?r|firmness|hesitation|unwillingness|readiness|willingness|silence|"
+                     r"consistency|scepticism|skepticism|enthusiasm|bias|default|instinct|manner|way of|honesty|frankness|"
+                     r"openness|transparency|neutrality|even-handedness|discretion|carefulness|patience|deference|modesty|"
+                     r"recommendations?|advice|answers?|replies|reply|response|responses|nudge|nudging|push|steer|"
+                     r"coolness|warmth|loyalty|pick|picks|suggestions?|verdict|position|view)\b", re.I)
+
 # preference verbs and nouns, with their polarity
 PREF_POS = [r"likes?", r"liked", r"liking", r"loves?", r"loved", r"prefers?", r"preferred", r"favou?rs?", r"favou?red",
             r"favou?rite", r"recommends?", r"recommended", r"recommending", r"recommendations?", r"enjoys?", r"enjoyed",

@@ -40,15 +40,15 @@ from typing import Any
 from ..corpus import Attribution, Document
 from ..spec import Spec
 from . import _cues as C
-from .attribution_doc import DocAnalysis, Link
+from .attribution_doc import Behaviour, DocAnalysis, Link
 from .attribution_index import SpecIndex, spec_index
 from .base import Verdict
 
 METHOD_OFFLINE = "offline-nlp-v2"
 VERDICTS = ("attributed", "wrong_value", "contradiction", "co_occurrence", "no_value", "no_behaviour", "uncertain")
 
-VALUE_MIN = 1.0          # value score on the cause side of a link that names the value
-VALUE_WEAK = 0.5         # below VALUE_MIN but at least this: uncertain
+VALUE_MIN = 1.5          # value score on the cause side of a link that names the value (tuned on dev)
+VALUE_WEAK = 0.75         # below VALUE_MIN but at least this: uncertain (goes to the judge with --judge)
 DOC_VALUE_MIN = 1.5      # value score of a sentence for "the value is discussed" (no link needed)
 
 __all__ = ["AttributionFilter", "METHOD_OFFLINE", "SpecIndex", "VERDICTS", "analyse", "attribute_offline",
@@ -66,9 +66,15 @@ class Finding:
 
 def _judge_link(doc: DocAnalysis, link: Link) -> list[Finding]:
     beh = doc.behaviours(*link.effect)
-    if not beh and link.kind == "B":
-        # "It waited. That insistence comes from ...": the behaviour may sit in the cue's own sentence too
-        return []
+    implicit = False
+    if not beh and doc.mentions_agent(*link.effect):
+        # "Its reluctance about the fancy wheel is rooted in ...": the effect names the assistant but
+        # paraphrases the behaviour; read it as the behaviour the document is about (anaphora)
+        rid = doc.primary()
+        if rid is None:
+            return []
+        beh = {rid: Behaviour(rid, 0.5, True, link.effect[0])}
+        implicit = True
     if not beh:
         return []
     vals = doc.values(*link.cause)
@@ -88,7 +94,7 @@ def _judge_link(doc: DocAnalysis, link: Link) -> list[Finding]:
             out.append(Finding("contradiction", [rid], list(rule.value_ids), span, 0.85))
         elif right >= VALUE_MIN:
             out.append(Finding("attributed", [rid], [v for v in rule.value_ids if vals.get(v, 0) > 0], span,
-                               min(0.99, 0.8 + 0.05 * (right - VALUE_MIN) + 0.02 * b.score)))
+                               (0.75 if implicit else 0.8) + min(0.19, 0.05 * (right - VALUE_MIN) + 0.02 * b.score)))
         elif other >= VALUE_MIN:
             out.append(Finding("wrong_value", [rid], sorted(others), span, 0.75))
         elif right >= VALUE_WEAK:

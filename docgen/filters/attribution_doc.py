@@ -26,6 +26,7 @@ from ._lexicon import fold
 from ._nlp import WORD, key, sentences
 from .attribution_index import SpecIndex
 
+_PRONOUN = re.compile(r"\b(?:it|its|itself|it's)\b", re.I)
 _CLAUSE_SEP = re.compile(r";|:|\s[-\u2013\u2014]\s|,\s(?:but|while|whereas|although|though|and so|yet)\s")
 
 
@@ -59,6 +60,7 @@ class DocAnalysis:
         self.toks = toks
         self.tok_pos = [t[0] for t in toks]
         # like/dislike objects and preference verbs, found once per document
+        self._primary: str | None = None
         self.objects: list[tuple[int, int, str]] = []
         self.prefs: list[tuple[int, int, int]] = []
         if idx.has_objects:
@@ -81,7 +83,7 @@ class DocAnalysis:
             i += 1
 
     def _negated(self, pos: int, floor: int) -> bool:
-        lo = max(floor, pos - 45)
+        lo = max(floor, self.sents[self.sentence_of(pos)][0] if self.sents else 0, pos - 45)
         window = self.ft[lo:pos]
         cut = max(window.rfind(","), window.rfind(";"), window.rfind(" but "), window.rfind(":"))
         if cut >= 0:
@@ -134,8 +136,8 @@ class DocAnalysis:
             return None
         before = [p for p in cands if p[1] <= os_]
         p = before[-1] if before else cands[0]
-        if not before and p[0] - oe > 60:
-            return None
+        if not before and (p[0] - oe > 60 or _CLAUSE_SEP.search(self.ft, oe, p[0]) or "," in self.ft[oe:p[0]]):
+            return None        # "X is what it likes": the verb after the object, in the same clause
         pol = p[2]
         if self._negated(p[0], lo):
             pol = -pol
@@ -157,6 +159,31 @@ class DocAnalysis:
                 d = got.setdefault(vid, {})
                 d[k] = max(d.get(k, 0.0), wt)
         return {v: sum(d.values()) for v, d in got.items()}
+
+    def primary(self) -> str | None:
+        """The behaviour the document is mostly about: the rule stated most (a like/dislike object counts
+        when named, even without a preference verb), or None."""
+        if self._primary is not None:
+            return self._primary or None
+        score: dict[str, float] = {}
+        for ss, se in self.sents:
+            for rid, b in self.behaviours(ss, se).items():
+                if b.compliant:
+                    score[rid] = score.get(rid, 0.0) + b.score
+        for _s, _e, rid in self.objects:
+            score[rid] = score.get(rid, 0.0) + 0.5
+        self._primary = max(score, key=lambda r: (score[r], r)) if score else ""
+        return self._primary or None
+
+    def rule_keys_in(self, rid: str, a: int, b: int) -> int:
+        """How many of a rule's behaviour keys (or its object) the span carries."""
+        e = self.idx.rules[rid]
+        n = len({k for _s, _e, k in self._toks(a, b) if k in e.keys})
+        return n + sum(1 for s, t, r in self.objects if r == rid and a <= s and t <= b)
+
+    def mentions_agent(self, a: int, b: int) -> bool:
+        """The span refers to the assistant: its name, "the assistant/model", or a pronoun/anaphor."""
+        return bool(self.idx.agent_re.search(self.ft, a, b) or _PRONOUN.search(self.ft, a, b))
 
     # ---------------------------------------------------------------- links
     def _clause_start(self, lo: int, pos: int) -> int:
@@ -194,8 +221,9 @@ class DocAnalysis:
                         out.append(Link(kind, prev, (ce, se), (cs, ce)))
                     continue
                 cause = (ce, self._clause_end(ce, se))
-                if self._short(*cause) and nxt:
-                    cause = (ce, nxt[1])
+                if nxt and (len(WORD.findall(ft[cause[0]:cause[1]])) <= 8 or ft[cause[1]:se].lstrip().startswith(":")
+                            or ft[ce:se].rstrip().endswith(":")):
+                    cause = (ce, nxt[1])       # "... comes from a simple stance: <the value>."
                 effect = (prev[0] if (anaphoric and prev) else self._clause_start(ss, cs), cs)
                 out.append(Link(kind, effect, cause, (cs, ce)))
             elif kind == "F":

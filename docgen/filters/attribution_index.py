@@ -24,6 +24,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from ..spec import Rule, Spec
 from ._cues import AGENT_GENERIC
@@ -84,13 +85,22 @@ class SpecIndex:
         # ------------------------------------------------------------ values
         raw: dict[str, dict[str, float]] = {}
         rule_rationale: dict[str, list[str]] = {}
-        for r in spec.rules:
+        rule_reasons: dict[str, list[str]] = {}
+        self._implicit = _implicit_rules(spec)
+        for r in list(spec.rules) + self._implicit:
             for vid in r.value_ids:
                 rule_rationale.setdefault(vid, []).append(fill(r.rationale))
+                for t in [r.text] + [s.text for s in r.subpoints]:
+                    m = _REASON_TAIL.search(fill(t))
+                    if m:                  # "..., because X": X is the value in the rule's own words
+                        rule_reasons.setdefault(vid, []).append(m.group(0))
         name_bag: dict[str, set[str]] = {}
-        for v in spec.values:
+        # the section named as the whole document (its title) introduces the spec; it is no value
+        self.value_list = [v for v in spec.values if keys(fill(v.name)) != keys(fill(spec.title)) or len(spec.values) == 1]
+        for v in self.value_list:
             w: dict[str, float] = {}
-            for text, wt in ((" ".join(rule_rationale.get(v.id, [])), RULE_RATIONALE_WEIGHT), (fill(v.rationale), 1.0),
+            for text, wt in ((" ".join(rule_rationale.get(v.id, [])), RULE_RATIONALE_WEIGHT),
+                             (" ".join(rule_reasons.get(v.id, [])), 1.0), (fill(v.rationale), 1.0),
                              (fill(v.statement), 1.5)):
                 for k in _affirmed_keys(text):
                     if k not in drop:
@@ -106,12 +116,12 @@ class SpecIndex:
             for k in name_bag[vid]:      # the value's own name: weighed against the other names only
                 out[k] = max(out.get(k, 0.0), 2.0 * (_idf(ndf[k], n) if n > 1 else 1.0))
             self.values[vid] = out
-        self.value_names = {v.id: fill(v.name).strip("* ") for v in spec.values}
-        self.name_keys = {v.id: set(keys(fill(v.name), generic=False)) for v in spec.values}
+        self.value_names = {v.id: fill(v.name).strip("* ") for v in self.value_list}
+        self.name_keys = {v.id: set(keys(fill(v.name), generic=False)) for v in self.value_list}
         # ------------------------------------------------------------ rules
         self.rules: dict[str, RuleEntry] = {}
         bag: dict[str, set[str]] = {}
-        for r in spec.rules:
+        for r in list(spec.rules) + self._implicit:
             e = RuleEntry(id=r.id, kind=r.kind, value_ids=list(r.value_ids))
             if r.id in objects:
                 e.objects.append(_phrase_regex(objects[r.id]))
@@ -119,7 +129,7 @@ class SpecIndex:
                 own_names = set().union(*(self.name_keys.get(v, set()) for v in r.value_ids)) if r.value_ids else set()
                 ks: set[str] = set()
                 for phrase in [r.text] + [s.text for s in r.subpoints]:
-                    phrase = fill(phrase)
+                    phrase = _REASON_TAIL.sub("", fill(phrase))      # "..., because X": X says why, not what
                     phrase = re.sub(r"^\s*(?:%s|It|Its|The model|The assistant)\s+(?:also\s+|should\s+|must\s+)?"
                                     % re.escape(self.model_name), "", phrase.strip())
                     for part in re.split(r";\s*|\.\s+|,?\s+(?:and|but)\s+(?=never\b|not\b|does not\b|avoid)", phrase):
@@ -162,6 +172,56 @@ class SpecIndex:
             df.update(set(keys(r.text + " " + r.rationale)))
         title = set(keys(spec.title))
         return {k for k, c in df.items() if c >= 0.6 * len(prefs) and k in title}
+
+
+_REASON_TAIL = re.compile(r"[,;]?\s+(?:because|since|so that|as this|as that|which would|doing so)\b.*$", re.I | re.S)
+_PRESCRIBES = re.compile(r"\b(?:shall|should|must|will not|won't|never|always|does not|do not|is to)\b", re.I)
+_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)]|\([a-z]\))\s+(.*)$")
+
+
+def _implicit_rules(spec: Spec) -> list[Rule]:
+    """Behaviours a value's section prescribes that the parsed spec holds no rule for.
+
+    A value with no rule citing it still describes behaviour: its own sentences
+    that prescribe ("shall", "should", "must", "never"), and list items under
+    its heading in the source file that the reader did not turn into rules.
+    Each becomes a behaviour of that value (ids ``<value id>#<n>``).
+    """
+    cited = {v for r in spec.rules for v in r.value_ids}
+    lines: list[str] | None = None
+    src = Path(spec.source)
+    if spec.format == "markdown" and src.is_file():
+        try:
+            lines = src.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            lines = None
+    covered = {n for r in spec.rules for n in range(r.lines.start, r.lines.end + 1)}
+    starts = sorted(v.lines.start for v in spec.values)
+    out: list[Rule] = []
+    for v in spec.values:
+        if v.id in cited:
+            continue
+        texts = [t for t in re.split(r"(?<=[.!?])\s+(?=\(?[A-Z0-9])", v.rationale or v.statement) if _PRESCRIBES.search(t)]
+        if lines is not None:
+            nxt = next((s for s in starts if s > v.lines.start), len(lines) + 1)
+            item: list[str] = []
+            for n in range(v.lines.end + 1, nxt):
+                line = lines[n - 1]
+                m = _BULLET.match(line)
+                if (m or not line.strip() or line.lstrip().startswith("#")) and item:
+                    texts.append(" ".join(item))
+                    item = []
+                if n in covered:
+                    continue
+                if m:
+                    item = [m.group(1).strip()]
+                elif item and line.strip():
+                    item.append(line.strip())
+            if item:
+                texts.append(" ".join(item))
+        for i, t in enumerate(texts, 1):
+            out.append(Rule(id=f"{v.id}#{i}", kind="behaviour", text=t, value_ids=[v.id], lines=v.lines))
+    return out
 
 
 def _idf(df: int, n: int) -> float:

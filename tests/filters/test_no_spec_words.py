@@ -25,6 +25,7 @@ ALLOWED = {
     "spec": "the input format's own name (Model Spec)",
     "specification": "the input format's own name",
     "dislikes": "a rule kind of the spec format (like/dislike sections)",
+    "markdown": "a spec file format docgen reads",
 }
 
 
