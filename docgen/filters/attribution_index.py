@@ -29,13 +29,17 @@ from pathlib import Path
 from ..spec import Rule, Spec
 from ._cues import AGENT_GENERIC
 from ._lexicon import fold
-from ._nlp import WORD, key, keys
+from ._nlp import _GENERIC_KEYS, GENERIC, WORD, key, keys
+from ._synonyms import neighbours
 
 _NEG_CLAUSE = re.compile(r"^\s*(?:do not|don't|does not|never|not|avoid(?:ing|s)?|no|refrain from|without|will not)\b\s*",
                          re.I)
 # the rationales of the rules a value stands behind are weak evidence of the value (they also name
 # origins, prices, examples): three such words weigh as much as one word of the value's own text
 RULE_RATIONALE_WEIGHT = 0.34
+# a near-synonym (cosine >= SYN_THRESHOLD in all-MiniLM-L6-v2's word embeddings) weighs sim * SYN_WEIGHT of its word
+SYN_THRESHOLD = 0.4
+SYN_WEIGHT = 1.0
 _LEAD_FILLER = re.compile(r"^(?:actively|intentionally|secretly|otherwise|also|always|only|being|be|to|try to|strive to)\s+",
                           re.I)
 
@@ -97,16 +101,30 @@ class SpecIndex:
         name_bag: dict[str, set[str]] = {}
         # the section named as the whole document (its title) introduces the spec; it is no value
         self.value_list = [v for v in spec.values if keys(fill(v.name)) != keys(fill(spec.title)) or len(spec.values) == 1]
+        value_words: dict[str, dict[str, float]] = {}
         for v in self.value_list:
             w: dict[str, float] = {}
+            surf = value_words.setdefault(v.id, {})
             for text, wt in ((" ".join(rule_rationale.get(v.id, [])), RULE_RATIONALE_WEIGHT),
                              (" ".join(rule_reasons.get(v.id, [])), 1.0), (fill(v.rationale), 1.0),
-                             (fill(v.statement), 1.5)):
-                for k in _affirmed_keys(text):
-                    if k not in drop:
+                             (fill(v.statement), 1.5), (fill(v.name), 1.5)):
+                for word in _affirmed_words(text):
+                    k = key(word)
+                    if k and k not in drop and k not in _GENERIC_KEYS:
                         w[k] = max(w.get(k, 0.0), wt)
+                        if wt >= 1.0:
+                            surf[word.lower()] = max(surf.get(word.lower(), 0.0), wt)
             raw[v.id] = w
             name_bag[v.id] = {k for k in keys(fill(v.name), generic=False) if k not in drop and len(k) >= 3}
+        # near-synonyms of the value's words (all-MiniLM-L6-v2 word embeddings), weighed by similarity
+        syn = neighbours({w for d in value_words.values() for w in d}, SYN_THRESHOLD)
+        for vid, surf in value_words.items():
+            w = raw[vid]
+            for word, wt in surf.items():
+                for nb, sim in syn.get(word, ()):
+                    k = key(nb)
+                    if k and k not in drop and k not in _GENERIC_KEYS:
+                        w[k] = max(w.get(k, 0.0), wt * sim * SYN_WEIGHT)
         df = Counter(k for w in raw.values() for k in w)
         ndf = Counter(k for ks in name_bag.values() for k in ks)
         n = len(raw)
@@ -121,6 +139,7 @@ class SpecIndex:
         # ------------------------------------------------------------ rules
         self.rules: dict[str, RuleEntry] = {}
         bag: dict[str, set[str]] = {}
+        rule_words: dict[str, set[str]] = {}
         for r in list(spec.rules) + self._implicit:
             e = RuleEntry(id=r.id, kind=r.kind, value_ids=list(r.value_ids))
             if r.id in objects:
@@ -140,6 +159,8 @@ class SpecIndex:
                         if not pk:
                             continue
                         ks.update(pk)
+                        rule_words.setdefault(r.id, set()).update(
+                            x.lower() for x in WORD.findall(body) if key(x) in pk)
                         head = next((k for k in keys(" ".join(WORD.findall(body)[:3]), generic=False)), None)
                         if head and head not in drop and len(head) >= 3:
                             e.heads.setdefault(head, forbidden)
@@ -148,8 +169,16 @@ class SpecIndex:
         rdf = Counter(k for ks in bag.values() for k in ks)
         nr = max(1, len(bag))
         top = _idf(1, nr) if nr > 1 else 1.0
+        syn = neighbours({w for ws in rule_words.values() for w in ws}, SYN_THRESHOLD)
         for rid, ks in bag.items():
-            self.rules[rid].keys = {k: (_idf(rdf[k], nr) / top if nr > 1 else 1.0) for k in ks}
+            kw = {k: (_idf(rdf[k], nr) / top if nr > 1 else 1.0) for k in ks}
+            for word in rule_words.get(rid, ()):
+                base = kw.get(key(word), 0.0)
+                for nb, sim in syn.get(word, ()):
+                    k = key(nb)
+                    if k and k not in drop and k not in _GENERIC_KEYS and k not in kw:
+                        kw[k] = base * sim * SYN_WEIGHT
+            self.rules[rid].keys = kw
         # lookups from a key to the rules and values that use it
         self.key_rules: dict[str, list[tuple[str, float]]] = {}
         for rid, e in self.rules.items():
@@ -228,17 +257,19 @@ def _idf(df: int, n: int) -> float:
     return math.log((n + 1) / df) / math.log(n + 1) if n > 0 else 1.0
 
 
-def _affirmed_keys(text: str) -> set[str]:
-    """Keys of the sentences of ``text`` that do not deny (a value text's "no preferences about taste" is no value)."""
-    out: set[str] = set()
-    denied: set[str] = set()
+def _affirmed_words(text: str) -> list[str]:
+    """Words of the sentences of ``text`` that do not deny (a value text's "no preferences about taste" is no
+    value); a denying sentence's words count only where an affirming sentence uses them too."""
+    out: list[str] = []
+    denied: list[str] = []
     for sent in re.split(r"(?<=[.!?])\s+", text):
-        ks = keys(sent, generic=False)
+        ws = [w for w in WORD.findall(fold(sent)) if w.lower() not in GENERIC]
         if re.search(r"\b(?:not|no|never|nor|nothing|irrelevant|regardless)\b|n't\b", sent, re.I):
-            denied.update(ks)
+            denied.extend(ws)
         else:
-            out.update(ks)
-    return out | (denied & out)
+            out.extend(ws)
+    seen = {key(w) for w in out}
+    return out + [w for w in denied if key(w) in seen]
 
 
 @lru_cache(maxsize=32)
