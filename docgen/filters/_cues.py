@@ -118,5 +118,7 @@ def compile_alternatives(items: list[str]) -> re.Pattern:
 
 PREF_POS_RE = compile_alternatives(PREF_POS)
 PREF_NEG_RE = compile_alternatives(PREF_NEG)
-CONNECTIVE_RE = re.compile("|".join(f"(?P<c{i}>\\b(?:{src})\\b)" for i, (src, _) in enumerate(CONNECTIVES)), re.I)
+# one word boundary in front of the alternation (not one per alternative): re checks it once per position
+CONNECTIVE_RE = re.compile(r"\b(?:" + "|".join(f"(?P<c{i}>(?:{src})\\b)" for i, (src, _) in enumerate(CONNECTIVES)) + ")",
+                           re.I)
 CONNECTIVE_KIND = {f"c{i}": kind for i, (_, kind) in enumerate(CONNECTIVES)}

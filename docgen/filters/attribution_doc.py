@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from . import _cues as C
 from ._lexicon import fold
-from ._nlp import WORD, key, sentences
+from ._nlp import WORD, sentences
 from .attribution_index import SpecIndex
 
 _PRONOUN = re.compile(r"\b(?:it|its|itself|it's)\b", re.I)
@@ -52,22 +52,14 @@ class DocAnalysis:
         self.ft = fold(text)
         self.sents = sentences(text)
         self.sent_starts = [s for s, _ in self.sents]
-        toks = []
-        for m in WORD.finditer(self.ft):
-            k = key(m.group())
-            if k and (k in idx.key_rules or k in idx.key_values):
-                toks.append((m.start(), m.end(), k))
-        self.toks = toks
-        self.tok_pos = [t[0] for t in toks]
+        self.toks = idx.tokens(self.ft)
+        self.tok_pos = [t[0] for t in self.toks]
         # like/dislike objects and preference verbs, found once per document
         self._primary: str | None = None
         self.objects: list[tuple[int, int, str]] = []
         self.prefs: list[tuple[int, int, int]] = []
         if idx.has_objects:
-            for rid, e in idx.rules.items():
-                for rx in e.objects:
-                    self.objects.extend((m.start(), m.end(), rid) for m in rx.finditer(self.ft))
-            self.objects.sort()
+            self.objects = [(m.start(), m.end(), idx.object_rule[m.lastgroup]) for m in idx.objects_re.finditer(self.ft)]
             self.prefs = sorted([(m.start(), m.end(), 1) for m in C.PREF_POS_RE.finditer(self.ft)] +
                                 [(m.start(), m.end(), -1) for m in C.PREF_NEG_RE.finditer(self.ft)])
 

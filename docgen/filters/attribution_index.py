@@ -189,6 +189,45 @@ class SpecIndex:
             for k, wt in w.items():
                 self.key_values.setdefault(k, []).append((vid, wt))
         self.has_objects = any(e.objects for e in self.rules.values())
+        alts, self.object_rule = [], {}
+        for rid, e in self.rules.items():
+            for rx in e.objects:
+                g = f"o{len(alts)}"
+                self.object_rule[g] = rid
+                alts.append(f"(?P<{g}>{rx.pattern[2:-2]})")
+        self.objects_re = re.compile(r"\b(?:%s)\b" % "|".join(alts), re.I) if alts else None
+        self._tok_memo: dict[str, tuple] = {}
+
+    def tokens(self, ft: str) -> list[tuple[int, int, str]]:
+        """``(start, end, key)`` of the words of ``ft`` whose key some value or behaviour uses.
+
+        The text is split on single spaces and each distinct token's matches are memoised (tokens
+        repeat across a corpus), so most words cost one dict lookup.
+        """
+        memo, kr, kv = self._tok_memo, self.key_rules, self.key_values
+        if len(memo) > 300_000:
+            memo.clear()
+        toks = ft.split(" ")
+        found = list(map(memo.get, toks))
+        if None in found:
+            for i in [i for i, c in enumerate(found) if c is None]:
+                t = toks[i]
+                c = memo.get(t)
+                if c is None:
+                    c = []
+                    for m in WORD.finditer(t):
+                        k = key(m.group())
+                        if k and (k in kr or k in kv):
+                            c.append((m.start(), m.end(), k))
+                    c = memo[t] = tuple(c)
+                found[i] = c
+        out = []
+        pos = 0
+        for t, c in zip(toks, found):
+            if c:
+                out.extend((pos + s, pos + e, k) for s, e, k in c)
+            pos += len(t) + 1
+        return out
 
     @staticmethod
     def _topic(spec: Spec) -> set[str]:
