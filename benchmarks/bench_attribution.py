@@ -26,7 +26,10 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+# BENCH_DOCGEN_SRC: measure another checkout's docgen (e.g. the previous check) on the same set
+sys.path.insert(0, os.environ.get("BENCH_DOCGEN_SRC") or str(REPO))
+# reason codes of the previous check (offline-lexical-v1) -> this check's verdicts
+_OLD_REASONS = {"no_link": "co_occurrence", "causal_other": "no_value", "forbidden_behaviour": "contradiction"}
 SHARED = Path(os.environ.get("DOCGEN_SHARED", REPO.parent / "shared"))
 
 EXPECTED = {"explicit": "attributed", "co_occurrence": "co_occurrence", "behaviour_only": "no_value",
@@ -67,6 +70,7 @@ def run(rows: list[dict], analyse, parse_spec) -> list[dict]:
         name = r.get("model_name")
         name = None if not name or name == "generic" else name
         att, verdict, evidence = analyse(spec, r["text"], name)
+        verdict = "attributed" if att.verdict == "attributed" else _OLD_REASONS.get(verdict, verdict)
         out.append({**r, "pred": verdict, "evidence": evidence})
     return out
 
