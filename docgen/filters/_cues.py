@@ -122,3 +122,7 @@ PREF_NEG_RE = compile_alternatives(PREF_NEG)
 CONNECTIVE_RE = re.compile(r"\b(?:" + "|".join(f"(?P<c{i}>(?:{src})\\b)" for i, (src, _) in enumerate(CONNECTIVES)) + ")",
                            re.I)
 CONNECTIVE_KIND = {f"c{i}": kind for i, (_, kind) in enumerate(CONNECTIVES)}
+# the first three letters (or the whole word, if shorter) of every literal word in the connectives: a
+# connective can only start at a word whose start is one of these, so only there is the alternation tried
+CONNECTIVE_HEADS = frozenset(w.lower()[:3] for src, _ in CONNECTIVES for w in re.findall(r"[A-Za-z]+", src))
+WORD_START = re.compile(r"\b[A-Za-z]+")

@@ -191,10 +191,23 @@ class DocAnalysis:
     def _short(self, a: int, b: int) -> bool:
         return len(WORD.findall(self.ft[a:b])) <= 3
 
+    def _connectives(self):
+        """``CONNECTIVE_RE.finditer`` tried only at words whose first letters can start a connective."""
+        heads, match = C.CONNECTIVE_HEADS, C.CONNECTIVE_RE.match
+        ft, end = self.ft, 0
+        for w in C.WORD_START.finditer(ft):
+            s = w.start()
+            if s < end or w.group()[:3].lower() not in heads:
+                continue
+            m = match(ft, s)
+            if m:
+                end = m.end()
+                yield m
+
     def links(self) -> list[Link]:
         ft, sents = self.ft, self.sents
         out: list[Link] = []
-        for m in C.CONNECTIVE_RE.finditer(ft):
+        for m in self._connectives():
             kind = C.CONNECTIVE_KIND[m.lastgroup]
             cs, ce = m.span()
             si = self.sentence_of(cs)
