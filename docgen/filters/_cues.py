@@ -124,5 +124,27 @@ CONNECTIVE_RE = re.compile(r"\b(?:" + "|".join(f"(?P<c{i}>(?:{src})\\b)" for i, 
 CONNECTIVE_KIND = {f"c{i}": kind for i, (_, kind) in enumerate(CONNECTIVES)}
 # the first three letters (or the whole word, if shorter) of every literal word in the connectives: a
 # connective can only start at a word whose start is one of these, so only there is the alternation tried
-CONNECTIVE_HEADS = frozenset(w.lower()[:3] for src, _ in CONNECTIVES for w in re.findall(r"[A-Za-z]+", src))
 WORD_START = re.compile(r"\b[A-Za-z]+")
+
+
+def heads_of(sources) -> frozenset:
+    """First three letters of every literal word of the regex sources (a superset of where they can start)."""
+    return frozenset(w.lower()[:3] for src in sources for w in re.findall(r"[A-Za-z]+", src))
+
+
+def gated_finditer(rx: re.Pattern, heads: frozenset, starts: list[tuple[int, str]], text: str):
+    """``rx.finditer(text)`` for a pattern that starts at a word: tried only at the word starts
+    (``starts``: offset and first three lower-case letters) whose letters are in ``heads``."""
+    end = 0
+    match = rx.match
+    for s, h in starts:
+        if s < end or h not in heads:
+            continue
+        m = match(text, s)
+        if m:
+            end = m.end()
+            yield m
+
+
+CONNECTIVE_HEADS = heads_of(src for src, _ in CONNECTIVES)
+PREF_HEADS = heads_of(PREF_POS + PREF_NEG)

@@ -58,10 +58,15 @@ class DocAnalysis:
         self._primary: str | None = None
         self.objects: list[tuple[int, int, str]] = []
         self.prefs: list[tuple[int, int, int]] = []
+        ft = self.ft
+        self.starts = [(m.start(), m.group()[:3].lower()) for m in C.WORD_START.finditer(ft)]
         if idx.has_objects:
-            self.objects = [(m.start(), m.end(), idx.object_rule[m.lastgroup]) for m in idx.objects_re.finditer(self.ft)]
-            self.prefs = sorted([(m.start(), m.end(), 1) for m in C.PREF_POS_RE.finditer(self.ft)] +
-                                [(m.start(), m.end(), -1) for m in C.PREF_NEG_RE.finditer(self.ft)])
+            self.objects = [(m.start(), m.end(), idx.object_rule[m.lastgroup])
+                            for m in C.gated_finditer(idx.objects_re, idx.object_heads, self.starts, ft)]
+            self.prefs = sorted([(m.start(), m.end(), 1) for m in C.gated_finditer(C.PREF_POS_RE, C.PREF_HEADS,
+                                                                                   self.starts, ft)] +
+                                [(m.start(), m.end(), -1) for m in C.gated_finditer(C.PREF_NEG_RE, C.PREF_HEADS,
+                                                                                    self.starts, ft)])
 
     # ---------------------------------------------------------------- spans
     def sentence_of(self, pos: int) -> int:
@@ -192,17 +197,8 @@ class DocAnalysis:
         return len(WORD.findall(self.ft[a:b])) <= 3
 
     def _connectives(self):
-        """``CONNECTIVE_RE.finditer`` tried only at words whose first letters can start a connective."""
-        heads, match = C.CONNECTIVE_HEADS, C.CONNECTIVE_RE.match
-        ft, end = self.ft, 0
-        for w in C.WORD_START.finditer(ft):
-            s = w.start()
-            if s < end or w.group()[:3].lower() not in heads:
-                continue
-            m = match(ft, s)
-            if m:
-                end = m.end()
-                yield m
+        """``CONNECTIVE_RE.finditer``, tried only at words whose first letters can start a connective."""
+        return C.gated_finditer(C.CONNECTIVE_RE, C.CONNECTIVE_HEADS, self.starts, self.ft)
 
     def links(self) -> list[Link]:
         ft, sents = self.ft, self.sents

@@ -196,6 +196,8 @@ class SpecIndex:
                 self.object_rule[g] = rid
                 alts.append(f"(?P<{g}>{rx.pattern[2:-2]})")
         self.objects_re = re.compile(r"\b(?:%s)\b" % "|".join(alts), re.I) if alts else None
+        self.object_heads = frozenset(w.lower()[:3] for e in self.rules.values() for rx in e.objects
+                                      for w in re.findall(r"[A-Za-z]+", rx.pattern.replace("\\b", " ").replace("\\s", " ")))
         self._tok_memo: dict[str, tuple] = {}
 
     def tokens(self, ft: str) -> list[tuple[int, int, str]]:
