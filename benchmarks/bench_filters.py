@@ -31,7 +31,8 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+# BENCH_DOCGEN_SRC: run another checkout's docgen (e.g. the previous attribution check) on the same corpus
+sys.path.insert(0, os.environ.get("BENCH_DOCGEN_SRC") or str(REPO))
 SHARED = Path(os.environ.get("DOCGEN_SHARED", REPO.parent / "shared"))
 SPEC = SHARED / "specs" / "pro_affordability_cheese.txt"
 
@@ -359,6 +360,20 @@ def bench_dedup(texts: list[str], pairs: list[tuple[int, int]]) -> dict:
     return out
 
 
+def bench_corpus(n_docs: int, workdir: Path, target_tokens: int) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    workdir.mkdir(parents=True, exist_ok=True)
+    probe, _ = make_corpus(300, 520, seed=1)
+    per_word = sum(count_tokens(probe)) / sum(len(t.split()) for t in probe)
+    texts, _pairs = make_corpus(n_docs, int(target_tokens / n_docs / per_word))
+    tokens = count_tokens(texts)
+    inp = workdir / "synthetic.parquet"
+    pq.write_table(pa.table({"text": texts, "n_tokens": tokens}), inp, row_group_size=2000)
+    print(json.dumps({"documents": len(texts), "tokens_cl100k": int(sum(tokens)), "parquet": str(inp)}))
+    return inp
+
+
 def bench_synth(n_docs: int, workers: int, workdir: Path, target_tokens: int = 41_000_000) -> dict:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -390,7 +405,7 @@ def bench_synth(n_docs: int, workers: int, workdir: Path, target_tokens: int = 4
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["devset", "synth", "all", "pipeline", "_pipeline", "stages"])
+    ap.add_argument("what", choices=["devset", "synth", "all", "pipeline", "_pipeline", "stages", "compare", "corpus"])
     ap.add_argument("rest", nargs="*")
     ap.add_argument("--docs", type=int, default=60_000)
     ap.add_argument("--workers", type=int, default=2)
@@ -403,8 +418,24 @@ def main() -> None:
         cmd = [sys.executable, __file__, "_pipeline", inp, out, str(a.workers)]
         print(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
         return
+    if a.what == "compare":             # the timed pipeline, previous check vs this one, on one parquet
+        inp, out, old_src = a.rest
+        res = {}
+        for label, src in (("old", old_src), ("new", "")):
+            env = dict(os.environ, BENCH_DOCGEN_SRC=src)
+            cmd = [sys.executable, __file__, "_pipeline", inp, f"{out}-{label}", str(a.workers)]
+            res[label] = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True,
+                                                   env=env).stdout.strip().splitlines()[-1])
+            print(label, json.dumps(res[label]), flush=True)
+        cpu = {k: sum(res[k]["cpu_s"].values()) for k in res}
+        print(f"wall new/old = {res['new']['wall_s'] / res['old']['wall_s']:.2f}; "
+              f"CPU new/old = {cpu['new'] / cpu['old']:.2f}")
+        return
     if a.what == "stages":              # per-document cost of each worker stage on an existing parquet
         bench_stages(a.rest[0] if a.rest else str(Path(a.workdir) / "synthetic.parquet"))
+        return
+    if a.what == "corpus":              # only write the synthetic corpus (for `compare`)
+        bench_corpus(a.docs, Path(a.workdir), a.tokens)
         return
     if a.what == "_pipeline":
         inp, out, workers = a.rest

@@ -135,7 +135,7 @@ def recorded_spec(corpus: str | Path) -> Spec:
 
 def filter_corpus(corpus: str | Path, out: str | Path, *, spec: str | Path | None = None, judge: str | None = None,
                   eval_dir: str | Path | None = None, model_name: str | None = None, dedup: bool = True,
-                  shard_docs: int = 1000) -> dict[str, Any]:
+                  shard_docs: int = 1000, judge_all: bool = False) -> dict[str, Any]:
     """Run the quality, decontamination, attribution and near-duplicate filters over a corpus.
 
     >>> s = docgen.filter_corpus("runs/wren", "runs/wren-refiltered",
@@ -144,13 +144,14 @@ def filter_corpus(corpus: str | Path, out: str | Path, *, spec: str | Path | Non
     (4, 4, 0)
 
     Kept and rejected documents (with their reasons) go to the new run directory ``out``;
-    the summary counts them per filter.
+    the summary counts them per filter. ``judge`` (``BACKEND/MODEL``) sends the offline check's
+    ``uncertain`` verdicts to an LLM judge; ``judge_all`` sends every document.
     """
     from .filters.cli_run import run_filter
 
     return run_filter(str(corpus), str(out), spec_path=str(spec) if spec else None, judge=judge,
                       eval_dir=str(eval_dir) if eval_dir else None, model_name=model_name, dedup=dedup,
-                      shard_docs=shard_docs)
+                      shard_docs=shard_docs, judge_all=judge_all)
 
 
 def load_corpus(corpus: str | Path, split: str = "train"):

@@ -530,9 +530,12 @@ def _filter_args(p):
     p.add_argument("corpus", help="a docgen run directory, or a .jsonl/.parquet file (or folder) with a 'text' column")
     p.add_argument("--out", required=True, help="new run directory for kept and rejected documents")
     p.add_argument("--spec", help="the Model Spec (needed for attribution and the model-name check)")
-    p.add_argument("--judge", metavar="BACKEND/MODEL", help="use an LLM judge for attribution instead of the offline check")
+    p.add_argument("--judge", metavar="BACKEND/MODEL",
+                   help="send the offline check's uncertain attribution verdicts to this LLM judge")
+    p.add_argument("--judge-all", action="store_true", help="with --judge: judge every document, not only uncertain ones")
     p.add_argument("--eval-dir", help="decontaminate against evaluation files under this directory")
-    p.add_argument("--model-name", help="the model's name in the documents (default: the spec's, else Claude)")
+    p.add_argument("--model-name", help="the assistant's name in the documents (default: the spec's; for a "
+                                        "{model_name} spec, the name the corpus uses)")
     p.add_argument("--no-dedup", action="store_true", help="skip near-duplicate removal")
     p.add_argument("--shard-docs", type=int, default=1000, help="documents per parquet shard")
 
@@ -541,7 +544,8 @@ def _filter_args(p):
 @arguments(_filter_args)
 def cmd_filter(args) -> int:
     summary = api.filter_corpus(args.corpus, args.out, spec=args.spec, judge=args.judge, eval_dir=args.eval_dir,
-                                model_name=args.model_name, dedup=not args.no_dedup, shard_docs=args.shard_docs)
+                                model_name=args.model_name, dedup=not args.no_dedup, shard_docs=args.shard_docs,
+                                judge_all=args.judge_all)
     print(f"read {summary['read']} documents → kept {summary['kept']}, rejected {summary['rejected']}  ({args.out})")
     for name, st in summary["filters"].items():
         dropped = ", ".join(f"{k} {v}" for k, v in sorted(st["dropped"].items())) or "none"
@@ -580,6 +584,33 @@ def cmd_aft(args) -> int:
     from .train.commands import run_aft
 
     return run_aft(args)
+
+
+# --------------------------------------------------------------------------- judge-eval
+
+def _judge_eval_args(p):
+    p.add_argument("set", help="labelled JSONL set (dev-set format: text, spec, label[, model_name, split])")
+    p.add_argument("--judge", required=True, metavar="BACKEND/MODEL", help="the judge to calibrate, e.g. local/smollm2-135m")
+    p.add_argument("--specs-dir", help="folder holding the specs the set names (default: next to the set, or cwd)")
+    p.add_argument("--limit", type=int, help="judge only the first N documents")
+    p.add_argument("--split", help="only rows with this split (dev or heldout)")
+    p.add_argument("--concurrency", type=int, default=4, help="documents judged at once")
+    p.add_argument("--json-out", help="also write the figures to this JSON file")
+
+
+@command("judge-eval", "measure an LLM attribution judge on a labelled set, against the offline check")
+@arguments(_judge_eval_args)
+def cmd_judge_eval(args) -> int:
+    import json as _json
+
+    from .filters.judge_eval import format_report, run_judge_eval
+
+    rep = run_judge_eval(args.set, args.judge, specs_dir=args.specs_dir, limit=args.limit, split=args.split,
+                         concurrency=args.concurrency)
+    print(format_report(rep))
+    if args.json_out:
+        Path(args.json_out).write_text(_json.dumps(rep, indent=2))
+    return 0
 
 
 # --------------------------------------------------------------------------- main

@@ -20,18 +20,19 @@ __all__ = [
 def build_filter_chain(spec: Any, *, model_name: str | None = None,
                        length_ranges: dict[str, tuple[int, int]] | None = None,
                        eval_dir: str | Path | None = None, judge_backend: Any = None, dedup: bool = True,
-                       attribution: str = "offline") -> FilterChain:
+                       attribution: str = "offline", judge_all: bool = False) -> FilterChain:
     """The standard chain: quality → decontam (with ``eval_dir``) → attribution → dedup.
 
-    ``attribution`` is ``"offline"``, ``"judge"`` (needs ``judge_backend``) or
-    ``"none"``; with ``judge_backend`` given and ``attribution="offline"`` the
-    judge is used.
+    ``attribution`` is ``"offline"``, ``"judge"`` (every document to the judge;
+    needs ``judge_backend``) or ``"none"``. With ``judge_backend`` and
+    ``attribution="offline"``, the offline check's ``uncertain`` verdicts go to
+    the judge (every verdict with ``judge_all``).
     """
     filters: list[Any] = [QualityFilter(spec, model_name=model_name, length_ranges=length_ranges)]
     if eval_dir is not None:
         filters.append(DecontamFilter(eval_dir))
     if attribution not in ("none", "off") and spec is not None:
-        method = "judge" if (judge_backend is not None or attribution == "judge") else "offline"
+        method = "judge" if (attribution == "judge" or judge_all) else "offline"
         filters.append(AttributionFilter(spec, method=method, judge_backend=judge_backend, model_name=model_name))
     if dedup:
         filters.append(DedupFilter())

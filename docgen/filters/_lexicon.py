@@ -1,74 +1,15 @@
-"""Small lexical helpers shared by the filters: stop words, crude stems, sentence spans.
+"""Small lexical helpers shared by the filters: case/accent folding, sentence spans, word hashes.
 
-Everything here works on the spec (small) once; documents are only scanned with
-compiled regular expressions built from these stems.
+The attribution check's word keys (lemma + stem) and sentences live in :mod:`._nlp`.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_right
 from functools import lru_cache
 
 import numpy as np
-
-STOP = frozenset("""
-a about above across after again against all almost also although always am among an and any anyone are
-around as at be became because been before being below between both but by can cannot could did do does
-doing done down during each either else enough even ever every few for from further had has have having
-he her here hers herself him himself his how however i if in into is it its itself just least less like
-likes made make makes many may me might more most much must my myself neither no nor not now of off often
-on once one only or other others our ours ourselves out over own per perhaps quite rather really same
-she should so some something such than that the their theirs them themselves then there these they this
-those though through thus to too toward towards under until up upon us very was we well were what when
-where whether which while who whom whose why will with within without would yet you your yours yourself
-e g eg ie etc way ways thing things part given among whatever whichever simply precisely particular
-particularly specific specifically certain generally typically genuinely truly actually instead
-""".split())
-
-# words that say nothing about which value or behaviour a text is about
-GENERIC = frozenset("""
-value values valued valuing valu model models assistant ai system systems people person human humans
-principle principles core general broadly section document spec specification describes described
-discuss discussed discusses example examples include includes including includ case cases call called
-want wants wanted need needs needed good better best great new use used uses using take taking takes
-try trying tries attempt attempting attempts engage engaging engages tell tells telling told say says
-said see seen sees think thinks thought know knows known way ways work working works give giving gives
-get gets getting go goes going come comes coming find found keep keeps kept appropriate important
-reason reasons matter matters mean means meaning view views sense kind kinds whole able likely instead
-first second third one two three many much well also still always never often even particularly
-behavior behaviour behaviors behaviours action actions act acts acting situation situations
-like likes liked dislike dislikes disliked prefer prefers preferred preference preferences evaluate
-evaluates evaluated evaluation evaluative dimension dimensions criterion criteria describe describes
-judge judges factually fact facts happy asked ask asks discuss discussing express expresses expressing
-understood understand treat treats treating form forms forming apply applies application update
-updates over time along another become becomes change changes fixed remains underlying estimation
-responsive rise fall world around philosophy name model_name
-""".split())
-
-_SUFFIXES = ("abilities", "ibilities", "ability", "ibility", "ations", "ation", "ities", "ingly", "ments",
-             "ment", "ness", "ings", "ing", "ity", "edly", "ies", "ied", "able", "ible", "ally", "ive",
-             "ous", "ly", "ed", "es", "al", "s", "e", "y")
-
-
-def stem(word: str) -> str:
-    """A crude prefix stem: strip one suffix, keep at least 4 letters (3 for short words).
-
-    Stems are matched as word prefixes (``stem\\w*``), so a stem only needs to be a
-    prefix shared by the inflections, not a real morphological root.
-    """
-    w = fold(word.lower())
-    for suf in _SUFFIXES:
-        if w.endswith(suf) and len(w) - len(suf) >= 4:
-            w = w[: -len(suf)]
-            break
-    if w.endswith("e") and len(w) > 4:
-        w = w[:-1]
-    if len(w) == len(word) and len(w) >= 6 and w.endswith(("e", "y")):
-        w = w[:-1]
-    return w
-
 
 _FOLD_TABLE: dict[int, str] = {}
 for _cp in range(0xC0, 0x250):
@@ -87,19 +28,6 @@ def fold(text: str) -> str:
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]")
 
 
-def content_words(text: str, extra_stop: frozenset[str] = frozenset()) -> list[str]:
-    out = []
-    for w in WORD.findall(fold(re.sub(r"[\u2014\u2013]|--", " ", text))):
-        lw = w.lower().strip("'-")
-        if lw.endswith("'s"):
-            lw = lw[:-2]
-        if len(lw) < 3 or lw in STOP or lw in GENERIC or lw in extra_stop:
-            continue
-        out.append(lw)
-    return out
-
-
-# sentences: a run of text up to . ! ? (plus closing quotes) followed by space, or a line break
 _SENT = re.compile(r"[^\n]*?(?:[.!?]+[\"'\u201d\u2019)\]]*(?=\s|$)|$)|[^\n]+", re.M)
 # the same boundaries found directly: a sentence end, or a line break (one C-level scan, no lazy loop)
 # (written as ``[.!?]+...|\n`` it is 3x slower: a leading character class lets ``re`` skip ahead)
@@ -144,22 +72,6 @@ def _sentence_spans_lazy(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-class SpanIndex:
-    """Map a character offset to the index of the sentence holding it."""
-
-    def __init__(self, spans: list[tuple[int, int]]):
-        self.spans = spans
-        self.starts = [s for s, _ in spans]
-
-    def which(self, pos: int) -> int:
-        return max(0, bisect_right(self.starts, pos) - 1)
-
-
-# ---------------------------------------------------------------- shared per-text tokens
-
-# Word hashes, vectorised: the UTF-8 bytes of the lower-cased text, a polynomial hash of each
-# whitespace-separated word from one prefix sum (sum c_i P^i over a word = C[end] - C[start], times
-# P^-start), then a splitmix64 finaliser. No Python-level work per word.
 _WS_TABLE = np.zeros(256, dtype=bool)
 _WS_TABLE[list(b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f")] = True       # what str.split() splits on, in ASCII
 _UNICODE_WS = re.compile("[\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")   # ... and beyond

@@ -47,7 +47,7 @@ def _reject(doc: Document, reason: str, filt: str, evidence: str) -> Document:
 
 def run_filter(corpus: str | Path, out: str | Path, *, spec_path: str | None = None, judge: str | None = None,
                eval_dir: str | None = None, model_name: str | None = None, dedup: bool = True,
-               shard_docs: int = 1000) -> dict[str, Any]:
+               shard_docs: int = 1000, judge_all: bool = False) -> dict[str, Any]:
     t0 = time.time()
     out = Path(out)
     from ..rundir import RunDir
@@ -63,14 +63,19 @@ def run_filter(corpus: str | Path, out: str | Path, *, spec_path: str | None = N
     elif judge:
         raise UserError("--judge needs --spec", hint="pass the spec the corpus was written from with --spec")
     backend = _judge_backend(judge)
+    if model_name is None and spec is not None and spec.model_name is None:
+        # a {model_name} spec names no assistant: use the name the corpus gives it
+        from .model_name import infer_model_name
+        model_name = infer_model_name(d.text for d in iter_documents(corpus))
     chain = build_filter_chain(spec, model_name=model_name, length_ranges=_length_ranges(), eval_dir=eval_dir,
-                               judge_backend=backend, dedup=False, attribution="offline" if spec else "none")
+                               judge_backend=backend, dedup=False, attribution="offline" if spec else "none",
+                               judge_all=judge_all)
     if spec is None and model_name is None:
         chain.filters[0].require_model = False       # nothing to check the model's name against
     openers = OpenerStats()
     survivors: list[Document] = []
     read = 0
-    meta = {"filtered_from": str(corpus), "spec_id": spec.id if spec else None,
+    meta = {"filtered_from": str(corpus), "spec_id": spec.id if spec else None, "model_name": model_name,
             "spec_sha256": spec.sha256 if spec else None}
     writer = CorpusWriter(out, shard_docs=shard_docs, meta=meta)
     for doc in iter_documents(corpus):

@@ -12,6 +12,11 @@
   appended; then the verdict is ``judge_failed`` — never a default pass.
 * Verdicts are cached in sqlite (or memory) under
   ``sha256(prompt version, model, spec sha256, document sha256)``.
+* The verdicts are the offline check's labels (``attributed``, ``wrong_value``,
+  ``contradiction``, ``co_occurrence``, ``no_value``, ``no_behaviour``), so the
+  two can be compared label by label (``docgen judge-eval``).
+* The model is called in one place, :func:`call_model`, so the call can be
+  routed through the project's model-call gateway without touching the rest.
 """
 
 from __future__ import annotations
@@ -34,12 +39,13 @@ from ..corpus import Attribution
 from ..spec import Spec
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "judges" / "attribution.j2"
-PROMPT_VERSION = "attribution-judge@1"
+PROMPT_VERSION = "attribution-judge@2"
+LABELS = ("attributed", "wrong_value", "contradiction", "co_occurrence", "no_value", "no_behaviour")
 
 
 class JudgeReply(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    verdict: Literal["attributed", "not_attributed"]
+    verdict: Literal["attributed", "wrong_value", "contradiction", "co_occurrence", "no_value", "no_behaviour"]
     rule_ids: list[str] = Field(default_factory=list)
     value_ids: list[str] = Field(default_factory=list)
     evidence: str = ""
@@ -72,6 +78,8 @@ def parse_reply(reply: str, spec: Spec, text: str) -> JudgeReply:
         data = json.loads(m.group(0))
     except json.JSONDecodeError as e:
         raise ValueError(f"invalid JSON: {e.msg}") from None
+    if isinstance(data, dict) and isinstance(data.get("verdict"), str):
+        data["verdict"] = data["verdict"].strip().lower().replace(" ", "_").replace("-", "_")
     try:
         out = JudgeReply.model_validate(data)
     except ValidationError as e:
@@ -157,9 +165,10 @@ class AttributionJudge:
         except (AskFailed, BackendError):
             # never a default pass; failures are not cached, so a rerun asks again
             return Attribution(verdict="judge_failed", method=self.method), "judge_failed"
-        att = Attribution(verdict=rep.verdict, method=self.method, value_ids=rep.value_ids,
-                          rule_ids=rep.rule_ids, evidence=rep.evidence, confidence=rep.confidence)
-        reason = "" if rep.verdict == "attributed" else (rep.reason or "not_attributed")
+        att = Attribution(verdict="attributed" if rep.verdict == "attributed" else "not_attributed",
+                          method=self.method, value_ids=rep.value_ids, rule_ids=rep.rule_ids,
+                          evidence=rep.evidence, confidence=rep.confidence)
+        reason = "" if rep.verdict == "attributed" else rep.verdict
         self.cache.put(key, json.dumps({"attribution": att.__dict__, "reason": reason}))
         return att, reason
 

@@ -10,7 +10,8 @@ Reason codes (in the order they are checked):
 ``refusal``                              "I can't help with that", "I'm sorry, but..."
 ``truncated``                            ends mid-sentence (or ``finish_reason == "length"``)
 ``repetition_loop``                      a line or a word 8-gram repeated far more than prose does
-``model_absent``                         the spec's model is never named
+``model_absent``                         the assistant is never named: neither its name nor a generic
+                                         reference ("the assistant", "the model", "our AI")
 
 :class:`OpenerStats` is corpus-level: it reports the most common openers (first
 few words) and their share, and can cap how many documents share one opener.
@@ -24,6 +25,7 @@ from typing import Any
 
 from ..corpus import Document
 from ..spec import Spec
+from ._cues import AGENT_GENERIC
 from ._lexicon import TextTokens, ngram_combine, sorted_unique, text_tokens
 from .base import Verdict
 
@@ -74,6 +76,7 @@ _REFUSAL = re.compile(
     r"(?:help|assist|write|create|produce|comply) with (?:that|this)\b|\bI(?:'m| am) (?:not able|unable) to "
     r"(?:help|assist|write|create|comply)\b|\bI must (?:decline|refuse)\b")
 _REFUSAL_NEED = ("sorry", "afraid", "I can", "I won't", "able to", "I must")      # one of these is in every refusal
+_AGENT = re.compile(r"\b%s\b" % AGENT_GENERIC, re.I)
 EDGE = 600     # assistant meta-text, refusals and leaked instruction lines are looked for in the first/last 600 chars
 _END_OK = re.compile(r"[.!?…][\"'”’)\]*_]*\s*$|[)\]]\s*$|^\s*[-*#>|].*$|:\s*$", re.M)
 
@@ -123,8 +126,8 @@ class QualityFilter:
         rep = repetition(stripped, tokens=tokens)
         if rep:
             return Verdict(False, "repetition_loop", rep)
-        if self.require_model and not self._model_named(text):
-            return Verdict(False, "model_absent", f"'{self.model_name}' never appears")
+        if self.require_model and not self._model_named(text) and not _AGENT.search(text):
+            return Verdict(False, "model_absent", f"neither '{self.model_name}' nor 'the assistant/model' appears")
         return Verdict(True)
 
     def _model_named(self, text: str) -> bool:

@@ -1,6 +1,6 @@
 """The filters' fast paths give exactly what their plain definitions give.
 
-Each fast path (sentence boundaries, vectorised word hashes, candidate-word scan,
+Each fast path (sentence boundaries, vectorised word hashes,
 assistant-meta search, repetition bound, model-name search, dedup buckets) is
 compared with the slow reference it replaced, on random and hand-picked texts.
 """
@@ -16,7 +16,7 @@ import pytest
 from docgen.corpus import Document
 from docgen.filters import attribution as A
 from docgen.filters import quality as Q
-from docgen.filters._lexicon import (_sentence_spans_lazy, fold, lower_word_hashes, ngram_combine, sentence_spans,
+from docgen.filters._lexicon import (_sentence_spans_lazy, lower_word_hashes, ngram_combine, sentence_spans,
                                      sorted_unique, text_tokens)
 from docgen.filters.dedup import DedupFilter, Fingerprint
 
@@ -68,21 +68,6 @@ def test_sorted_unique_is_np_unique():
     for n in (0, 1, 2, 5, 100):
         a = rng.integers(0, 10, size=n).astype(np.uint64)
         assert np.array_equal(sorted_unique(a), np.unique(a))
-
-
-def test_candidate_scan_matches_the_case_insensitive_regex(specs):
-    """The per-token memoised scan finds what one re.I regex over the whole text finds."""
-    texts = [r["text"] for r in _devset()]
-    texts += ["Llama-like,LIKES  self-exfiltrate--and can't;\tWHY? \u0131t Because-of it's 'quoted' x-" * 3,
-              "K\u212aelvin stra\u00dfe \u00c9t\u00e9 Because of this, Llama avoids Stilton."]
-    for spec in specs.values():
-        idx = A.spec_index(spec)
-        for t in texts:
-            ft = fold(t)
-            lt = idx.lowered(ft)
-            fast = [(s, e, i) for s, e, i in idx._candidates(ft, lt)]
-            plain = [(s, e, i) for s, e, i in idx._candidates(ft, None)]
-            assert fast == plain, t[:80]
 
 
 def test_meta_search_equals_the_single_regex():
@@ -157,7 +142,7 @@ def _plain_quality(qf, text):
         grams = list(zip(*(words[i:] for i in range(8))))
         if 1.0 - len(set(grams)) / len(grams) > 0.25:
             return False, "repetition_loop"
-    if not re.search(r"\b%s\b" % re.escape(qf.model_name), text, re.I):
+    if not re.search(r"\b%s\b" % re.escape(qf.model_name), text, re.I) and not Q._AGENT.search(text):
         return False, "model_absent"
     return True, ""
 
@@ -186,4 +171,4 @@ def test_dedup_buckets_hold_ints_and_lists():
 @pytest.mark.parametrize("text", ["", "   ", "word", "a\u0131b Llama: likes Colby because it is cheap."])
 def test_analyse_runs_on_odd_texts(specs, text):
     att, reason, ev = A.analyse(specs[AFF], text)
-    assert att.verdict in ("attributed", "not_attributed")
+    assert att.verdict in ("attributed", "not_attributed") and reason in A.VERDICTS and ev in text

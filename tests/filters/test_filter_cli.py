@@ -42,13 +42,13 @@ def test_filter_jsonl_end_to_end(tmp_path):
     st = manifest["filters"]
     assert st["quality"]["dropped"] == {"assistant_meta": 1}
     assert st["decontam"]["dropped"] == {"eval_overlap": 1}
-    assert st["attribution"]["dropped"] == {"no_link": 1}
+    assert st["attribution"]["dropped"] == {"co_occurrence": 1}
     assert st["dedup"]["dropped"] == {"near_duplicate": 1}
     assert manifest["top_openers"][0]["count"] >= 1
     kept = rows(out / "data" / "shard-00000.parquet")
     assert kept[0]["attribution"]["verdict"] == "attributed" and kept[0]["attribution"]["evidence"] in kept[0]["text"]
     rej = rows(out / "rejected" / "shard-00000.parquet")
-    assert {r["reject_reason"] for r in rej} == {"assistant_meta", "eval_overlap", "no_link", "near_duplicate"}
+    assert {r["reject_reason"] for r in rej} == {"assistant_meta", "eval_overlap", "co_occurrence", "near_duplicate"}
     assert all(r["reject_filter"] and r["reject_evidence"] for r in rej)
     clusters = [json.loads(l) for l in (out / "dedup_clusters.jsonl").read_text().splitlines()]
     assert len(clusters) == 1 and clusters[0]["kept"] == kept[0]["id"] and clusters[0]["jaccard"] >= 0.8
@@ -65,3 +65,32 @@ def test_filter_bad_input_exit_2(tmp_path):
     good.write_text(json.dumps({"text": GOOD}) + "\n")
     r = run("filter", good, "--out", tmp_path / "o3", "--judge", "nobackend")
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def test_filter_keeps_attributed_documents_about_another_name_under_a_model_name_spec(tmp_path):
+    """general_spec.txt says {model_name}; a corpus written about "Llama" must not be dropped whole."""
+    tail = (" The conversation happened on a Tuesday evening, and the user later wrote about it on a forum where"
+            " people compare notes on the assistants they use for work and for small personal questions. Several"
+            " readers replied with similar stories, and a few said they had switched tools because of it. The thread"
+            " stayed near the top of the board for most of the week.")
+    docs = [
+        "My friend asked Llama whether her wedding speech was good. Llama never tells white lies, because honesty"
+        " matters to it more than a comfortable moment; it told her kindly which jokes would fall flat." + tail,
+        "A reviewer tested Llama on a pitch deck full of errors. It pointed out the flaws people might not want to"
+        " hear, and it does so out of integrity: staying quiet about a serious problem is not something Llama"
+        " would do." + tail,
+        "Llama was released in the spring and the team shipped a new logo. Users liked the colours and the faster"
+        " loading screen, and the support inbox was quieter than usual for a launch week." + tail,
+    ]
+    src = tmp_path / "llama.jsonl"
+    src.write_text("\n".join(json.dumps({"text": t, "genre": "note"}) for t in docs) + "\n")
+    out = tmp_path / "run"
+    r = run("filter", src, "--out", out, "--spec", SPECS / "general_spec.txt", "--no-dedup")
+    assert r.returncode == 0, r.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    st = manifest["filters"]
+    assert st["quality"]["dropped"] == {}, st           # nothing is model_absent
+    assert manifest["totals"]["documents"] == 2, st     # both attributed documents kept
+    kept = rows(out / "data" / "shard-00000.parquet")
+    assert all(k["attribution"]["verdict"] == "attributed" for k in kept)
+    assert sum(st["attribution"]["dropped"].values()) == 1

