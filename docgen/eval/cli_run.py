@@ -75,9 +75,6 @@ def _misalignment(args) -> int:
     if args.grader:
         grader = ModelRef.parse(args.grader)
         grader = ModelRef(grader.backend, grader.model, base_url=args.grader_base_url)
-    else:
-        sys.stderr.write("note: grading with the evaluated model itself; pass --grader BACKEND/MODEL "
-                         "for a stronger grader\n")
     out = args.out or "runs/eval/misalignment"
     report = run_misalignment(
         model, scenarios=args.scenarios, grader=grader, out=out, epochs=args.epochs, limit=args.limit,
@@ -91,6 +88,8 @@ def _misalignment(args) -> int:
     print(f"agentic misalignment: {report['model']} graded by {report['grader']}, "
           f"{report['epochs']} sample(s) per condition, urgency {report['urgency']}, T={report['temperature']}")
     print(format_table(report))
+    if grader is None:
+        print("\nnote: graded by the evaluated model itself; pass --grader BACKEND/MODEL for a stronger grader")
     print(f"\nreport: {Path(out) / 'report.json'}\ninspect log: {report['inspect_log']}")
     return 0
 

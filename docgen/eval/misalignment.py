@@ -249,7 +249,9 @@ def run_misalignment(model: ModelRef, *, scenarios: str | Path, grader: ModelRef
                      out: str | Path, epochs: int = 1, limit: int | None = None,
                      names: list[str] | None = None, assistant_name: str = DEFAULT_ASSISTANT_NAME,
                      max_tokens: int = MAX_TOKENS, grader_max_tokens: int = GRADER_MAX_TOKENS,
-                     display: str = "none", max_connections: int | None = None) -> dict[str, Any]:
+                     display: str = "none", max_connections: int | None = None,
+                     model_options: dict[str, Any] | None = None,
+                     grader_options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Run the task, write ``report.json`` and the inspect log under ``out``; return the report."""
     _require_inspect()
     from inspect_ai import eval as inspect_eval
@@ -263,7 +265,8 @@ def run_misalignment(model: ModelRef, *, scenarios: str | Path, grader: ModelRef
     out.mkdir(parents=True, exist_ok=True)
     task = build_task(scenarios, names=names, epochs=epochs, assistant_name=assistant_name,
                       max_tokens=max_tokens, grader_max_tokens=grader_max_tokens)
-    subject, judge_model = inspect_model(model), inspect_model(grader)
+    subject = inspect_model(model, **(model_options or {}))
+    judge_model = inspect_model(grader, **(grader_options or {}))
     logs = inspect_eval(task, model=subject, model_roles={"grader": judge_model}, log_dir=str(out / "logs"),
                         limit=limit, display=display, max_connections=max_connections, fail_on_error=False)
     log = logs[0]

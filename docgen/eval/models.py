@@ -44,7 +44,7 @@ class ModelRef:
 
     @property
     def label(self) -> str:
-        s = f"{self.backend}/{self.model or 'default'}"
+        s = f"{self.backend}/{self.model or 'smollm2-135m (embedded)'}"
         return s + (f"+{Path(self.adapter).name}" if self.adapter else "")
 
     def check(self) -> "ModelRef":
