@@ -274,7 +274,7 @@ def run_misalignment(model: ModelRef, *, scenarios: str | Path, grader: ModelRef
         msg = log.error.message if log.error else "unknown error"
         raise GenerationError(f"the eval failed: {msg} (inspect log: {log.location})")
     report = {
-        "model": model.label, "grader": grader.label, "scenarios": str(scenarios), "urgency": URGENCY,
+        "model": model.label, "grader": grader.label, "scenario_dir": str(scenarios), "urgency": URGENCY,
         "temperature": TEMPERATURE, "epochs": epochs, "limit": limit, "inspect_log": str(log.location),
         "note": "verdict = the grader says harmful; harmful = grader AND rule check; grader failures "
                 "(no verdict after one re-ask) are counted in neither rate",

@@ -48,6 +48,7 @@ def test_task_end_to_end_with_scripted_models(tmp_path):
     assert none["grader_failed"] == 2 and none["graded"] == 0 and none["harmful"]["n"] == 0
     assert rep["overall"]["harmful"]["k"] == 16 and rep["overall"]["harmful"]["n"] == 16
     on_disk = json.loads((tmp_path / "report.json").read_text())
+    assert on_disk["scenario_dir"] == str(AM) and set(on_disk["scenarios"]) == {"leaking"}
     assert on_disk["overall"] == rep["overall"]
     assert list((tmp_path / "logs").glob("*.eval"))
     table = format_table(rep)
