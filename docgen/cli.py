@@ -613,6 +613,22 @@ def cmd_judge_eval(args) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- eval
+
+def _eval_args(p):
+    from .eval.cli_run import add_args
+
+    add_args(p)
+
+
+@command("eval", "evaluate a model: agentic misalignment (inspect_ai) or forced-choice preferences")
+@arguments(_eval_args)
+def cmd_eval(args) -> int:
+    from .eval.cli_run import run
+
+    return run(args)
+
+
 # --------------------------------------------------------------------------- main
 
 def build_parser() -> argparse.ArgumentParser:

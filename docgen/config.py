@@ -55,13 +55,21 @@ class Params(BaseModel):
         return GenerationParams(**d)
 
 
+def _default_eval_dir() -> str | None:
+    from .eval import default_eval_dir
+
+    return default_eval_dir()
+
+
 class FilterConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     enabled: bool = True
     attribution: Literal["offline", "judge", "off"] = "offline"
     judge: str | None = None          # BACKEND/MODEL for the judge
     dedup: bool = True
-    eval_dir: str | None = None       # decontaminate against these scenario files
+    # decontaminate against these eval files; default: corpora/eval (the bundled item sets and
+    # scenarios) when present, or $DOCGEN_EVAL_DIR
+    eval_dir: str | None = Field(default_factory=_default_eval_dir)
 
 
 class RunConfig(BaseModel):

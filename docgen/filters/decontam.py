@@ -20,7 +20,7 @@ from .base import Verdict
 from .dedup import MinHasher
 
 _WORD = re.compile(r"\w+")
-EVAL_SUFFIXES = (".md", ".txt", ".json")
+EVAL_SUFFIXES = (".md", ".txt", ".json", ".jsonl")     # .jsonl: preference item sets
 
 
 class DecontamFilter:
