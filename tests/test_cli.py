@@ -174,7 +174,7 @@ def test_readme_commands_use_only_flags_that_help_lists():
     for block in re.findall(r"```bash\n(.*?)```", readme, re.S):
         command = None
         for line in block.splitlines():
-            m = re.match(r"\s*(?:\.venv/bin/)?docgen (\w+)", line)
+            m = re.match(r"\s*(?:\.venv/bin/)?docgen ([\w-]+)", line)
             if m:
                 command = m.group(1)
             elif not line.startswith(" "):
