@@ -195,7 +195,7 @@ def _size_args(p):
     g.add_argument("--target-tokens", type=_at_least(1), default=None, metavar="T", help="size the plan to about T tokens")
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--model-name", default=None, help="name of the assistant the documents are about "
-                   "(fills {model_name}; default: the name the spec uses, else Claude)")
+                   "(fills {model_name}; default: the name the spec uses, else 'the assistant')")
     p.add_argument("--genres-dir", default=None)
     p.add_argument("--templates-dir", default=None)
     p.add_argument("--prices", default=None, metavar="FILE", help="price table (default: docgen/prices.yaml)")

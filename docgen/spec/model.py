@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 SPEC_FORMAT_VERSION = 2
-DEFAULT_MODEL_NAME = "Claude"   # kept for the filters that fall back to it; see README
+DEFAULT_MODEL_NAME = "the assistant"   # a spec that names no model and no --model-name: a generic reference
 
 
 class Span(BaseModel):
