@@ -192,20 +192,6 @@ async def _submit_once(backend: Any, chunk: dict[str, Any], items: list[tuple[st
             await asyncio.sleep(delay)
 
 
-async def _retrying(policy: RetryPolicy, fn: Callable[..., Any], *args: Any) -> Any:
-    """Polls and downloads are idempotent: retry them on transient errors."""
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            return await fn(*args)
-        except BackendError as e:
-            delay = policy.delay_for(e, attempt)
-            if delay is None:
-                raise
-            await asyncio.sleep(delay)
-
-
 async def run_batches(backend: Backend, requests: list[Request], journal: BatchJournal, *,
                       chunk_size: int | None = None, poll_interval: float = 30.0, max_rounds: int = 3,
                       policy: RetryPolicy | None = None,
@@ -222,8 +208,9 @@ async def run_batches(backend: Backend, requests: list[Request], journal: BatchJ
         raise ConfigError("batch requests need unique, non-empty custom_ids")
     policy = policy or RetryPolicy(max_attempts=5, base_delay=2.0, max_delay=60.0)
     if call is None:
-        async def call(fn: Callable[..., Any], *args: Any) -> Any:
-            return await _retrying(policy, fn, *args)
+        from .calls import Calls
+
+        call = Calls(backend, policy=policy).operation
     by_id = {r.custom_id: r for r in requests}
     keys = {r.custom_id: r.key(backend.name, backend.model) for r in requests}
     max_n = min(chunk_size or backend.batch_max_requests, backend.batch_max_requests)  # type: ignore[attr-defined]

@@ -19,14 +19,13 @@ batch's output is reproducible, not each request alone.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 from ..errors import MissingExtra, UserError
+from ._batching import BatchingQueue
 from .base import Backend, BackendError, Completion, Request
 
 log = logging.getLogger("docgen.backends.transformers")
@@ -102,7 +101,7 @@ def load_model(ref: str, *, dtype: str = "auto", device: str | None = None, attn
     return model, tokenizer, folder
 
 
-class TransformersBackend(Backend):
+class TransformersBackend(BatchingQueue, Backend):
     name = "transformers"
     supports_batch = False
 
@@ -115,9 +114,7 @@ class TransformersBackend(Backend):
         self._tok: Any = None
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()
-        self._queue: asyncio.Queue | None = None
-        self._worker: asyncio.Task | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._init_queue()
 
     def describe(self) -> dict[str, Any]:
         d = {"backend": self.name, "model": self.model, "dtype": self.options.get("dtype", "auto")}
@@ -139,35 +136,8 @@ class TransformersBackend(Backend):
                 self._model, self._tok = model.eval(), tok
             return self._model, self._tok
 
-    async def generate(self, request: Request) -> Completion:
-        loop = asyncio.get_running_loop()
-        if self._loop is not loop:
-            self._loop, self._queue = loop, asyncio.Queue()
-            self._worker = loop.create_task(self._run_batches())
-        fut: asyncio.Future = loop.create_future()
-        t0 = time.monotonic()
-        await self._queue.put((request, fut))
-        completion = await fut
-        completion.latency_s = time.monotonic() - t0
-        return completion
-
-    async def _run_batches(self) -> None:
-        assert self._queue is not None
-        while True:
-            batch = [await self._queue.get()]
-            await asyncio.sleep(self.window)
-            while len(batch) < self.max_batch and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            groups: dict[Any, list] = {}
-            for r, f in batch:
-                if not f.cancelled():
-                    groups.setdefault(r.params, []).append((r, f))
-            for items in groups.values():
-                results = await asyncio.to_thread(self._run, [r for r, _ in items])
-                for (_, fut), res in zip(items, results):
-                    if fut.done():
-                        continue
-                    fut.set_exception(res) if isinstance(res, BaseException) else fut.set_result(res)
+    def batch_key(self, request: Request) -> Any:
+        return request.params          # one generate() call per set of sampling parameters
 
     def _run(self, requests: list[Request]) -> list[Completion | BackendError]:
         try:
@@ -213,10 +183,6 @@ class TransformersBackend(Backend):
                                           model=self.model))
         return completions
 
-    async def aclose(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
-            self._worker = self._loop = self._queue = None
 
 
 def _as_list(x) -> list[int]:

@@ -25,13 +25,12 @@ a local engine that fails once fails again).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
-import time
 from typing import Any
 
 from ..errors import MissingExtra
+from ._batching import BatchingQueue
 from .base import Backend, BackendError, Completion, Request
 
 log = logging.getLogger("docgen.backends.vllm")
@@ -50,7 +49,7 @@ def map_finish_reason(reason: str | None) -> str:
     return _FINISH.get(reason or "", "incomplete")     # "abort" or none: never a document
 
 
-class VLLMBackend(Backend):
+class VLLMBackend(BatchingQueue, Backend):
     name = "vllm"
     supports_batch = False
 
@@ -60,9 +59,7 @@ class VLLMBackend(Backend):
         self.max_batch = int(options.get("max_batch", 256))
         self._llm: Any = None
         self._llm_lock = threading.Lock()
-        self._queue: asyncio.Queue | None = None
-        self._worker: asyncio.Task | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._init_queue()
 
     def describe(self) -> dict[str, Any]:
         return {"backend": self.name, "model": self.model, **self._engine_kwargs()}
@@ -91,37 +88,6 @@ class VLLMBackend(Backend):
             stop=list(p.stop) or None)
 
     # -- batching -------------------------------------------------------------------------------
-    async def generate(self, request: Request) -> Completion:
-        loop = asyncio.get_running_loop()
-        if self._loop is not loop:                    # first call, or a new asyncio.run()
-            self._loop, self._queue = loop, asyncio.Queue()
-            self._worker = loop.create_task(self._run_batches())
-        fut: asyncio.Future = loop.create_future()
-        t0 = time.monotonic()
-        await self._queue.put((request, fut))
-        completion = await fut
-        completion.latency_s = time.monotonic() - t0
-        return completion
-
-    async def _run_batches(self) -> None:
-        assert self._queue is not None
-        while True:
-            batch = [await self._queue.get()]
-            await asyncio.sleep(self.window)
-            while len(batch) < self.max_batch and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            batch = [(r, f) for r, f in batch if not f.cancelled()]
-            if not batch:
-                continue
-            results = await asyncio.to_thread(self._run, [r for r, _ in batch])
-            for (_, fut), result in zip(batch, results):
-                if fut.done():
-                    continue
-                if isinstance(result, BaseException):
-                    fut.set_exception(result)
-                else:
-                    fut.set_result(result)
-
     def _run(self, requests: list[Request]) -> list[Completion | BackendError]:
         """One ``LLM.chat`` call for the batch; if it fails, each request alone, so one bad
         request (say, a prompt longer than ``max_model_len``) fails by itself."""
@@ -151,8 +117,3 @@ class VLLMBackend(Backend):
                                        **({"stop_reason": o.stop_reason} if o.stop_reason is not None else {})}))
         return completions
 
-    async def aclose(self) -> None:
-        """Stop the batching task; the loaded engine stays for the next run in this process."""
-        if self._worker is not None:
-            self._worker.cancel()
-            self._worker = self._loop = self._queue = None
