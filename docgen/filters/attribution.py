@@ -49,6 +49,8 @@ VERDICTS = ("attributed", "wrong_value", "contradiction", "co_occurrence", "no_v
 
 VALUE_MIN = 1.5          # value score on the cause side of a link that names the value (tuned on dev)
 VALUE_WEAK = 0.75         # below VALUE_MIN but at least this: uncertain (goes to the judge with --judge)
+REASSIGNED_CONF = 0.72   # a wrong_value link re-read as the behaviour its value stands behind (see _reassign)
+REASSIGN_WINDOW = 4      # sentences either side of such a link where that behaviour must be stated
 DOC_VALUE_MIN = 1.5      # value score of a sentence for "the value is discussed" (no link needed)
 
 __all__ = ["AttributionFilter", "METHOD_OFFLINE", "SpecIndex", "VERDICTS", "analyse", "attribute_offline",
@@ -106,6 +108,34 @@ def _judge_link(doc: DocAnalysis, link: Link) -> list[Finding]:
     return out
 
 
+def _reassign(doc: DocAnalysis, findings: list[Finding]) -> None:
+    """A link read as ``wrong_value`` whose cause names a value clearly, where the document states (anywhere,
+    compliantly) a behaviour the spec gives *that* value for: the effect side was matched to the wrong rule
+    (an anaphor, "its refusal to echo them", or a paraphrase), so the link attributes that behaviour."""
+    wrong = [f for f in findings if f.verdict == "wrong_value" and f.value_ids]
+    if not wrong:
+        return
+    idx = doc.idx
+    per_sent: list[dict[str, str]] = []
+    for ss, se in doc.sents:
+        d: dict[str, str] = {}
+        for rid, b in doc.behaviours(ss, se).items():
+            if b.compliant:
+                for v in idx.rules[rid].value_ids:
+                    d.setdefault(v, rid)
+        per_sent.append(d)
+    for f in wrong:
+        lo = max(0, doc.sentence_of(f.span[0]) - REASSIGN_WINDOW)
+        hi = doc.sentence_of(f.span[1]) + REASSIGN_WINDOW
+        stated: dict[str, str] = {}
+        for d in per_sent[lo:hi + 1]:
+            for v, rid in d.items():
+                stated.setdefault(v, rid)
+        hit = [v for v in f.value_ids if v in stated]
+        if hit:
+            f.verdict, f.rule_ids, f.value_ids, f.confidence = "attributed", [stated[hit[0]]], hit, REASSIGNED_CONF
+
+
 _ORDER = ("contradiction", "attributed", "wrong_value", "uncertain")
 
 
@@ -122,10 +152,12 @@ def analyse(spec: Spec, text: str, model_name: str | None = None) -> tuple[Attri
             for rid, b in doc.behaviours(ss, se).items():
                 if not b.compliant and idx.rules[rid].kind in ("like", "dislike"):
                     findings.append(Finding("contradiction", [rid], list(idx.rules[rid].value_ids), (ss, se), 0.8))
+    _reassign(doc, findings)
     by = {v: [f for f in findings if f.verdict == v] for v in _ORDER}
     for verdict in _ORDER:
         if by[verdict]:
-            if verdict == "contradiction" and by["attributed"] and all(f.confidence < 0.8 for f in by[verdict]):
+            if verdict == "contradiction" and any(f.confidence != REASSIGNED_CONF for f in by["attributed"]) and \
+                    all(f.confidence < 0.8 for f in by[verdict]):
                 continue
             best = max(by[verdict], key=lambda f: f.confidence)
             ev = text[best.span[0]:best.span[1]].strip()
