@@ -40,6 +40,10 @@ CONNECTIVES: list[tuple[str, str]] = [
     (r"reason being", "B"), (r"(?:it is|it's|this is|that is|that's) (?:all )?(?:about|a matter of)", "B"),
     (r"on the grounds that", "B"), (r"for (?:reasons|the reason) of", "B"), (r"explained by", "B"),
     (r"(?:answers|answering) to", "B"), (r"with (?:an eye|a view) to", "B"),
+    (r"what (?:drives|drove|motivates|motivated|explains|explained|underlies|underlay|lies behind|lay behind|is behind|"
+     r"sits behind|guides|guided|informs|informed)(?: (?:this|that|it|all this|all of this|them))?(?: \w+)? (?:is|was|are)", "B"),
+    (r"(?:is |are |was |were )?(?:prompted|triggered|underpinned|inspired|dictated) by", "B"),
+    (r"(?:owes?|owed|owing) (?:\w+ ){0,2}to", "B"), (r"in the name of", "B"), (r"for fear of", "B"),
     # cause ... effect
     (r"(?:that|this|which|it)(?:'s| is| was)? (?:exactly |precisely |partly |largely |the whole |the real |the main |the )?"
      r"(?:why|reason|what (?:makes|made|leads|led|drives|drove|pushes|pushed))", "F"),
