@@ -69,6 +69,11 @@ class Finding:
 def _judge_link(doc: DocAnalysis, link: Link) -> list[Finding]:
     beh = doc.behaviours(*link.effect)
     implicit = False
+    si = doc.sentence_of(link.effect[0])
+    if not beh and si > 0 and link.effect[0] == doc.sents[si][0] and link.effect[1] <= doc.sents[si][1] + 1 \
+            and doc.sentence_of(link.cue[0]) > si:
+        # "X. Reviewers liked it. This pattern is motivated by Y": the anaphor reaches one sentence further back
+        beh = doc.behaviours(doc.sents[si - 1][0], link.effect[1])
     if not beh and doc.mentions_agent(*link.effect):
         # "Its reluctance about the fancy wheel is rooted in ...": the effect names the assistant but
         # paraphrases the behaviour; read it as the behaviour the document is about (anaphora)
