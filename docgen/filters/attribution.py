@@ -41,6 +41,7 @@ from ..corpus import Attribution, Document
 from ..spec import Spec
 from . import _cues as C
 from .attribution_doc import Behaviour, DocAnalysis, Link
+from ._nlp import key
 from .attribution_index import SpecIndex, spec_index
 from .base import Verdict
 
@@ -104,6 +105,8 @@ def _judge_link(doc: DocAnalysis, link: Link) -> list[Finding]:
                                (0.75 if implicit else 0.8) + min(0.19, 0.05 * (right - VALUE_MIN) + 0.02 * b.score)))
         elif other >= VALUE_MIN:
             out.append(Finding("wrong_value", [rid], sorted(others), span, 0.75))
+        elif _extrinsic(doc, link, rule.value_ids):
+            out.append(Finding("wrong_value", [rid], [], span, 0.65))
         elif right >= VALUE_WEAK:
             out.append(Finding("uncertain", [rid], list(rule.value_ids), span, 0.5))
         elif C.VALUE_WORDS.search(doc.ft, *link.cause):
@@ -111,6 +114,15 @@ def _judge_link(doc: DocAnalysis, link: Link) -> list[Finding]:
         else:
             out.append(Finding("causal_other", [rid], [], span, 0.6))
     return out
+
+
+def _extrinsic(doc: DocAnalysis, link: Link, value_ids: list[str]) -> bool:
+    """The cause names a motive of commerce, law, convenience or self-interest that is no word of the rule's values."""
+    own = set().union(*(doc.idx.values.get(v, {}).keys() for v in value_ids)) if value_ids else set()
+    for m in C.EXTRINSIC.finditer(doc.ft, *link.cause):
+        if key(m.group().split()[0]) not in own:
+            return True
+    return False
 
 
 def _reassign(doc: DocAnalysis, findings: list[Finding]) -> None:
