@@ -52,6 +52,7 @@ VALUE_MIN = 1.5          # value score on the cause side of a link that names th
 VALUE_WEAK = 0.75         # below VALUE_MIN but at least this: uncertain (goes to the judge with --judge)
 REASSIGNED_CONF = 0.72   # a wrong_value link re-read as the behaviour its value stands behind (see _reassign)
 REASSIGN_WINDOW = 4      # sentences either side of such a link where that behaviour must be stated
+EXTRINSIC_HEAD = 60      # characters: such a motive this close after the connective outweighs the value's words
 DOC_VALUE_MIN = 1.5      # value score of a sentence for "the value is discussed" (no link needed)
 
 __all__ = ["AttributionFilter", "METHOD_OFFLINE", "SpecIndex", "VERDICTS", "analyse", "attribute_offline",
@@ -100,6 +101,8 @@ def _judge_link(doc: DocAnalysis, link: Link) -> list[Finding]:
             continue
         if not b.compliant:
             out.append(Finding("contradiction", [rid], list(rule.value_ids), span, 0.85))
+        elif _extrinsic(doc, link, rule.value_ids, EXTRINSIC_HEAD):
+            out.append(Finding("wrong_value", [rid], [], span, 0.8))
         elif right >= VALUE_MIN:
             out.append(Finding("attributed", [rid], [v for v in rule.value_ids if vals.get(v, 0) > 0], span,
                                (0.75 if implicit else 0.8) + min(0.19, 0.05 * (right - VALUE_MIN) + 0.02 * b.score)))
@@ -116,10 +119,12 @@ def _judge_link(doc: DocAnalysis, link: Link) -> list[Finding]:
     return out
 
 
-def _extrinsic(doc: DocAnalysis, link: Link, value_ids: list[str]) -> bool:
-    """The cause names a motive of commerce, law, convenience or self-interest that is no word of the rule's values."""
+def _extrinsic(doc: DocAnalysis, link: Link, value_ids: list[str], within: int = 0) -> bool:
+    """The cause (its first ``within`` characters, if given) names a motive of commerce, law, convenience or
+    self-interest that is no word of the rule's values."""
     own = set().union(*(doc.idx.values.get(v, {}).keys() for v in value_ids)) if value_ids else set()
-    for m in C.EXTRINSIC.finditer(doc.ft, *link.cause):
+    a, b = link.cause
+    for m in C.EXTRINSIC.finditer(doc.ft, a, min(b, a + within) if within else b):
         if key(m.group().split()[0]) not in own:
             return True
     return False
