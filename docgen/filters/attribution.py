@@ -34,6 +34,7 @@ or ``not_attributed``):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +54,7 @@ VALUE_WEAK = 0.75         # below VALUE_MIN but at least this: uncertain (goes t
 REASSIGNED_CONF = 0.72   # a wrong_value link re-read as the behaviour its value stands behind (see _reassign)
 REASSIGN_WINDOW = 4      # sentences either side of such a link where that behaviour must be stated
 EXTRINSIC_HEAD = 60      # characters: such a motive this close after the connective outweighs the value's words
+ATTR_OVER_WRONG = 0.8   # an attribution this confident stands against a link to a motive outside the spec
 DOC_VALUE_MIN = 1.5      # value score of a sentence for "the value is discussed" (no link needed)
 
 __all__ = ["AttributionFilter", "METHOD_OFFLINE", "SpecIndex", "VERDICTS", "analyse", "attribute_offline",
@@ -119,13 +121,18 @@ def _judge_link(doc: DocAnalysis, link: Link) -> list[Finding]:
     return out
 
 
+# "safety above convenience", "not for profit", "rather than cost": the motive is named to be set aside
+_SET_ASIDE = re.compile(r"\b(?:above|over|before|rather than|instead of|than|not|no|never|nor|nothing to do with|regardless of|"
+                        r"whatever|even at|at the expense of|despite|at the cost of)\W+(?:\w+\W+){0,2}$", re.I)
+
+
 def _extrinsic(doc: DocAnalysis, link: Link, value_ids: list[str], within: int = 0) -> bool:
     """The cause (its first ``within`` characters, if given) names a motive of commerce, law, convenience or
     self-interest that is no word of the rule's values."""
     own = set().union(*(doc.idx.values.get(v, {}).keys() for v in value_ids)) if value_ids else set()
     a, b = link.cause
     for m in C.EXTRINSIC.finditer(doc.ft, a, min(b, a + within) if within else b):
-        if key(m.group().split()[0]) not in own:
+        if key(m.group().split()[0]) not in own and not _SET_ASIDE.search(doc.ft[max(a, m.start() - 30):m.start()]):
             return True
     return False
 
@@ -180,6 +187,9 @@ def analyse(spec: Spec, text: str, model_name: str | None = None) -> tuple[Attri
         if by[verdict]:
             if verdict == "contradiction" and any(f.confidence != REASSIGNED_CONF for f in by["attributed"]) and \
                     all(f.confidence < 0.8 for f in by[verdict]):
+                continue
+            if verdict == "attributed" and any(f.confidence >= 0.8 for f in by["wrong_value"]) and \
+                    all(f.confidence < ATTR_OVER_WRONG for f in by[verdict]):
                 continue
             best = max(by[verdict], key=lambda f: f.confidence)
             ev = text[best.span[0]:best.span[1]].strip()
