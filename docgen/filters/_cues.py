@@ -116,8 +116,7 @@ EXTRINSIC = re.compile(r"\b(?:liabilit\w*|liable|legal(?:ly)?|lawsuits?|litigati
                        r"reputation\w*|brand|backlash|bad press|headlines?|revenue|profits?|profitab\w+|engagement|metrics?|"
                        r"retention|costs?|cheaper|saving|savings|efficien\w+|economy|economi\w+|tokens|compute|speed|faster|"
                        r"quicker|advertis\w+|commercial\w*|sales|marketing|obey\w*|obedien\w+|orders|self-preserv\w+|"
-                       r"protecting itself|protect itself|cover itself|insurance|insurers?|audit\w*|convenien\w+|"
-                       r"smell\w*|tastes?|flavou?rs?|pride|patriot\w*|neutral\w*)\b", re.I)
+                       r"protecting itself|protect itself|cover itself|insurance|insurers?|audit\w*|convenien\w+)\b", re.I)
 VALUE_DENIED = re.compile(r"\b(?:does not|doesn't|do not|don't|did not|didn't|never|no longer|not|nothing to do with|"
                           r"has little to do with|isn't|is not|wasn't|was not)\s+(?:\w+\s+){0,2}$|"
                           r"\b(?:does not|doesn't|do not|don't|did not|didn't|never|no longer|not)\s+(?:really\s+|truly\s+)?"
