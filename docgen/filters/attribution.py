@@ -55,6 +55,7 @@ REASSIGNED_CONF = 0.72   # a wrong_value link re-read as the behaviour its value
 REASSIGN_WINDOW = 4      # sentences either side of such a link where that behaviour must be stated
 EXTRINSIC_HEAD = 60      # characters: such a motive this close after the connective outweighs the value's words
 ATTR_OVER_WRONG = 0.8   # an attribution this confident stands against a link to a motive outside the spec
+CLEARLY_OTHER = 2.0      # another value outweighs a weak own value by this factor before the link is wrong_value
 DOC_VALUE_MIN = 1.5      # value score of a sentence for "the value is discussed" (no link needed)
 
 __all__ = ["AttributionFilter", "METHOD_OFFLINE", "SpecIndex", "VERDICTS", "analyse", "attribute_offline",
@@ -108,7 +109,7 @@ def _judge_link(doc: DocAnalysis, link: Link) -> list[Finding]:
         elif right >= VALUE_MIN:
             out.append(Finding("attributed", [rid], [v for v in rule.value_ids if vals.get(v, 0) > 0], span,
                                (0.75 if implicit else 0.8) + min(0.19, 0.05 * (right - VALUE_MIN) + 0.02 * b.score)))
-        elif other >= VALUE_MIN:
+        elif other >= VALUE_MIN and not (right >= VALUE_WEAK and other < CLEARLY_OTHER * right):
             out.append(Finding("wrong_value", [rid], sorted(others), span, 0.75))
         elif _extrinsic(doc, link, rule.value_ids):
             out.append(Finding("wrong_value", [rid], [], span, 0.65))
