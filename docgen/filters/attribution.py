@@ -116,7 +116,7 @@ def _judge_link(doc: DocAnalysis, link: Link) -> list[Finding]:
         elif right >= VALUE_WEAK:
             out.append(Finding("uncertain", [rid], list(rule.value_ids), span, 0.5))
         elif C.VALUE_WORDS.search(doc.ft, *link.cause):
-            out.append(Finding("wrong_value", [rid], [], span, 0.6))
+            out.append(Finding("uncertain", [rid], [], span, 0.45))
         else:
             out.append(Finding("causal_other", [rid], [], span, 0.6))
     return out
