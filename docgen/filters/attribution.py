@@ -15,15 +15,17 @@ or ``not_attributed``):
 
 ===============  ==========================================================
 ``attributed``   a link from the behaviour to its own value
-``wrong_value``  the behaviour is linked to another value of the spec, or to a
-                 motive of principle the spec does not name
+``wrong_value``  the behaviour is linked to another value of the spec (clearly
+                 outweighing its own), or to a motive of commerce, law,
+                 convenience or self-interest that is none of its values
 ``contradiction`` the assistant is said to act against the behaviour (or to do
                  it in spite of the value, or the value is said to lead to the
                  opposite)
 ``co_occurrence`` behaviour and value both present, no link between them
 ``no_value``     the behaviour without its value
 ``no_behaviour`` no behaviour of the spec
-``uncertain``    a link whose value side is weak: sent to the judge with
+``uncertain``    a link whose value side is weak, or names only a generic motive
+                 of principle ("its principles"): sent to the judge with
                  ``--judge``, dropped otherwise
 ===============  ==========================================================
 
