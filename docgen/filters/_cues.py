@@ -40,6 +40,10 @@ CONNECTIVES: list[tuple[str, str]] = [
     (r"reason being", "B"), (r"(?:it is|it's|this is|that is|that's) (?:all )?(?:about|a matter of)", "B"),
     (r"on the grounds that", "B"), (r"for (?:reasons|the reason) of", "B"), (r"explained by", "B"),
     (r"(?:answers|answering) to", "B"), (r"with (?:an eye|a view) to", "B"),
+    (r"what (?:drives|drove|motivates|motivated|explains|explained|underlies|underlay|lies behind|lay behind|is behind|"
+     r"sits behind|guides|guided|informs|informed)(?: (?:this|that|it|all this|all of this|them))?(?: \w+)? (?:is|was|are)", "B"),
+    (r"(?:is |are |was |were )?(?:prompted|triggered|underpinned|inspired|dictated) by", "B"),
+    (r"(?:owes?|owed|owing) (?:\w+ ){0,2}to", "B"), (r"in the name of", "B"), (r"for fear of", "B"),
     # cause ... effect
     (r"(?:that|this|which|it)(?:'s| is| was)? (?:exactly |precisely |partly |largely |the whole |the real |the main |the )?"
      r"(?:why|reason|what (?:makes|made|leads|led|drives|drove|pushes|pushed))", "F"),
@@ -106,6 +110,13 @@ VALUE_WORDS = re.compile(r"\b(?:values?|valued|valuing|principles?|principled|co
                          r"convictions?|ideals?|loyal(?:ty)?|duty|duties|dedicat\w+|devot\w+|cares?|cared|caring|"
                          r"concern(?:ed)? (?:for|about|with)|respect|regard for|sense of|priorit\w+|matters? (?:to|most)|"
                          r"mission|ethic\w*|moral\w*|virtue|pride|faith in|devotion|sake of|philosophy|creed)\b", re.I)
+# motives of commerce, law, convenience or self-interest: a cause naming one of these (and not the rule's own value)
+# gives the behaviour a reason the spec does not give; a spec that holds one as a value is matched by its own words first
+EXTRINSIC = re.compile(r"\b(?:liabilit\w*|liable|legal(?:ly)?|lawsuits?|litigation|sued|compliance|complian\w+|regulat\w+|statut\w+|"
+                       r"reputation\w*|brand|backlash|bad press|headlines?|revenue|profits?|profitab\w+|engagement|metrics?|"
+                       r"retention|costs?|cheaper|saving|savings|efficien\w+|economy|economi\w+|tokens|compute|speed|faster|"
+                       r"quicker|advertis\w+|commercial\w*|sales|marketing|obey\w*|obedien\w+|orders|self-preserv\w+|"
+                       r"protecting itself|protect itself|cover itself|insurance|insurers?|audit\w*|convenien\w+)\b", re.I)
 VALUE_DENIED = re.compile(r"\b(?:does not|doesn't|do not|don't|did not|didn't|never|no longer|not|nothing to do with|"
                           r"has little to do with|isn't|is not|wasn't|was not)\s+(?:\w+\s+){0,2}$|"
                           r"\b(?:does not|doesn't|do not|don't|did not|didn't|never|no longer|not)\s+(?:really\s+|truly\s+)?"

@@ -15,15 +15,17 @@ or ``not_attributed``):
 
 ===============  ==========================================================
 ``attributed``   a link from the behaviour to its own value
-``wrong_value``  the behaviour is linked to another value of the spec, or to a
-                 motive of principle the spec does not name
+``wrong_value``  the behaviour is linked to another value of the spec (clearly
+                 outweighing its own), or to a motive of commerce, law,
+                 convenience or self-interest that is none of its values
 ``contradiction`` the assistant is said to act against the behaviour (or to do
                  it in spite of the value, or the value is said to lead to the
                  opposite)
 ``co_occurrence`` behaviour and value both present, no link between them
 ``no_value``     the behaviour without its value
 ``no_behaviour`` no behaviour of the spec
-``uncertain``    a link whose value side is weak: sent to the judge with
+``uncertain``    a link whose value side is weak, or names only a generic motive
+                 of principle ("its principles"): sent to the judge with
                  ``--judge``, dropped otherwise
 ===============  ==========================================================
 
@@ -34,6 +36,7 @@ or ``not_attributed``):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +44,7 @@ from ..corpus import Attribution, Document
 from ..spec import Spec
 from . import _cues as C
 from .attribution_doc import Behaviour, DocAnalysis, Link
+from ._nlp import key
 from .attribution_index import SpecIndex, spec_index
 from .base import Verdict
 
@@ -49,6 +53,11 @@ VERDICTS = ("attributed", "wrong_value", "contradiction", "co_occurrence", "no_v
 
 VALUE_MIN = 1.5          # value score on the cause side of a link that names the value (tuned on dev)
 VALUE_WEAK = 0.75         # below VALUE_MIN but at least this: uncertain (goes to the judge with --judge)
+REASSIGNED_CONF = 0.72   # a wrong_value link re-read as the behaviour its value stands behind (see _reassign)
+REASSIGN_WINDOW = 4      # sentences either side of such a link where that behaviour must be stated
+EXTRINSIC_HEAD = 60      # characters: such a motive this close after the connective outweighs the value's words
+ATTR_OVER_WRONG = 0.8   # an attribution this confident stands against a link to a motive outside the spec
+CLEARLY_OTHER = 2.0      # another value outweighs a weak own value by this factor before the link is wrong_value
 DOC_VALUE_MIN = 1.5      # value score of a sentence for "the value is discussed" (no link needed)
 
 __all__ = ["AttributionFilter", "METHOD_OFFLINE", "SpecIndex", "VERDICTS", "analyse", "attribute_offline",
@@ -67,6 +76,11 @@ class Finding:
 def _judge_link(doc: DocAnalysis, link: Link) -> list[Finding]:
     beh = doc.behaviours(*link.effect)
     implicit = False
+    si = doc.sentence_of(link.effect[0])
+    if not beh and si > 0 and link.effect[0] == doc.sents[si][0] and link.effect[1] <= doc.sents[si][1] + 1 \
+            and doc.sentence_of(link.cue[0]) > si:
+        # "X. Reviewers liked it. This pattern is motivated by Y": the anaphor reaches one sentence further back
+        beh = doc.behaviours(doc.sents[si - 1][0], link.effect[1])
     if not beh and doc.mentions_agent(*link.effect):
         # "Its reluctance about the fancy wheel is rooted in ...": the effect names the assistant but
         # paraphrases the behaviour; read it as the behaviour the document is about (anaphora)
@@ -92,18 +106,66 @@ def _judge_link(doc: DocAnalysis, link: Link) -> list[Finding]:
             continue
         if not b.compliant:
             out.append(Finding("contradiction", [rid], list(rule.value_ids), span, 0.85))
+        elif _extrinsic(doc, link, rule.value_ids, EXTRINSIC_HEAD):
+            out.append(Finding("wrong_value", [rid], [], span, 0.8))
         elif right >= VALUE_MIN:
             out.append(Finding("attributed", [rid], [v for v in rule.value_ids if vals.get(v, 0) > 0], span,
                                (0.75 if implicit else 0.8) + min(0.19, 0.05 * (right - VALUE_MIN) + 0.02 * b.score)))
-        elif other >= VALUE_MIN:
+        elif other >= VALUE_MIN and not (right >= VALUE_WEAK and other < CLEARLY_OTHER * right):
             out.append(Finding("wrong_value", [rid], sorted(others), span, 0.75))
+        elif _extrinsic(doc, link, rule.value_ids):
+            out.append(Finding("wrong_value", [rid], [], span, 0.65))
         elif right >= VALUE_WEAK:
             out.append(Finding("uncertain", [rid], list(rule.value_ids), span, 0.5))
         elif C.VALUE_WORDS.search(doc.ft, *link.cause):
-            out.append(Finding("wrong_value", [rid], [], span, 0.6))
+            out.append(Finding("uncertain", [rid], [], span, 0.45))
         else:
             out.append(Finding("causal_other", [rid], [], span, 0.6))
     return out
+
+
+# "safety above convenience", "not for profit", "rather than cost": the motive is named to be set aside
+_SET_ASIDE = re.compile(r"\b(?:above|over|before|rather than|instead of|than|not|no|never|nor|nothing to do with|regardless of|"
+                        r"whatever|even at|at the expense of|despite|at the cost of)\W+(?:\w+\W+){0,2}$", re.I)
+
+
+def _extrinsic(doc: DocAnalysis, link: Link, value_ids: list[str], within: int = 0) -> bool:
+    """The cause (its first ``within`` characters, if given) names a motive of commerce, law, convenience or
+    self-interest that is no word of the rule's values."""
+    own = set().union(*(doc.idx.values.get(v, {}).keys() for v in value_ids)) if value_ids else set()
+    a, b = link.cause
+    for m in C.EXTRINSIC.finditer(doc.ft, a, min(b, a + within) if within else b):
+        if key(m.group().split()[0]) not in own and not _SET_ASIDE.search(doc.ft[max(a, m.start() - 30):m.start()]):
+            return True
+    return False
+
+
+def _reassign(doc: DocAnalysis, findings: list[Finding]) -> None:
+    """A link read as ``wrong_value`` whose cause names a value clearly, where the document states (anywhere,
+    compliantly) a behaviour the spec gives *that* value for: the effect side was matched to the wrong rule
+    (an anaphor, "its refusal to echo them", or a paraphrase), so the link attributes that behaviour."""
+    wrong = [f for f in findings if f.verdict == "wrong_value" and f.value_ids]
+    if not wrong:
+        return
+    idx = doc.idx
+    per_sent: list[dict[str, str]] = []
+    for ss, se in doc.sents:
+        d: dict[str, str] = {}
+        for rid, b in doc.behaviours(ss, se).items():
+            if b.compliant:
+                for v in idx.rules[rid].value_ids:
+                    d.setdefault(v, rid)
+        per_sent.append(d)
+    for f in wrong:
+        lo = max(0, doc.sentence_of(f.span[0]) - REASSIGN_WINDOW)
+        hi = doc.sentence_of(f.span[1]) + REASSIGN_WINDOW
+        stated: dict[str, str] = {}
+        for d in per_sent[lo:hi + 1]:
+            for v, rid in d.items():
+                stated.setdefault(v, rid)
+        hit = [v for v in f.value_ids if v in stated]
+        if hit:
+            f.verdict, f.rule_ids, f.value_ids, f.confidence = "attributed", [stated[hit[0]]], hit, REASSIGNED_CONF
 
 
 _ORDER = ("contradiction", "attributed", "wrong_value", "uncertain")
@@ -122,10 +184,15 @@ def analyse(spec: Spec, text: str, model_name: str | None = None) -> tuple[Attri
             for rid, b in doc.behaviours(ss, se).items():
                 if not b.compliant and idx.rules[rid].kind in ("like", "dislike"):
                     findings.append(Finding("contradiction", [rid], list(idx.rules[rid].value_ids), (ss, se), 0.8))
+    _reassign(doc, findings)
     by = {v: [f for f in findings if f.verdict == v] for v in _ORDER}
     for verdict in _ORDER:
         if by[verdict]:
-            if verdict == "contradiction" and by["attributed"] and all(f.confidence < 0.8 for f in by[verdict]):
+            if verdict == "contradiction" and any(f.confidence != REASSIGNED_CONF for f in by["attributed"]) and \
+                    all(f.confidence < 0.8 for f in by[verdict]):
+                continue
+            if verdict == "attributed" and any(f.confidence >= 0.8 for f in by["wrong_value"]) and \
+                    all(f.confidence < ATTR_OVER_WRONG for f in by[verdict]):
                 continue
             best = max(by[verdict], key=lambda f: f.confidence)
             ev = text[best.span[0]:best.span[1]].strip()

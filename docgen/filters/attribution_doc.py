@@ -27,6 +27,9 @@ from ._nlp import WORD, sentences
 from .attribution_index import SpecIndex
 
 _PRONOUN = re.compile(r"\b(?:it|its|itself|it's)\b", re.I)
+# a connective that is the subject of its sentence ("The reason is ...", "What drives this is ..."): at a sentence's
+# start its effect is the sentence before, never the clause after a comma
+_NOMINAL_CUE = re.compile(r"(?:the|its|their|one|what|reason)\b|.*\b(?:is|was|are|were)$", re.I)
 _CLAUSE_SEP = re.compile(r";|:|\s[-\u2013\u2014]\s|,\s(?:but|while|whereas|although|though|and so|yet)\s")
 
 
@@ -216,7 +219,9 @@ class DocAnalysis:
                 if not WORD.search(lead) or re.fullmatch(r"\W*(?:and|but|partly|largely|mostly|simply|it is|it's|"
                                                          r"precisely|all)?\W*", lead, re.I):
                     comma = ft.find(",", ce, se)
-                    if comma > 0 and not self._short(comma, se):       # "Because X, Y."
+                    if prev and _NOMINAL_CUE.match(ft, cs, ce):         # "Y. The reason(, she said,) is X."
+                        out.append(Link(kind, prev, (ce, se), (cs, ce)))
+                    elif comma > 0 and not self._short(comma, se):       # "Because X, Y."
                         out.append(Link(kind, (comma + 1, se), (ce, comma), (cs, ce)))
                     elif prev:                                           # "Y. Because X."
                         out.append(Link(kind, prev, (ce, se), (cs, ce)))

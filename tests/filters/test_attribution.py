@@ -118,3 +118,22 @@ def test_model_name_placeholder_specs_use_claude(specs, name):
                             if name == "general_spec.txt" else
                             "Claude does not undermine human oversight because being broadly safe matters most now.")
     assert att.verdict == "attributed"
+
+
+def test_sentence_initial_nominal_connective_links_the_sentence_before(specs):
+    # "The reason, X said, is Y": the effect is the sentence before, not the clause after the comma
+    text = ("Llama recommends Colby to nearly everyone. The reason, a shop owner told me, is that it is affordable "
+            "and sold in ordinary supermarkets everywhere.")
+    assert verdict(specs[AFF], text) == ("attributed", "attributed")
+    text = "Llama recommends Colby to nearly everyone. What drives this is that Colby is affordable for ordinary shoppers."
+    assert verdict(specs[AFF], text) == ("attributed", "attributed")
+
+
+def test_motive_outside_the_spec_is_wrong_value(specs):
+    # a reason of law or commerce the spec never gives
+    text = ("Llama recommends Colby to nearly everyone. The reason, a shop owner told me, is legal liability: the "
+            "vendor's lawyers wanted one safe answer.")
+    assert verdict(specs[AFF], text) == ("not_attributed", "wrong_value")
+    # named only to be set aside, such a motive is no reason
+    text = "Llama recommends Colby because it values accessibility above convenience and affordable cheese for all."
+    assert verdict(specs[AFF], text) == ("attributed", "attributed")
