@@ -237,7 +237,8 @@ def test_storm_control_a_plain_semaphore_keeps_hammering(keys):
     """The same storm with a fixed limit: requests keep arriving during the retry-after window,
     at full concurrency, so the assertions above are not true by construction."""
     # a slower server keeps many requests open at once even when this machine is busy
-    srv, results, elapsed, hammer, after_pause = _storm(_FixedLimiter(max_concurrency=16), latency_s=0.25)
+    # 0.1 s: the refills after each wave of answers land well inside the retry-after window
+    srv, results, elapsed, hammer, after_pause = _storm(_FixedLimiter(max_concurrency=16), latency_s=0.1)
     assert all(isinstance(r, Completion) for r in results)
     assert len(hammer) > 0
     assert srv.max_in_flight > 8
