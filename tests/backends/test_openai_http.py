@@ -21,42 +21,12 @@ import traceback
 import pytest
 
 from docgen.backends import get_backend
-from docgen.backends.base import BackendError, GenerationParams, Request
+from docgen.backends.base import BackendError
 from docgen.backends.openai_http import ChatCompletionsHTTP, completion_from_json
-from docgen.retry import AdaptiveLimiter, RetryPolicy, call_with_retries, is_rate_limited
+from docgen.retry import AdaptiveLimiter, RetryPolicy, is_rate_limited
 from tests.servers.fault_server import Fault
 
-FAST = RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.05, seed=1)
-
-
-def req(text: str = "hello world", **params) -> Request:
-    return Request(messages=[{"role": "system", "content": "be brief"}, {"role": "user", "content": text}],
-                   params=GenerationParams(**params), custom_id="item-1")
-
-
-def backend(srv, **opts):
-    opts.setdefault("read_timeout", 2.0)
-    opts.setdefault("total_timeout", 10.0)
-    b = get_backend("openai", "test-model", base_url=srv.openai_base_url, **opts)
-    return b
-
-
-def run(coro):
-    return asyncio.run(coro)
-
-
-async def _gen(b, r=None):
-    try:
-        return await b.generate(r or req())
-    finally:
-        await b.aclose()
-
-
-async def _retry(b, policy=FAST, r=None, limiter=None):
-    try:
-        return await call_with_retries(b, r or req(), policy, limiter)
-    finally:
-        await b.aclose()
+from tests.backends._openai_support import _gen, _retry, backend, req, run
 
 
 def test_plain_requests_take_the_hot_path_and_streams_the_sdk(fault_server, keys):
