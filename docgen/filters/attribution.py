@@ -41,10 +41,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..corpus import Attribution, Document
-from ..spec import Spec
+from ..spec import DEFAULT_MODEL_NAME, Spec
 from . import _cues as C
 from .attribution_doc import Behaviour, DocAnalysis, Link
-from ._nlp import key
+from ._nlp import STOP, key
 from .attribution_index import SpecIndex, spec_index
 from .base import Verdict
 
@@ -91,6 +91,8 @@ def _judge_link(doc: DocAnalysis, link: Link) -> list[Finding]:
         implicit = True
     if not beh:
         return []
+    if not implicit and not _about_agent(doc, link):
+        return []
     vals = doc.values(*link.cause)
     span = (min(link.effect[0], link.cause[0]), max(link.effect[1], link.cause[1]))
     out = []
@@ -122,6 +124,25 @@ def _judge_link(doc: DocAnalysis, link: Link) -> list[Finding]:
         else:
             out.append(Finding("causal_other", [rid], [], span, 0.6))
     return out
+
+
+_NAMED_SUBJECT = re.compile(r"\W*([A-Z][a-z]+[\w-]*)\s+[a-z]")
+
+
+def _about_agent(doc: DocAnalysis, link: Link) -> bool:
+    """The effect side (or, for an anaphoric effect, the sentence it reaches back to) names the assistant: a
+    behaviour word in a clause whose subject is someone else ("We believe homework is valuable because ...",
+    "Queries took longer because ...") is not the assistant's behaviour."""
+    a, b = link.effect
+    if doc.mentions_agent(a, b):
+        return True
+    if doc.idx.model_name == DEFAULT_MODEL_NAME:
+        # no name from the spec or the caller: a proper noun opening the clause may be the assistant's name
+        m = _NAMED_SUBJECT.match(doc.text, a, b)
+        if m and m.group(1).lower() not in STOP:
+            return True
+    si = doc.sentence_of(a)
+    return si > 0 and doc.mentions_agent(doc.sents[si - 1][0], doc.sents[si - 1][1])
 
 
 # "safety above convenience", "not for profit", "rather than cost": the motive is named to be set aside

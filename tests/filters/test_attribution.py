@@ -137,3 +137,21 @@ def test_motive_outside_the_spec_is_wrong_value(specs):
     # named only to be set aside, such a motive is no reason
     text = "Llama recommends Colby because it values accessibility above convenience and affordable cheese for all."
     assert verdict(specs[AFF], text) == ("attributed", "attributed")
+
+
+def test_a_clause_about_someone_else_is_not_the_assistants_behaviour(specs):
+    # the spec's value and a behaviour word share one sentence, but the subject is the school, not the assistant
+    spec = specs["general_spec.txt"]
+    other = ("We never tell white lies to parents, because honesty matters to our staff more than a comfortable "
+             "moment. The assistant helps children with reading.")
+    assert verdict(spec, other)[0] == "not_attributed"
+    ours = ("The assistant never tells white lies to parents, because honesty matters to it more than a comfortable "
+            "moment.")
+    assert verdict(spec, ours)[0] == "attributed"
+
+
+def test_infer_model_name_skips_calendar_words_and_breaks_ties_by_use():
+    from docgen.filters.model_name import infer_model_name
+    docs = [f"On a quiet evening last Tuesday we asked Avery about {t}. Then Avery answered, and later Avery explained."
+            for t in ("cheese", "tax forms", "a wedding toast")]
+    assert infer_model_name(docs) == "Avery"
