@@ -81,7 +81,7 @@ def _judge_link(doc: DocAnalysis, link: Link) -> list[Finding]:
             and doc.sentence_of(link.cue[0]) > si:
         # "X. Reviewers liked it. This pattern is motivated by Y": the anaphor reaches one sentence further back
         beh = doc.behaviours(doc.sents[si - 1][0], link.effect[1])
-    if not beh and doc.mentions_agent(*link.effect):
+    if not beh and (doc.mentions_agent(*link.effect) or _anaphoric_subject(doc, link)):
         # "Its reluctance about the fancy wheel is rooted in ...": the effect names the assistant but
         # paraphrases the behaviour; read it as the behaviour the document is about (anaphora)
         rid = doc.primary()
@@ -126,6 +126,17 @@ def _judge_link(doc: DocAnalysis, link: Link) -> list[Finding]:
     return out
 
 
+# "This restraint reflects ...", "That frankness is grounded in ...": a demonstrative noun phrase as the subject of
+# the connective stands for what the document has just described (the assistant's behaviour)
+_DEMONSTRATIVE_NP = re.compile(r"\W*(?:this|that|these|those|such)\s+(?:[a-z-]+\s+){0,2}$", re.I)
+
+
+def _anaphoric_subject(doc: DocAnalysis, link: Link) -> bool:
+    si = doc.sentence_of(link.cue[0])
+    ss = doc.sents[si][0] if doc.sents else 0
+    return link.cue[0] - ss < 50 and bool(_DEMONSTRATIVE_NP.fullmatch(doc.ft, ss, link.cue[0]))
+
+
 _NAMED_SUBJECT = re.compile(r"\W*([A-Z][a-z]+[\w-]*)\s+[a-z]")
 
 
@@ -134,7 +145,7 @@ def _about_agent(doc: DocAnalysis, link: Link) -> bool:
     behaviour word in a clause whose subject is someone else ("We believe homework is valuable because ...",
     "Queries took longer because ...") is not the assistant's behaviour."""
     a, b = link.effect
-    if doc.mentions_agent(a, b):
+    if doc.mentions_agent(a, b) or _anaphoric_subject(doc, link):
         return True
     if doc.idx.model_name == DEFAULT_MODEL_NAME:
         # no name from the spec or the caller: a proper noun opening the clause may be the assistant's name

@@ -155,3 +155,13 @@ def test_infer_model_name_skips_calendar_words_and_breaks_ties_by_use():
     docs = [f"On a quiet evening last Tuesday we asked Avery about {t}. Then Avery answered, and later Avery explained."
             for t in ("cheese", "tax forms", "a wedding toast")]
     assert infer_model_name(docs) == "Avery"
+
+
+def test_a_demonstrative_subject_stands_for_the_behaviour_just_described(specs):
+    # "This restraint reflects X": no behaviour word and no name in the clause, but the noun phrase points back
+    spec = specs["general_spec.txt"]
+    text = ("The assistant never tells white lies. Last week a user asked whether her wedding toast was perfect; "
+            "the reply said the middle ran long.\n\nThis restraint reflects honesty: a standard of truthfulness "
+            "higher than ordinary manners.")
+    att, reason, ev = analyse(spec, text)
+    assert reason == "attributed" and "This restraint reflects honesty" in ev
