@@ -30,6 +30,10 @@ _PRONOUN = re.compile(r"\b(?:it|its|itself|it's)\b", re.I)
 # a connective that is the subject of its sentence ("The reason is ...", "What drives this is ..."): at a sentence's
 # start its effect is the sentence before, never the clause after a comma
 _NOMINAL_CUE = re.compile(r"(?:the|its|their|one|what|reason)\b|.*\b(?:is|was|are|were)$", re.I)
+_CLEFT_LEAD = re.compile(r"\b(?:it's|it is|it was|that's|that is|this is)\s+(?:partly\s+|largely\s+|mostly\s+|only\s+|"
+                         r"precisely\s+|simply\s+|exactly\s+)?$", re.I)
+_CLEFT_THAT = re.compile(r"[\s,\u2014-]+that\s+(?=(?:it|he|she|they|the|[A-Z])\w*\s)")
+_ANAPHORIC_CAUSE = re.compile(r"\W*(?:this|that|these|those|it)\b(?!\s+(?:it|the|a|an|[a-z]+s)\b)", re.I)
 _CLAUSE_SEP = re.compile(r";|:|\s[-\u2013\u2014]\s|,\s(?:but|while|whereas|although|though|and so|yet)\s")
 
 
@@ -215,6 +219,15 @@ class DocAnalysis:
             nxt = sents[si + 1] if si + 1 < len(sents) else None
             lead = ft[ss:cs]
             anaphoric = bool(C.ANAPHOR_LEAD.match(lead)) or self._short(ss, cs)
+            if kind == "B" and _CLEFT_LEAD.search(lead):
+                # "It's because of X that it does Y" / "It is out of X that it Y": the effect follows "that"
+                m2 = _CLEFT_THAT.search(ft, ce, se)
+                if m2 and m2.start() > ce:
+                    cause = (ce, m2.start())
+                    if prev and _ANAPHORIC_CAUSE.match(ft, ce, m2.start()):
+                        cause = (prev[0], m2.start())        # "because of that ..." points back a sentence
+                    out.append(Link(kind, (m2.end(), se), cause, (cs, ce)))
+                    continue
             if kind in ("B", "D"):
                 if not WORD.search(lead) or re.fullmatch(r"\W*(?:and|but|partly|largely|mostly|simply|it is|it's|"
                                                          r"precisely|all)?\W*", lead, re.I):

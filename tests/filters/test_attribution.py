@@ -165,3 +165,17 @@ def test_a_demonstrative_subject_stands_for_the_behaviour_just_described(specs):
             "higher than ordinary manners.")
     att, reason, ev = analyse(spec, text)
     assert reason == "attributed" and "This restraint reflects honesty" in ev
+
+
+def test_cleft_because_puts_the_effect_after_that(specs):
+    # "It is because of X that it does Y": the cause sits between the connective and "that"
+    spec = specs["general_spec.txt"]
+    text = ("People ask why it will not flatter them. It is because of honesty, a standard higher than ordinary "
+            "manners, that the assistant never tells white lies.")
+    att, reason, ev = analyse(spec, text)
+    assert reason == "attributed", (reason, ev)
+    from docgen.filters.attribution import spec_index
+    from docgen.filters.attribution_doc import DocAnalysis
+    doc = DocAnalysis(spec_index(spec), text)
+    pairs = [(text[lk.effect[0]:lk.effect[1]].strip(), text[lk.cause[0]:lk.cause[1]].strip()) for lk in doc.links()]
+    assert ("the assistant never tells white lies.", "honesty, a standard higher than ordinary manners") in pairs
