@@ -59,6 +59,8 @@ never often should would could must also name model_name s t
 WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019]*[A-Za-z]|[A-Za-z]")
 
 _STEMMER = snowballstemmer.stemmer("english")
+_GENERIC_LEMMAS = frozenset(GENERIC) | frozenset(simplemma.lemmatize(w, lang="en").lower() for w in GENERIC)
+_GENERIC_STEMS = frozenset(_STEMMER.stemWord(w) for w in _GENERIC_LEMMAS)
 
 
 @lru_cache(maxsize=200_000)
@@ -70,10 +72,15 @@ def key(word: str) -> str:
     w = w.strip("'")
     if not w or w in STOP:
         return ""
-    lemma = simplemma.lemmatize(w, lang="en")
-    if lemma.lower() in STOP:
+    lemma = simplemma.lemmatize(w, lang="en").lower()
+    if lemma in STOP:
         return ""
-    return _STEMMER.stemWord(lemma.lower())
+    stem = _STEMMER.stemWord(lemma)
+    if stem in _GENERIC_STEMS and lemma not in _GENERIC_LEMMAS:
+        # a derivation the stemmer folds onto a generic word ("usefulness" -> "use", "thoughtful" -> "thought"):
+        # keep its own lemma, or a value named "Usefulness" would have no word at all
+        return lemma
+    return stem
 
 
 def keys(text: str, generic: bool = True) -> list[str]:

@@ -38,3 +38,12 @@ def test_near_synonyms_from_the_word_embeddings():
     assert "hesitation" in [w for w, _ in nb["reluctance"]]
     assert "weaken" in [w for w, _ in nb["undermine"]]
     assert all(s >= 0.4 for lst in nb.values() for _, s in lst)
+
+
+def test_a_derivation_the_stemmer_folds_onto_a_generic_word_keeps_its_own_key():
+    # "usefulness" stems to "use", a word every spec uses; a value named "Usefulness" must still have a key
+    from docgen.filters._nlp import GENERIC, key, keys
+    assert key("usefulness") == "usefulness" and key("usefulness") != key("use")
+    assert key("uses") == key("use") == key("using")          # inflections of the generic word stay generic
+    assert "usefulness" in keys("Usefulness", generic=False)
+    assert "use" in GENERIC and not keys("use", generic=False)
