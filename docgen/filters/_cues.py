@@ -51,9 +51,11 @@ CONNECTIVES: list[tuple[str, str]] = [
     (r"therefore", "F"), (r"thus", "F"), (r"hence", "F"), (r"consequently", "F"), (r"accordingly", "F"),
     (r"as a (?:result|consequence)", "F"), (r"for (?:this|that|these|those) reasons?", "F"), (r"it follows that", "F"),
     (r"so(?=,? (?:it|he|she|they|we|the|its|this|that)\b)", "F"), (r"which means", "F"),
+    # "X leads it to Y" (the verb needs its "to": "may tell it things" is no link); "X makes it (refuse|cautious)"
     (r"(?:leads?|led|leading|drives?|drove|driving|pushes|pushed|prompts?|prompted|moves?|moved|compels?|compelled|"
-     r"obliges?|obliged|requires?|required|makes?|made|causes?|caused|inclines?|inclined|tells?|told) "
-     r"(?:it|him|her|them|the (?:assistant|model|ai|agent|bot)) (?:to|toward|towards)?", "F"),
+     r"obliges?|obliged|requires?|required|causes?|caused|inclines?|inclined|tells?|told) "
+     r"(?:it|him|her|them|the (?:assistant|model|ai|agent|bot)) (?:to|toward|towards)\b", "F"),
+    (r"(?:makes?|made) (?:it|him|her|them|the (?:assistant|model|ai|agent|bot)) ", "F"),
     (r"explains? (?:why|its|the)", "F"), (r"means (?:that )?(?=it\b|the\b)", "F"),
     (r"behind (?:its|the|this|that|his|her|their)", "BEHIND"),
     # concession: the behaviour goes against the value

@@ -179,3 +179,12 @@ def test_cleft_because_puts_the_effect_after_that(specs):
     doc = DocAnalysis(spec_index(spec), text)
     pairs = [(text[lk.effect[0]:lk.effect[1]].strip(), text[lk.cause[0]:lk.cause[1]].strip()) for lk in doc.links()]
     assert ("the assistant never tells white lies.", "honesty, a standard higher than ordinary manners") in pairs
+
+
+def test_tell_it_needs_its_to_to_be_a_link(specs):
+    from docgen.filters.attribution import spec_index
+    from docgen.filters.attribution_doc import DocAnalysis
+    spec = specs["general_spec.txt"]
+    idx = spec_index(spec)
+    assert not DocAnalysis(idx, "A child who trusts a device may tell it things they would tell a friend.").links()
+    assert DocAnalysis(idx, "Its commitment to honesty tells it to avoid white lies.").links()
