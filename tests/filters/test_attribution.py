@@ -188,3 +188,11 @@ def test_tell_it_needs_its_to_to_be_a_link(specs):
     idx = spec_index(spec)
     assert not DocAnalysis(idx, "A child who trusts a device may tell it things they would tell a friend.").links()
     assert DocAnalysis(idx, "Its commitment to honesty tells it to avoid white lies.").links()
+
+
+def test_out_of_after_a_verb_of_motion_is_no_motive(specs):
+    from docgen.filters.attribution import spec_index
+    from docgen.filters.attribution_doc import DocAnalysis
+    idx = spec_index(specs["general_spec.txt"])
+    assert not DocAnalysis(idx, "Any system might come out of training with mistaken values.").links()
+    assert DocAnalysis(idx, "It refused out of respect for the user.").links()
