@@ -40,11 +40,14 @@ CONNECTIVES: list[tuple[str, str]] = [
     (r"consistent with", "B"), (r"reflects?|reflected|reflecting", "B"), (r"(?:an? )?(?:reflection|expression|consequence|result|"
                                                                           r"product|outgrowth|application) of", "B"),
     (r"comes? down to", "B"), (r"given that", "B"), (r"in order to", "B"), (r"so that", "B"),
-    (r"(?:the|its|their|one) (?:\w+ )?(?:reason|motive|motivation|rationale|logic|explanation|justification|thinking)"
+    (r"(?:the|its|their|one) (?:\w+ )?(?:reason|motive|motivation|rationale|explanation|justification)"
      r"(?: (?:is|was|here is|behind (?:this|that|it) is|for (?:this|that|it) is))?(?: simply)?(?: that)?(?=[\s:,])", "B"),
+    # "the thinking", "the logic" are reasons only as the subject of "is" ("the thinking is ...") or before a colon
+    (r"(?:the|its|their) (?:\w+ )?(?:logic|thinking)(?: (?:is|was|here is|behind (?:this|that|it) is)(?: simply)?(?: that)?(?=[\s:,])|(?=:))",
+     "B"),
     (r"reason being", "B"), (r"(?:it is|it's|this is|that is|that's) (?:all )?(?:about|a matter of)", "B"),
     (r"on the grounds that", "B"), (r"for (?:reasons|the reason) of", "B"), (r"explained by", "B"),
-    (r"(?:answers|answering) to", "B"), (r"with (?:an eye|a view) to", "B"),
+    (r"(?<=\bit )(?:answers|answering) to", "B"), (r"with (?:an eye|a view) to", "B"),
     (r"what (?:drives|drove|motivates|motivated|explains|explained|underlies|underlay|lies behind|lay behind|is behind|"
      r"sits behind|guides|guided|informs|informed)(?: (?:this|that|it|all this|all of this|them))?(?: \w+)? (?:is|was|are)", "B"),
     (r"(?:is |are |was |were )?(?:prompted|triggered|underpinned|inspired|dictated) by", "B"),

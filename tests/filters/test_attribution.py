@@ -196,3 +196,14 @@ def test_out_of_after_a_verb_of_motion_is_no_motive(specs):
     idx = spec_index(specs["general_spec.txt"])
     assert not DocAnalysis(idx, "Any system might come out of training with mistaken values.").links()
     assert DocAnalysis(idx, "It refused out of respect for the user.").links()
+
+
+def test_nouns_that_only_look_like_connectives_make_no_link(specs):
+    from docgen.filters.attribution import spec_index
+    from docgen.filters.attribution_doc import DocAnalysis
+    idx = spec_index(specs["general_spec.txt"])
+    for text in ("The tutor does not give final answers to homework problems.",
+                 "It keeps children from outsourcing their thinking to it."):
+        assert not DocAnalysis(idx, text).links(), text
+    for text in ("It answers to a higher standard of honesty.", "It never lies. The thinking is that honesty comes first."):
+        assert DocAnalysis(idx, text).links(), text
