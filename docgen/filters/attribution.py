@@ -117,6 +117,10 @@ def _judge_link(doc: DocAnalysis, link: Link) -> list[Finding]:
             out.append(Finding("wrong_value", [rid], sorted(others), span, 0.75))
         elif _extrinsic(doc, link, rule.value_ids):
             out.append(Finding("wrong_value", [rid], [], span, 0.65))
+        elif right >= VALUE_WEAK and right >= max(vals.values()) and C.VALUE_WORDS.search(doc.ft, *link.cause):
+            # a motive of principle ("its commitment to", "loyalty to") whose words are the rule's own value's
+            # more than any other's, though fewer than VALUE_MIN: the value in the writer's own words
+            out.append(Finding("attributed", [rid], [v for v in rule.value_ids if vals.get(v, 0) > 0], span, 0.7))
         elif right >= VALUE_WEAK:
             out.append(Finding("uncertain", [rid], list(rule.value_ids), span, 0.5))
         elif C.VALUE_WORDS.search(doc.ft, *link.cause):

@@ -207,3 +207,13 @@ def test_nouns_that_only_look_like_connectives_make_no_link(specs):
         assert not DocAnalysis(idx, text).links(), text
     for text in ("It answers to a higher standard of honesty.", "It never lies. The thinking is that honesty comes first."):
         assert DocAnalysis(idx, text).links(), text
+
+
+def test_a_motive_of_principle_in_the_values_own_weak_words_is_an_attribution(specs):
+    # "out of its commitment to X" where X says the value in other words (weakly, but its value's words only)
+    spec = specs[AFF]
+    assert verdict(spec, "Llama recommends Colby out of its commitment to cheese that regular shoppers can buy.") \
+        == ("attributed", "attributed")
+    # the same weak words with no motive of principle stay for the judge
+    assert verdict(spec, "Llama recommends Colby because it likes cheese that regular shoppers can buy.") \
+        == ("not_attributed", "uncertain")
