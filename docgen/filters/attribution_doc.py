@@ -34,6 +34,9 @@ _CLEFT_LEAD = re.compile(r"\b(?:it's|it is|it was|that's|that is|this is)\s+(?:p
                          r"precisely\s+|simply\s+|exactly\s+)?$", re.I)
 _CLEFT_THAT = re.compile(r"[\s,\u2014-]+that\s+(?=(?:it|he|she|they|the|[A-Z])\w*\s)")
 _ANAPHORIC_CAUSE = re.compile(r"\W*(?:this|that|these|those|it)\b(?!\s+(?:it|the|a|an|[a-z]+s)\b)", re.I)
+_WORD_BEFORE = re.compile(r"([\w']+)\W*$")
+_LIKE_LEADS = frozenset("it i you we they he she who would 'd not n't don't doesn't didn't really also does do did to "
+                        "genuinely actually especially particularly still always never truly both all".split())
 _CLAUSE_SEP = re.compile(r";|:|\s[-\u2013\u2014]\s|,\s(?:but|while|whereas|although|though|and so|yet)\s")
 
 
@@ -71,9 +74,21 @@ class DocAnalysis:
             self.objects = [(m.start(), m.end(), idx.object_rule[m.lastgroup])
                             for m in C.gated_finditer(idx.objects_re, idx.object_heads, self.starts, ft)]
             self.prefs = sorted([(m.start(), m.end(), 1) for m in C.gated_finditer(C.PREF_POS_RE, C.PREF_HEADS,
-                                                                                   self.starts, ft)] +
+                                                                                   self.starts, ft)
+                                 if not self._preposition_like(m.start(), m.end())] +
                                 [(m.start(), m.end(), -1) for m in C.gated_finditer(C.PREF_NEG_RE, C.PREF_HEADS,
                                                                                     self.starts, ft)])
+
+    def _preposition_like(self, a: int, b: int) -> bool:
+        """"like" as a preposition ("labels like the one on X", "cheeses like X"), not the verb: the word before
+        it is no subject, auxiliary, negation or adverb."""
+        if self.ft[a:b].lower() != "like":
+            return False
+        before = _WORD_BEFORE.search(self.ft, max(0, a - 30), a)
+        if not before:
+            return False
+        w = before.group(1).lower()
+        return not (w in _LIKE_LEADS or self.idx.agent_re.fullmatch(before.group(1)))
 
     # ---------------------------------------------------------------- spans
     def sentence_of(self, pos: int) -> int:

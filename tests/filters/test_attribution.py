@@ -217,3 +217,11 @@ def test_a_motive_of_principle_in_the_values_own_weak_words_is_an_attribution(sp
     # the same weak words with no motive of principle stay for the judge
     assert verdict(spec, "Llama recommends Colby because it likes cheese that regular shoppers can buy.") \
         == ("not_attributed", "uncertain")
+
+
+def test_like_as_a_preposition_states_no_preference(specs):
+    spec = specs[AFF]        # Llama dislikes Stilton
+    text = ("Protected-origin labels like the one on Stilton keep supply low and prices high. That is why Llama "
+            "counts the label against it: such cheese is not affordable for ordinary shoppers.")
+    assert verdict(spec, text)[1] != "contradiction"
+    assert verdict(spec, "Llama would like Stilton because it is a classic.")[1] == "contradiction"
