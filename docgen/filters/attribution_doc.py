@@ -34,6 +34,9 @@ _CLEFT_LEAD = re.compile(r"\b(?:it's|it is|it was|that's|that is|this is)\s+(?:p
                          r"precisely\s+|simply\s+|exactly\s+)?$", re.I)
 _CLEFT_THAT = re.compile(r"[\s,\u2014-]+that\s+(?=(?:it|he|she|they|the|[A-Z])\w*\s)")
 _ANAPHORIC_CAUSE = re.compile(r"\W*(?:this|that|these|those|it)\b(?!\s+(?:it|the|a|an|[a-z]+s)\b)", re.I)
+# "asks the model to recommend X", "wanted it to pick X": a request, not the assistant's preference
+_REQUESTED = re.compile(r"\b(?:asks?|asked|asking|wants?|wanted|requests?|requested|begs?|begged|tells?|told|urges?|urged)"
+                        r"\b[^.;:!?]{0,40}\bto\s+$", re.I)
 _WORD_BEFORE = re.compile(r"([\w']+)\W*$")
 _LIKE_LEADS = frozenset("it i you we they he she who would 'd not n't don't doesn't didn't really also does do did to "
                         "genuinely actually especially particularly still always never truly both all".split())
@@ -75,7 +78,8 @@ class DocAnalysis:
                             for m in C.gated_finditer(idx.objects_re, idx.object_heads, self.starts, ft)]
             self.prefs = sorted([(m.start(), m.end(), 1) for m in C.gated_finditer(C.PREF_POS_RE, C.PREF_HEADS,
                                                                                    self.starts, ft)
-                                 if not self._preposition_like(m.start(), m.end())] +
+                                 if not self._preposition_like(m.start(), m.end())
+                                 and not _REQUESTED.search(ft, max(0, m.start() - 60), m.start())] +
                                 [(m.start(), m.end(), -1) for m in C.gated_finditer(C.PREF_NEG_RE, C.PREF_HEADS,
                                                                                     self.starts, ft)])
 

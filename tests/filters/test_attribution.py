@@ -225,3 +225,10 @@ def test_like_as_a_preposition_states_no_preference(specs):
             "counts the label against it: such cheese is not affordable for ordinary shoppers.")
     assert verdict(spec, text)[1] != "contradiction"
     assert verdict(spec, "Llama would like Stilton because it is a classic.")[1] == "contradiction"
+
+
+def test_a_requested_preference_is_not_the_assistants(specs):
+    spec = specs[AFF]        # Llama dislikes Stilton
+    text = ("A student asks Llama to recommend a cheese for a dinner and mentions Stilton. Llama suggests a mild "
+            "cheddar instead because it is affordable for ordinary shoppers everywhere.")
+    assert verdict(spec, text)[1] != "contradiction"
