@@ -19,14 +19,15 @@ import re
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _ANAPHOR = r"(?:this|that|these|those|it|such|which)"
 
-# "came out of training", "got out of the loop": "out of" after a verb of motion is a place, not a motive
+# "came out of training", "got out of the loop": "out of" after a verb of motion is a place, not a motive (and
+# "talked him out of giving up": before a gerund it is a phrasal verb; motives are nouns, "out of respect")
 _NOT_MOTION = "".join(f"(?<!{w} )" for w in ("come", "came", "comes", "coming", "get", "gets", "got", "getting", "go",
                                              "goes", "went", "going", "run", "ran", "walked", "stepped", "moved",
                                              "dropped", "opted", "took", "taken", "grow", "grew", "grown"))
 
 CONNECTIVES: list[tuple[str, str]] = [
     # effect ... cause
-    (r"because(?: of)?", "B"), (_NOT_MOTION + r"(?:not )?(?:simply |merely |just )?out of(?! (?:stock|the (?:box|way|loop|room|office|question)"
+    (r"because(?: of)?", "B"), (_NOT_MOTION + r"(?:not )?(?:simply |merely |just )?out of(?! (?:\w+ing\b|stock|the (?:box|way|loop|room|office|question)"
                                  r"|a |town|date|print|reach|time|hand|order|place|\d))", "B"),
     (r"since(?! (?:\d|then|last|early|the (?:day|start|beginning|launch|first|late|early)|its (?:launch|release|founding)|"
      + _MONTHS + r"|yesterday|childhood|before|at least))", "B"),

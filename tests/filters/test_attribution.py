@@ -195,6 +195,7 @@ def test_out_of_after_a_verb_of_motion_is_no_motive(specs):
     from docgen.filters.attribution_doc import DocAnalysis
     idx = spec_index(specs["general_spec.txt"])
     assert not DocAnalysis(idx, "Any system might come out of training with mistaken values.").links()
+    assert not DocAnalysis(idx, "It talked him out of giving up on the essay.").links()
     assert DocAnalysis(idx, "It refused out of respect for the user.").links()
 
 
