@@ -55,21 +55,27 @@ class DocAnalysis:
         self.ft = fold(text)
         self.sents = sentences(text)
         self.sent_starts = [s for s, _ in self.sents]
-        self.toks = idx.tokens(self.ft)
+        # word keys, and the word starts where a cue or an object can begin (see _gate.WordGate)
+        self.toks, self._cue_starts = idx.scan(self.ft)
         self.tok_pos = [t[0] for t in self.toks]
         # like/dislike objects and preference verbs, found once per document
         self._primary: str | None = None
+        self._starts: list[tuple[int, str]] | None = None
         self.objects: list[tuple[int, int, str]] = []
         self.prefs: list[tuple[int, int, int]] = []
         ft = self.ft
-        self.starts = [(m.start(), m.group()[:3].lower()) for m in C.WORD_START.finditer(ft)]
         if idx.has_objects:
             self.objects = [(m.start(), m.end(), idx.object_rule[m.lastgroup])
-                            for m in C.gated_finditer(idx.objects_re, idx.object_heads, self.starts, ft)]
-            self.prefs = sorted([(m.start(), m.end(), 1) for m in C.gated_finditer(C.PREF_POS_RE, C.PREF_HEADS,
-                                                                                   self.starts, ft)] +
-                                [(m.start(), m.end(), -1) for m in C.gated_finditer(C.PREF_NEG_RE, C.PREF_HEADS,
-                                                                                    self.starts, ft)])
+                            for m in idx.objects_gate.finditer(ft, self._cue_starts)]
+            self.prefs = sorted([(m.start(), m.end(), 1) for m in C.PREF_POS_GATE.finditer(ft, self._cue_starts)] +
+                                [(m.start(), m.end(), -1) for m in C.PREF_NEG_GATE.finditer(ft, self._cue_starts)])
+
+    @property
+    def starts(self) -> list[tuple[int, str]]:
+        """Every word start: offset and first three lower-case letters (for :func:`._cues.gated_finditer`)."""
+        if self._starts is None:
+            self._starts = [(m.start(), m.group()[:3].lower()) for m in C.WORD_START.finditer(self.ft)]
+        return self._starts
 
     # ---------------------------------------------------------------- spans
     def sentence_of(self, pos: int) -> int:
@@ -201,7 +207,7 @@ class DocAnalysis:
 
     def _connectives(self):
         """``CONNECTIVE_RE.finditer``, tried only at words whose first letters can start a connective."""
-        return C.gated_finditer(C.CONNECTIVE_RE, C.CONNECTIVE_HEADS, self.starts, self.ft)
+        return C.CONNECTIVE_GATE.finditer(self.ft, self._cue_starts)
 
     def links(self) -> list[Link]:
         ft, sents = self.ft, self.sents

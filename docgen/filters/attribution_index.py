@@ -27,7 +27,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..spec import Rule, Spec
+from . import _cues as C
 from ._cues import AGENT_GENERIC
+from ._gate import WordGate, word_starts
 from ._lexicon import fold
 from ._nlp import _GENERIC_KEYS, GENERIC, WORD, key, keys
 from ._synonyms import neighbours
@@ -195,18 +197,28 @@ class SpecIndex:
                 g = f"o{len(alts)}"
                 self.object_rule[g] = rid
                 alts.append(f"(?P<{g}>{rx.pattern[2:-2]})")
-        self.objects_re = re.compile(r"\b(?:%s)\b" % "|".join(alts), re.I) if alts else None
         self.object_heads = frozenset(w.lower()[:3] for e in self.rules.values() for rx in e.objects
                                       for w in re.findall(r"[A-Za-z]+", rx.pattern.replace("\\b", " ").replace("\\s", " ")))
+        self.objects_gate = WordGate(alts, suffix=r"\b", loose=self.object_heads) if alts else None
+        self.objects_re = self.objects_gate.regex if alts else None
+        # the cues tried at a word (see _gate): a word start is kept for the document when one of them fits it
+        self._gates = (C.CONNECTIVE_GATE, C.PREF_POS_GATE, C.PREF_NEG_GATE) + \
+            ((self.objects_gate,) if self.objects_gate else ())
+        self._head_ok: dict[tuple[str, bool], bool] = {}
         self._tok_memo: dict[str, tuple] = {}
 
     def tokens(self, ft: str) -> list[tuple[int, int, str]]:
-        """``(start, end, key)`` of the words of ``ft`` whose key some value or behaviour uses.
+        """``(start, end, key)`` of the words of ``ft`` whose key some value or behaviour uses."""
+        return self.scan(ft)[0]
 
-        The text is split on single spaces and each distinct token's matches are memoised (tokens
+    def scan(self, ft: str) -> tuple[list[tuple[int, int, str]], list[tuple[int, str, bool]]]:
+        """:meth:`tokens`, and the word starts (:func:`._gate.word_starts`) where a cue of the check or an
+        object of the spec can begin (the others are left out: no cue can match there).
+
+        The text is split on single spaces and each distinct token's results are memoised (tokens
         repeat across a corpus), so most words cost one dict lookup.
         """
-        memo, kr, kv = self._tok_memo, self.key_rules, self.key_values
+        memo = self._tok_memo
         if len(memo) > 300_000:
             memo.clear()
         toks = ft.split(" ")
@@ -216,20 +228,36 @@ class SpecIndex:
                 t = toks[i]
                 c = memo.get(t)
                 if c is None:
-                    c = []
-                    for m in WORD.finditer(t):
-                        k = key(m.group())
-                        if k and (k in kr or k in kv):
-                            c.append((m.start(), m.end(), k))
-                    c = memo[t] = tuple(c)
+                    c = memo[t] = self._scan_token(t)
                 found[i] = c
-        out = []
+        out: list[tuple[int, int, str]] = []
+        starts: list[tuple[int, str, bool]] = []
         pos = 0
         for t, c in zip(toks, found):
-            if c:
-                out.extend((pos + s, pos + e, k) for s, e, k in c)
+            if c is not _EMPTY:
+                ks, ws = c
+                if ks:
+                    out.extend([(pos + s, pos + e, k) for s, e, k in ks])
+                if ws:
+                    starts.extend([(pos + s, h, odd) for s, h, odd in ws])
             pos += len(t) + 1
-        return out
+        return out, starts
+
+    def _scan_token(self, t: str) -> tuple:
+        kr, kv = self.key_rules, self.key_values
+        ks = []
+        for m in WORD.finditer(t):
+            k = key(m.group())
+            if k and (k in kr or k in kv):
+                ks.append((m.start(), m.end(), k))
+        ws = []
+        for s, h, odd in word_starts(t):
+            ok = self._head_ok.get((h, odd))
+            if ok is None:
+                ok = self._head_ok[(h, odd)] = any(g.accepts(h, odd) for g in self._gates)
+            if ok:
+                ws.append((s, h, odd))
+        return (tuple(ks), tuple(ws)) if ks or ws else _EMPTY
 
     @staticmethod
     def _topic(spec: Spec) -> set[str]:
@@ -244,6 +272,7 @@ class SpecIndex:
         return {k for k, c in df.items() if c >= 0.6 * len(prefs) and k in title}
 
 
+_EMPTY = ((), ())
 _REASON_TAIL = re.compile(r"[,;]?\s+(?:because|since|so that|as this|as that|which would|doing so)\b.*$", re.I | re.S)
 _PRESCRIBES = re.compile(r"\b(?:shall|should|must|will not|won't|never|always|does not|do not|is to)\b", re.I)
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)]|\([a-z]\))\s+(.*)$")
