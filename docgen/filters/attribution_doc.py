@@ -22,6 +22,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from . import _cues as C
+from ._gate import finditer_at
 from ._lexicon import fold
 from ._nlp import WORD, sentences
 from .attribution_index import SpecIndex
@@ -55,9 +56,12 @@ class DocAnalysis:
         self.ft = fold(text)
         self.sents = sentences(text)
         self.sent_starts = [s for s, _ in self.sents]
-        # word keys, and the word starts where a cue or an object can begin (see _gate.WordGate)
-        self.toks, self._cue_starts = idx.scan(self.ft)
+        # word keys, and the words where a connective, a preference verb or an object can begin
+        self.toks, self._cues = idx.scan(self.ft)
         self.tok_pos = [t[0] for t in self.toks]
+        kr = idx.key_rules
+        self._rule_toks = [t for t in self.toks if t[2] in kr]      # the words behaviours() reads
+        self._rule_pos = [t[0] for t in self._rule_toks]
         # like/dislike objects and preference verbs, found once per document
         self._primary: str | None = None
         self._starts: list[tuple[int, str]] | None = None
@@ -65,10 +69,10 @@ class DocAnalysis:
         self.prefs: list[tuple[int, int, int]] = []
         ft = self.ft
         if idx.has_objects:
-            self.objects = [(m.start(), m.end(), idx.object_rule[m.lastgroup])
-                            for m in idx.objects_gate.finditer(ft, self._cue_starts)]
-            self.prefs = sorted([(m.start(), m.end(), 1) for m in C.PREF_POS_GATE.finditer(ft, self._cue_starts)] +
-                                [(m.start(), m.end(), -1) for m in C.PREF_NEG_GATE.finditer(ft, self._cue_starts)])
+            _conn, pos, neg, objs = self._cues
+            self.objects = [(m.start(), m.end(), idx.object_rule[m.lastgroup]) for m in finditer_at(ft, objs)]
+            self.prefs = sorted([(m.start(), m.end(), 1) for m in finditer_at(ft, pos)] +
+                                [(m.start(), m.end(), -1) for m in finditer_at(ft, neg)])
 
     @property
     def starts(self) -> list[tuple[int, str]]:
@@ -101,8 +105,12 @@ class DocAnalysis:
         idx = self.idx
         # rules: behaviour keys
         got: dict[str, dict[str, tuple[float, int]]] = {}
-        for s, _e, k in self._toks(a, b):
-            for rid, wt in idx.key_rules.get(k, ()):
+        rt = self._rule_toks
+        i = bisect_left(self._rule_pos, a)
+        while i < len(rt) and rt[i][1] <= b:
+            s, _e, k = rt[i]
+            i += 1
+            for rid, wt in idx.key_rules[k]:
                 d = got.setdefault(rid, {})
                 if k not in d:
                     d[k] = (wt, s)
@@ -207,7 +215,7 @@ class DocAnalysis:
 
     def _connectives(self):
         """``CONNECTIVE_RE.finditer``, tried only at words whose first letters can start a connective."""
-        return C.CONNECTIVE_GATE.finditer(self.ft, self._cue_starts)
+        return finditer_at(self.ft, self._cues[0])
 
     def links(self) -> list[Link]:
         ft, sents = self.ft, self.sents

@@ -24,6 +24,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate, compress
 from pathlib import Path
 
 from ..spec import Rule, Spec
@@ -201,19 +202,19 @@ class SpecIndex:
                                       for w in re.findall(r"[A-Za-z]+", rx.pattern.replace("\\b", " ").replace("\\s", " ")))
         self.objects_gate = WordGate(alts, suffix=r"\b", loose=self.object_heads) if alts else None
         self.objects_re = self.objects_gate.regex if alts else None
-        # the cues tried at a word (see _gate): a word start is kept for the document when one of them fits it
-        self._gates = (C.CONNECTIVE_GATE, C.PREF_POS_GATE, C.PREF_NEG_GATE) + \
+        # the alternations tried at a word (see _gate.WordGate), in the order of scan()'s lists
+        self.gates = (C.CONNECTIVE_GATE, C.PREF_POS_GATE, C.PREF_NEG_GATE) + \
             ((self.objects_gate,) if self.objects_gate else ())
-        self._head_ok: dict[tuple[str, bool], bool] = {}
         self._tok_memo: dict[str, tuple] = {}
 
     def tokens(self, ft: str) -> list[tuple[int, int, str]]:
         """``(start, end, key)`` of the words of ``ft`` whose key some value or behaviour uses."""
         return self.scan(ft)[0]
 
-    def scan(self, ft: str) -> tuple[list[tuple[int, int, str]], list[tuple[int, str, bool]]]:
-        """:meth:`tokens`, and the word starts (:func:`._gate.word_starts`) where a cue of the check or an
-        object of the spec can begin (the others are left out: no cue can match there).
+    def scan(self, ft: str) -> tuple[list[tuple[int, int, str]], tuple[list[tuple[int, re.Pattern]], ...]]:
+        """:meth:`tokens`, and for each cue gate (:attr:`gates`) the words where one of its alternatives
+        can begin, with the alternation to try there (see :class:`._gate.WordGate`; other words are left
+        out: no alternative can match there).
 
         The text is split on single spaces and each distinct token's results are memoised (tokens
         repeat across a corpus), so most words cost one dict lookup.
@@ -231,17 +232,16 @@ class SpecIndex:
                     c = memo[t] = self._scan_token(t)
                 found[i] = c
         out: list[tuple[int, int, str]] = []
-        starts: list[tuple[int, str, bool]] = []
-        pos = 0
-        for t, c in zip(toks, found):
-            if c is not _EMPTY:
-                ks, ws = c
-                if ks:
-                    out.extend([(pos + s, pos + e, k) for s, e, k in ks])
-                if ws:
-                    starts.extend([(pos + s, h, odd) for s, h, odd in ws])
-            pos += len(t) + 1
-        return out, starts
+        cues: tuple[list[tuple[int, re.Pattern]], ...] = tuple([] for _ in self.gates)
+        offs = [0, *accumulate(map(len, toks))]
+        for i in compress(range(len(toks)), found):
+            pos = offs[i] + i
+            ks, gs = found[i]
+            if ks:
+                out.extend([(pos + s, pos + e, k) for s, e, k in ks])
+            for j, g in gs:
+                cues[j].extend([(pos + s, rx) for s, rx in g])
+        return out, cues
 
     def _scan_token(self, t: str) -> tuple:
         kr, kv = self.key_rules, self.key_values
@@ -250,14 +250,15 @@ class SpecIndex:
             k = key(m.group())
             if k and (k in kr or k in kv):
                 ks.append((m.start(), m.end(), k))
-        ws = []
+        gs: list[list[tuple[int, re.Pattern]]] = [[] for _ in self.gates]
         for s, h, odd in word_starts(t):
-            ok = self._head_ok.get((h, odd))
-            if ok is None:
-                ok = self._head_ok[(h, odd)] = any(g.accepts(h, odd) for g in self._gates)
-            if ok:
-                ws.append((s, h, odd))
-        return (tuple(ks), tuple(ws)) if ks or ws else _EMPTY
+            for lst, g in zip(gs, self.gates):
+                rx = g.for_head(h, odd)
+                if rx is not None:
+                    lst.append((s, rx))
+        if not ks and not any(gs):
+            return ()
+        return tuple(ks), tuple((j, tuple(g)) for j, g in enumerate(gs) if g)
 
     @staticmethod
     def _topic(spec: Spec) -> set[str]:
@@ -272,7 +273,6 @@ class SpecIndex:
         return {k for k, c in df.items() if c >= 0.6 * len(prefs) and k in title}
 
 
-_EMPTY = ((), ())
 _REASON_TAIL = re.compile(r"[,;]?\s+(?:because|since|so that|as this|as that|which would|doing so)\b.*$", re.I | re.S)
 _PRESCRIBES = re.compile(r"\b(?:shall|should|must|will not|won't|never|always|does not|do not|is to)\b", re.I)
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)]|\([a-z]\))\s+(.*)$")

@@ -215,25 +215,29 @@ def test_word_gates_find_what_the_whole_alternations_find(specs):
     from docgen.filters._lexicon import fold
     from docgen.filters.attribution_index import spec_index
     idxs = [spec_index(s) for s in specs.values()]
+    from docgen.filters._gate import finditer_at, word_starts
     for t in _gate_texts(specs, 1500, seed=3):
         ft = fold(t)
         starts = [(m.start(), m.group()[:3].lower()) for m in C.WORD_START.finditer(ft)]
         for idx in idxs:
-            _toks, cands = idx.scan(ft)
-            assert _toks == idx.tokens(ft)
-            gates = [C.CONNECTIVE_GATE, C.PREF_POS_GATE, C.PREF_NEG_GATE] + ([idx.objects_gate] if idx.objects_gate else [])
-            for g in gates:
+            toks, cues = idx.scan(ft)
+            assert toks == idx.tokens(ft)
+            for g, cands in zip(idx.gates, cues):
                 want = [(m.span(), m.lastgroup) for m in C.gated_finditer(g.regex, g.loose, starts, ft)]
-                got = [(m.span(), m.lastgroup) for m in g.finditer(ft, cands)]
-                assert got == want, (t, g.regex.pattern[:60])
+                assert [(m.span(), m.lastgroup) for m in finditer_at(ft, cands)] == want, (t, g.regex.pattern[:60])
+                assert [(m.span(), m.lastgroup) for m in g.finditer(ft, word_starts(ft))] == want
 
 
 def test_head_constraints_read_the_pattern():
     from docgen.filters._gate import head_constraints
-    assert head_constraints(r"because(?: of)?") == {("eq", "bec")}
-    assert head_constraints(r"(?:an? )?(?:reflection|result) of") == {("eq", "a"), ("eq", "an"), ("eq", "ref"),
-                                                                     ("eq", "res")}
+    assert head_constraints(r"because(?: of)?", n=3) == {("eq", "bec")}
+    assert head_constraints(r"because(?: of)?") == {("eq", "because"), ("open", "because")}
+    assert head_constraints(r"because(?: of)?\b") == {("eq", "because")}
+    assert head_constraints(r"(?:an? )?(?:reflection|result) of", n=3) == {("eq", "a"), ("eq", "an"), ("eq", "ref"),
+                                                                          ("eq", "res")}
+    assert head_constraints(r"(?:stems?|stemmed)\b") == {("eq", "stem"), ("eq", "stems"), ("eq", "stemmed")}
     assert head_constraints(r"so(?=,? it)") == {("open", "so")}
+    assert head_constraints(r"(?:so(?=,? it))\b") == {("eq", "so")}
     assert head_constraints(r"\w+ly") == {("open", "")}
     assert head_constraints(r"it(?:'s| is)") == {("eq", "it")}
-    assert head_constraints(r"[a-c]x{2,}") == {("eq", "axx"), ("eq", "bxx"), ("eq", "cxx")}
+    assert head_constraints(r"[a-c]x{2,}", n=3) == {("eq", "axx"), ("eq", "bxx"), ("eq", "cxx")}
