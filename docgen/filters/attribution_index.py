@@ -24,7 +24,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from functools import partial
 from itertools import accumulate, compress
+from operator import add as _add
 from pathlib import Path
 
 from ..spec import Rule, Spec
@@ -232,13 +234,14 @@ class SpecIndex:
                     c = memo[t] = self._scan_token(t)
                 found[i] = c
         out: list[tuple[int, int, str]] = []
+        add = out.append
         cues: tuple[list[tuple[int, re.Pattern]], ...] = tuple([] for _ in self.gates)
-        offs = [0, *accumulate(map(len, toks))]
+        offs = [0, *accumulate(map(_plus1, map(len, toks)))]        # where each token starts
         for i in compress(range(len(toks)), found):
-            pos = offs[i] + i
+            pos = offs[i]
             ks, gs = found[i]
-            if ks:
-                out.extend([(pos + s, pos + e, k) for s, e, k in ks])
+            for s, e, k in ks:
+                add((pos + s, pos + e, k))
             for j, g in gs:
                 cues[j].extend([(pos + s, rx) for s, rx in g])
         return out, cues
@@ -273,6 +276,7 @@ class SpecIndex:
         return {k for k, c in df.items() if c >= 0.6 * len(prefs) and k in title}
 
 
+_plus1 = partial(_add, 1)
 _REASON_TAIL = re.compile(r"[,;]?\s+(?:because|since|so that|as this|as that|which would|doing so)\b.*$", re.I | re.S)
 _PRESCRIBES = re.compile(r"\b(?:shall|should|must|will not|won't|never|always|does not|do not|is to)\b", re.I)
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)]|\([a-z]\))\s+(.*)$")
