@@ -4,9 +4,10 @@ The attribution check's cues (connectives, preference verbs, a spec's like/disli
 alternations of dozens of patterns that can only start at a word. ``re`` tries every alternative at
 every position; :class:`WordGate` tries, at a word, only the alternatives whose first letters can be
 that word's *head* (its first :data:`HEAD` ASCII letters, or the whole word if shorter), as one
-smaller alternation compiled once per set of alternatives. The result is the same match as the whole alternation's:
-the alternatives left out cannot match there, and the ones kept are tried in their original order
-under the same wrapper.
+smaller alternation compiled once per set of alternatives. The result is the same match as the whole
+alternation's: the alternatives left out cannot match there, and the ones kept are tried in their
+original order under the same wrapper (so an alternative may name its groups, but must not refer to
+another's by number).
 
 Which heads an alternative can start with is read from the pattern itself (``re``'s own parser):
 literals and small classes are expanded, anything wider (``\\w``, ``.``, a negated class) leaves the
