@@ -4,6 +4,7 @@
     python benchmarks/bench_attribution.py FILE.jsonl [...]      # any set in the DEVSET_FORMAT
     python benchmarks/bench_attribution.py --legacy              # corpora/devset/attribution.jsonl (short docs)
     python benchmarks/bench_attribution.py --split dev --errors  # list the misjudged dev documents
+    python benchmarks/bench_attribution.py --dump OUT.jsonl      # also write every document's verdict and evidence
 
 Each row's ``label`` maps to the verdict the offline check should give
 (``explicit`` → attributed, ``co_occurrence`` → co_occurrence, ``behaviour_only``
@@ -125,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="which split(s) to print (default: dev, heldout and all)")
     ap.add_argument("--errors", action="store_true", help="print misjudged documents of --split (dev only while tuning)")
     ap.add_argument("--json-out", type=Path)
+    ap.add_argument("--dump", type=Path, help="write [id, verdict, evidence] of every document, one JSON line each "
+                                              "(two checkouts' files are identical when no verdict changed)")
     a = ap.parse_args(argv)
     from docgen.filters.attribution import analyse
     from docgen.spec import parse_spec
@@ -160,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
                 print("    " + r["text"].replace("\n", "\n    "))
     if a.json_out:
         a.json_out.write_text(json.dumps(out, indent=2))
+    if a.dump:
+        a.dump.write_text("".join(json.dumps([r["id"], r["pred"], r["evidence"]]) + "\n" for r in res), encoding="utf-8")
     return 0
 
 

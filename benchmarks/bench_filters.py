@@ -4,6 +4,8 @@
     python benchmarks/bench_filters.py synth [--docs N]    # 41M-token pipeline timing + dedup vs rensa
     python benchmarks/bench_filters.py pipeline IN.parquet OUT_DIR   # rerun only the timed pipeline
     python benchmarks/bench_filters.py stages [IN.parquet]            # per-document CPU cost of each stage
+    python benchmarks/bench_filters.py profile [IN.parquet]           # cProfile of the attribution stage
+    python benchmarks/bench_filters.py verdicts IN.parquet OUT.jsonl  # every attribution verdict, to diff
 
 ``synth`` generates a corpus procedurally (seeded; real English words taken from
 the shared specs and eval texts, a few spec sentences per document, planted
@@ -120,6 +122,46 @@ def bench_stages(parquet: str, n: int = 3000, repeat: int = 3) -> dict:
     out["documents"] = len(texts)
     print(json.dumps({"stages": out}, indent=2))
     return out
+
+
+def _first_texts(parquet: str, n: int) -> list[str]:
+    import pyarrow.parquet as pq
+    return next(pq.ParquetFile(parquet).iter_batches(batch_size=n, columns=["text"])).column("text").to_pylist()
+
+
+def bench_profile(parquet: str, n: int = 3000, top: int = 25) -> None:
+    """The offline attribution stage on the first ``n`` corpus documents: its CPU per document (after one
+    warm pass, min of 3), then a cProfile of one more pass."""
+    import cProfile
+    import pstats
+
+    from docgen.filters.attribution import analyse
+    from docgen.spec import parse_spec
+    texts, spec = _first_texts(parquet, n), parse_spec(SPEC)
+
+    def stage():
+        for t in texts:
+            analyse(spec, t)
+    stage()
+    best = min(_cpu(stage) for _ in range(3))
+    print(f"attribution: {1000 * best / len(texts):.3f} ms CPU per document (min of 3, {len(texts)} documents)")
+    prof = cProfile.Profile()
+    prof.runcall(lambda: [analyse(spec, t) for t in texts])
+    pstats.Stats(prof).sort_stats("tottime").print_stats(top)
+
+
+def dump_verdicts(parquet: str, out: str, n: int = 6000) -> None:
+    """``[index, verdict, evidence, Attribution fields]`` of the first ``n`` corpus documents, one JSON line
+    each: two checkouts' files are identical when no verdict changed."""
+    import dataclasses
+
+    from docgen.filters.attribution import analyse
+    from docgen.spec import parse_spec
+    spec = parse_spec(SPEC)
+    with open(out, "w", encoding="utf-8") as f:
+        for i, t in enumerate(_first_texts(parquet, n)):
+            att, verdict, ev = analyse(spec, t)
+            f.write(json.dumps([i, verdict, ev, dataclasses.asdict(att)]) + "\n")
 
 
 def _cpu(f) -> float:
@@ -405,7 +447,8 @@ def bench_synth(n_docs: int, workers: int, workdir: Path, target_tokens: int = 4
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["devset", "synth", "all", "pipeline", "_pipeline", "stages", "compare", "corpus"])
+    ap.add_argument("what", choices=["devset", "synth", "all", "pipeline", "_pipeline", "stages", "compare", "corpus",
+                                     "profile", "verdicts"])
     ap.add_argument("rest", nargs="*")
     ap.add_argument("--docs", type=int, default=60_000)
     ap.add_argument("--workers", type=int, default=2)
@@ -433,6 +476,12 @@ def main() -> None:
         return
     if a.what == "stages":              # per-document cost of each worker stage on an existing parquet
         bench_stages(a.rest[0] if a.rest else str(Path(a.workdir) / "synthetic.parquet"))
+        return
+    if a.what == "profile":             # where the attribution stage's time goes
+        bench_profile(a.rest[0] if a.rest else str(Path(a.workdir) / "synthetic.parquet"))
+        return
+    if a.what == "verdicts":            # every attribution verdict of the first documents, to diff two checkouts
+        dump_verdicts(a.rest[0], a.rest[1], int(a.rest[2]) if len(a.rest) > 2 else 6000)
         return
     if a.what == "corpus":              # only write the synthetic corpus (for `compare`)
         bench_corpus(a.docs, Path(a.workdir), a.tokens)

