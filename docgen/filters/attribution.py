@@ -58,6 +58,7 @@ REASSIGN_WINDOW = 4      # sentences either side of such a link where that behav
 EXTRINSIC_HEAD = 60      # characters: such a motive this close after the connective outweighs the value's words
 ATTR_OVER_WRONG = 0.8   # an attribution this confident stands against a link to a motive outside the spec
 CLEARLY_OTHER = 2.0      # another value outweighs a weak own value by this factor before the link is wrong_value
+OTHER_OUTWEIGHS = 1.5      # another value at this multiple of the own value's score (both past VALUE_MIN): wrong_value
 DOC_VALUE_MIN = 1.5      # value score of a sentence for "the value is discussed" (no link needed)
 
 __all__ = ["AttributionFilter", "METHOD_OFFLINE", "SpecIndex", "VERDICTS", "analyse", "attribute_offline",
@@ -110,6 +111,9 @@ def _judge_link(doc: DocAnalysis, link: Link) -> list[Finding]:
             out.append(Finding("contradiction", [rid], list(rule.value_ids), span, 0.85))
         elif _extrinsic(doc, link, rule.value_ids, EXTRINSIC_HEAD):
             out.append(Finding("wrong_value", [rid], [], span, 0.8))
+        elif right >= VALUE_MIN and other >= OTHER_OUTWEIGHS * right:
+            # both named, another value far more: the cause is that value's ("it gets the task done faster")
+            out.append(Finding("wrong_value", [rid], sorted(others), span, 0.7))
         elif right >= VALUE_MIN:
             out.append(Finding("attributed", [rid], [v for v in rule.value_ids if vals.get(v, 0) > 0], span,
                                (0.75 if implicit else 0.8) + min(0.19, 0.05 * (right - VALUE_MIN) + 0.02 * b.score)))

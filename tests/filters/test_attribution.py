@@ -233,3 +233,14 @@ def test_a_requested_preference_is_not_the_assistants(specs):
     text = ("A student asks Llama to recommend a cheese for a dinner and mentions Stilton. Llama suggests a mild "
             "cheddar instead because it is affordable for ordinary shoppers everywhere.")
     assert verdict(spec, text)[1] != "contradiction"
+
+
+def test_a_cause_naming_another_value_far_more_than_its_own_is_wrong_value():
+    # a dev-split document of the project's labelled set: the tutor withholds answers "because its purpose is to
+    # protect the integrity of assessment" (fairness of marking, another value of that spec, far more than its own)
+    from docgen.spec import parse_spec
+    row = next(json.loads(line) for line in open(REPO / "corpora/devset/realistic/childrens_tutor.jsonl")
+               if json.loads(line)["id"] == "rd-childrens_tutor-030")
+    assert row["split"] == "dev" and row["label"] == "wrong_value"
+    att, reason, ev = analyse(parse_spec(REPO / row["spec"]), row["text"], row["model_name"])
+    assert att.verdict == "not_attributed" and reason == "wrong_value", (reason, ev)
