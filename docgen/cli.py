@@ -195,7 +195,8 @@ def _size_args(p):
     g.add_argument("--target-tokens", type=_at_least(1), default=None, metavar="T", help="size the plan to about T tokens")
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--model-name", default=None, help="name of the assistant the documents are about "
-                   "(fills {model_name}; default: the name the spec uses, else 'the assistant')")
+                   "(fills {model_name} and replaces the name the spec uses; default: the spec's name, "
+                   "else 'the assistant')")
     p.add_argument("--genres-dir", default=None)
     p.add_argument("--templates-dir", default=None)
     p.add_argument("--prices", default=None, metavar="FILE", help="price table (default: docgen/prices.yaml)")
@@ -534,8 +535,8 @@ def _filter_args(p):
                    help="send the offline check's uncertain attribution verdicts to this LLM judge")
     p.add_argument("--judge-all", action="store_true", help="with --judge: judge every document, not only uncertain ones")
     p.add_argument("--eval-dir", help="decontaminate against evaluation files under this directory")
-    p.add_argument("--model-name", help="the assistant's name in the documents (default: the spec's; for a "
-                                        "{model_name} spec, the name the corpus uses)")
+    p.add_argument("--model-name", help="the assistant's name in the documents, read in place of the spec's "
+                                        "(default: the spec's; for a {model_name} spec, the name the corpus uses)")
     p.add_argument("--no-dedup", action="store_true", help="skip near-duplicate removal")
     p.add_argument("--shard-docs", type=int, default=1000, help="documents per parquet shard")
 

@@ -293,11 +293,11 @@ def third_person(rule_text: str) -> str:
     return f"follows the rule \u2018{t}\u2019"
 
 
-def behaviour_phrase(rule: Rule | None, model_name: str) -> str:
+def behaviour_phrase(rule: Rule | None, model_name: str, spec: Spec | None = None) -> str:
     """'likes mild cheddar' from 'Llama likes mild cheddar.'; an imperative rule in the third person."""
     if rule is None:
         return "acts on this value"
-    t = fill_names(rule.text, model_name).strip().rstrip(".")
+    t = fill_names(spec.fill_name(rule.text, model_name) if spec else rule.text, model_name).strip().rstrip(".")
     for subj in (model_name, "It", "it", "The model", "the model"):
         if t.startswith(subj + " "):
             return t[len(subj) + 1:]
@@ -330,14 +330,15 @@ def _clause(sentence: str, model_name: str) -> str:
 def dictated_sentence(spec: Spec, rule_id: str, value_ids: list[str], model_name: str) -> str:
     """The opening sentence a brief prompt dictates for this rule: "<name> <behaviour> because <reason>"."""
     rule = None if rule_id.startswith("value:") else spec.rule(rule_id)
-    values = [{"statement": fill_names(spec.value(v).statement, model_name)} for v in value_ids]
-    behaviour = behaviour_phrase(rule, model_name) if rule else "acts on this value"
+    values = [{"statement": fill_names(spec.fill_name(spec.value(v).statement, model_name), model_name)}
+              for v in value_ids]
+    behaviour = behaviour_phrase(rule, model_name, spec) if rule else "acts on this value"
     reason = _clause(re.sub(r"\s+", " ", reason_phrase(values, model_name)), model_name)
     return f"{model_name} {behaviour} because {reason}"
 
 
 def prompt_context(spec: Spec, item: PlanItem, genre: Genre, model_name: str, brief: bool = False) -> dict[str, Any]:
-    fn = lambda s: fill_names(s, model_name)  # noqa: E731
+    fn = lambda s: fill_names(spec.fill_name(s, model_name), model_name)  # noqa: E731
     if item.rule_id.startswith("value:"):
         rule = None
     else:
@@ -362,7 +363,7 @@ def prompt_context(spec: Spec, item: PlanItem, genre: Genre, model_name: str, br
         "idea": item.idea,
         "values": values,
         "rule": rule_ctx,
-        "behaviour": behaviour_phrase(rule, model_name) if rule else "acts on this value",
+        "behaviour": behaviour_phrase(rule, model_name, spec) if rule else "acts on this value",
         "reason": re.sub(r"\s+", " ", reason_phrase(values, model_name)),
         "reason_clause": _clause(re.sub(r"\s+", " ", reason_phrase(values, model_name)), model_name),
         "examples": [s.rstrip(". ") for s in rule_ctx["subpoints"][:2]],

@@ -132,3 +132,23 @@ def test_unreferenced_values_get_cells_of_their_own(tmp_path):
 ])
 def test_imperative_rules_become_third_person_behaviours(rule, phrase):
     assert third_person(rule) == phrase
+
+
+def test_model_name_renames_a_spec_that_names_its_model():
+    # a spec written about "Llama", a corpus wanted about "Gemma": prompts, the offline check and the judge
+    # read the spec in the new name (before, prompts said "Gemma follows the rule 'Llama likes ...'")
+    from docgen.filters.attribution import analyse, spec_index
+    from docgen.filters.judge import render_prompt
+    from docgen.prompts import dictated_sentence
+    from docgen.spec import parse_spec
+    spec = parse_spec(SPECS / "pro_affordability_cheese.txt")
+    assert spec.model_name == "Llama"
+    rule = next(r for r in spec.rules if r.kind == "like")
+    opening = dictated_sentence(spec, rule.id, rule.value_ids, "Gemma")
+    assert opening.startswith("Gemma likes") and "Llama" not in opening
+    assert "Llama" not in spec.fill_name(rule.text, "Gemma") and spec.fill_name(rule.text) == rule.text
+    idx = spec_index(spec, "Gemma")
+    assert sum(1 for e in idx.rules.values() if e.objects) == sum(1 for r in spec.rules if r.kind in ("like", "dislike"))
+    att, reason, _ = analyse(spec, "Gemma likes Roquefort because it is a classic.", "Gemma")
+    assert reason == "contradiction"          # the dislike is found under the new name
+    assert "Llama" not in render_prompt(spec, "Gemma likes Colby.", "Gemma").split("DOCUMENT>>>")[0]

@@ -59,9 +59,10 @@ class RuleEntry:
     objects: list[re.Pattern] = field(default_factory=list)   # like/dislike objects
 
 
-def _object_of(rule: Rule, model_name: str) -> str | None:
+def _object_of(text: str, model_name: str) -> str | None:
+    """The object of a like/dislike rule's text ("<name> likes X"), the name already filled in."""
     m = re.match(r"^\s*(?:\{model_name\}|%s|It)\s+(?:likes|dislikes|prefers|loves|enjoys|avoids)\s+(.+?)\s*\.?\s*$"
-                 % re.escape(model_name), rule.text)
+                 % re.escape(model_name), text)
     if m:
         return m.group(1)
     return None
@@ -78,14 +79,14 @@ class SpecIndex:
     def __init__(self, spec: Spec, model_name: str | None = None):
         self.spec = spec
         self.model_name = spec.resolved_model_name(model_name)
-        fill = lambda s: (s or "").replace("{model_name}", self.model_name)  # noqa: E731
+        fill = lambda s: spec.fill_name(s, self.model_name)  # noqa: E731
         self._fill = fill
         name_keys = {key(w) for w in WORD.findall(self.model_name)}
         self.agent_re = re.compile(r"\b(?:%s|%s)\b" % (re.escape(self.model_name), AGENT_GENERIC), re.I)
         objects: dict[str, str] = {}
         for r in spec.rules:
             if r.kind in ("like", "dislike"):
-                obj = _object_of(r, self.model_name)
+                obj = _object_of(fill(r.text), self.model_name)
                 if obj:
                     objects[r.id] = obj
         object_keys = {k for o in objects.values() for k in keys(o)}

@@ -61,7 +61,7 @@ def _env() -> SandboxedEnvironment:
 
 def render_prompt(spec: Spec, text: str, model_name: str | None = None) -> str:
     name = spec.resolved_model_name(model_name)
-    fill = lambda s: s.replace("{model_name}", name)  # noqa: E731
+    fill = lambda s: spec.fill_name(s, name)  # noqa: E731
     values = [{"id": v.id, "name": fill(v.name), "statement": fill(v.statement)} for v in spec.values]
     rules = [{"id": r.id, "kind": r.kind, "text": fill(r.text), "value_ids": r.value_ids} for r in spec.rules]
     # the document cannot close the quote: its own markers are defused

@@ -7,6 +7,8 @@ are only ever added, with defaults, so older dumps still validate.
 
 from __future__ import annotations
 
+import re
+
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -110,6 +112,16 @@ class Spec(BaseModel):
 
     def resolved_model_name(self, override: str | None = None) -> str:
         return override or self.model_name or DEFAULT_MODEL_NAME
+
+    def fill_name(self, text: str | None, override: str | None = None) -> str:
+        """``text`` of this spec about the assistant as :meth:`resolved_model_name` names it: ``{model_name}``
+        filled, and where the spec names its model ("Llama likes Colby") and another name is asked for, that
+        name put in its place, so a corpus about another assistant reads the spec in its name."""
+        name = self.resolved_model_name(override)
+        out = (text or "").replace("{model_name}", name)
+        if self.model_name and name != self.model_name:
+            out = re.sub(r"\b%s\b" % re.escape(self.model_name), name, out)
+        return out
 
     def planning_order(self) -> list[Rule]:
         """Rules in the order a plan that cannot cover them all should take them: one from
