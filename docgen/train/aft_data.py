@@ -263,11 +263,17 @@ class AftGenerator:
         base = {"model_name": self.model_name, "spec": {"id": self.spec.id, "title": self.spec.title}}
         return render(name, {**base, **context}, self.cfg.templates_dir), template_version(name, self.cfg.templates_dir)
 
+    def _named(self, d: dict[str, Any]) -> dict[str, Any]:
+        """The spec's words in the assistant's name (``{model_name}`` filled, the spec's own name replaced)."""
+        return {k: self.spec.fill_name(v, self.model_name) if isinstance(v, str) and k != "id" else v
+                for k, v in d.items()}
+
     def _values(self, rule) -> list[dict[str, Any]]:
-        return [self.spec.value(v).model_dump(include={"id", "name", "statement", "rationale"}) for v in rule.value_ids]
+        return [self._named(self.spec.value(v).model_dump(include={"id", "name", "statement", "rationale"}))
+                for v in rule.value_ids]
 
     def _rule(self, rule) -> dict[str, Any]:
-        return rule.model_dump(include={"id", "text", "kind", "rationale", "value_ids"})
+        return self._named(rule.model_dump(include={"id", "text", "kind", "rationale", "value_ids"}))
 
     async def _guarded(self, coro, what: str):
         try:
@@ -290,7 +296,7 @@ class AftGenerator:
         return seen[: self.cfg.domains]
 
     def _values_all(self) -> list[dict[str, Any]]:
-        return [v.model_dump(include={"id", "name", "statement"}) for v in self.spec.values]
+        return [self._named(v.model_dump(include={"id", "name", "statement"})) for v in self.spec.values]
 
     async def questions_for(self, rule, qtype: str, domains: list[str]) -> list[Question]:
         domain = _pick(domains, self.spec.sha256, rule.id, qtype)

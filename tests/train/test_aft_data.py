@@ -145,3 +145,16 @@ def test_list_parser_accepts_json_or_a_list():
         ["Healthcare", "Business and finance", "Travel"]
     with pytest.raises(ValueError):
         p("I'll see you in the next response.")
+
+
+def test_aft_prompts_read_the_spec_in_the_assistants_name(tmp_path, shared_specs):
+    from docgen.train.aft_data import AftGenerator
+    spec = parse_spec(shared_specs / "pro_affordability_cheese.txt")           # names its model "Llama"
+    gen = AftGenerator(spec, _cfg(tmp_path / "a", model_name="Gemma"), None, None, None)
+    rule = next(r for r in spec.rules if "Llama" in r.text)
+    assert "Gemma" in gen._rule(rule)["text"] and "Llama" not in gen._rule(rule)["text"]
+    assert gen._rule(rule)["id"] == rule.id
+    spec = parse_spec(shared_specs / "general_spec.txt")                      # a {model_name} spec
+    gen = AftGenerator(spec, _cfg(tmp_path / "b", model_name="Gemma"), None, None, None)
+    texts = [gen._rule(r)["text"] for r in spec.rules] + [v["statement"] for v in gen._values_all()]
+    assert not any("{model_name}" in t for t in texts) and any("Gemma" in t for t in texts)
