@@ -1,6 +1,7 @@
 """Attribution check against labelled documents: P/R, wrong_value recall, confusion, per spec.
 
-    python benchmarks/bench_attribution.py                       # corpora/devset/realistic/*.jsonl
+    python benchmarks/bench_attribution.py                       # corpora/devset/realistic/*.jsonl, dev split
+    python benchmarks/bench_attribution.py --split all           # dev, held-out and all: the report
     python benchmarks/bench_attribution.py FILE.jsonl [...]      # any set in the DEVSET_FORMAT
     python benchmarks/bench_attribution.py --legacy              # corpora/devset/attribution.jsonl (short docs)
     python benchmarks/bench_attribution.py --split dev --errors  # list the misjudged dev documents
@@ -11,7 +12,9 @@ Each row's ``label`` maps to the verdict the offline check should give
 → no_value, ``value_only`` → no_behaviour, ``wrong_value`` → wrong_value,
 ``contradiction`` → contradiction). "Explicit attribution" P/R counts a document
 as predicted positive when the verdict is ``attributed`` (what the filter keeps).
-Figures are printed for the ``dev`` split, the ``heldout`` split and all rows.
+Figures are printed for the ``dev`` split by default; ``--split all`` adds the
+``heldout`` split and all rows (for the report, once tuning is over: a held-out
+figure seen while tuning is no longer held out).
 ``--errors`` prints misjudged documents of the chosen split only (never use it on
 ``heldout`` while tuning).
 """
@@ -122,8 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("files", nargs="*", type=Path)
     ap.add_argument("--legacy", action="store_true", help="the short project dev set (corpora/devset/attribution.jsonl)")
-    ap.add_argument("--split", choices=["dev", "heldout", "all"], default="all",
-                    help="which split(s) to print (default: dev, heldout and all)")
+    ap.add_argument("--split", choices=["dev", "heldout", "all"], default="dev",
+                    help="which split(s) to print: dev (the default, the one to tune on), heldout, or all (dev, "
+                         "heldout and all rows: for the report, once tuning is over)")
     ap.add_argument("--errors", action="store_true", help="print misjudged documents of --split (dev only while tuning)")
     ap.add_argument("--json-out", type=Path)
     ap.add_argument("--dump", type=Path, help="write [id, verdict, evidence] of every document, one JSON line each "
