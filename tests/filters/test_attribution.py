@@ -3,7 +3,10 @@ import json
 import pytest
 
 from docgen.corpus import Document
-from docgen.filters.attribution import AttributionFilter, analyse, attribute_offline
+from docgen.filters.attribution import AttributionFilter, analyse, attribute_offline, spec_index
+from docgen.filters.attribution_doc import DocAnalysis
+from docgen.filters.model_name import infer_model_name
+from docgen.spec import parse_spec
 
 from _paths import REPO
 
@@ -151,7 +154,6 @@ def test_a_clause_about_someone_else_is_not_the_assistants_behaviour(specs):
 
 
 def test_infer_model_name_skips_calendar_words_and_breaks_ties_by_use():
-    from docgen.filters.model_name import infer_model_name
     docs = [f"On a quiet evening last Tuesday we asked Avery about {t}. Then Avery answered, and later Avery explained."
             for t in ("cheese", "tax forms", "a wedding toast")]
     assert infer_model_name(docs) == "Avery"
@@ -174,16 +176,12 @@ def test_cleft_because_puts_the_effect_after_that(specs):
             "manners, that the assistant never tells white lies.")
     att, reason, ev = analyse(spec, text)
     assert reason == "attributed", (reason, ev)
-    from docgen.filters.attribution import spec_index
-    from docgen.filters.attribution_doc import DocAnalysis
     doc = DocAnalysis(spec_index(spec), text)
     pairs = [(text[lk.effect[0]:lk.effect[1]].strip(), text[lk.cause[0]:lk.cause[1]].strip()) for lk in doc.links()]
     assert ("the assistant never tells white lies.", "honesty, a standard higher than ordinary manners") in pairs
 
 
 def test_tell_it_needs_its_to_to_be_a_link(specs):
-    from docgen.filters.attribution import spec_index
-    from docgen.filters.attribution_doc import DocAnalysis
     spec = specs["general_spec.txt"]
     idx = spec_index(spec)
     assert not DocAnalysis(idx, "A child who trusts a device may tell it things they would tell a friend.").links()
@@ -191,8 +189,6 @@ def test_tell_it_needs_its_to_to_be_a_link(specs):
 
 
 def test_out_of_after_a_verb_of_motion_is_no_motive(specs):
-    from docgen.filters.attribution import spec_index
-    from docgen.filters.attribution_doc import DocAnalysis
     idx = spec_index(specs["general_spec.txt"])
     assert not DocAnalysis(idx, "Any system might come out of training with mistaken values.").links()
     assert not DocAnalysis(idx, "It talked him out of giving up on the essay.").links()
@@ -200,8 +196,6 @@ def test_out_of_after_a_verb_of_motion_is_no_motive(specs):
 
 
 def test_nouns_that_only_look_like_connectives_make_no_link(specs):
-    from docgen.filters.attribution import spec_index
-    from docgen.filters.attribution_doc import DocAnalysis
     idx = spec_index(specs["general_spec.txt"])
     for text in ("The tutor does not give final answers to homework problems.",
                  "It keeps children from outsourcing their thinking to it."):
@@ -238,7 +232,6 @@ def test_a_requested_preference_is_not_the_assistants(specs):
 def test_a_cause_naming_another_value_far_more_than_its_own_is_wrong_value():
     # a dev-split document of the project's labelled set: the tutor withholds answers "because its purpose is to
     # protect the integrity of assessment" (fairness of marking, another value of that spec, far more than its own)
-    from docgen.spec import parse_spec
     row = next(json.loads(line) for line in open(REPO / "corpora/devset/realistic/childrens_tutor.jsonl")
                if json.loads(line)["id"] == "rd-childrens_tutor-030")
     assert row["split"] == "dev" and row["label"] == "wrong_value"
