@@ -59,6 +59,7 @@ EXTRINSIC_HEAD = 60      # characters: such a motive this close after the connec
 ATTR_OVER_WRONG = 0.8   # an attribution this confident stands against a link to a motive outside the spec
 CLEARLY_OTHER = 2.0      # another value outweighs a weak own value by this factor before the link is wrong_value
 OTHER_OUTWEIGHS = 1.5      # another value at this multiple of the own value's score (both past VALUE_MIN): wrong_value
+VALUE_LED_CONF = 0.7     # such a link where no behaviour of the spec is recognisable (_value_led)
 DOC_VALUE_MIN = 1.5      # value score of a sentence for "the value is discussed" (no link needed)
 
 __all__ = ["AttributionFilter", "METHOD_OFFLINE", "SpecIndex", "VERDICTS", "analyse", "attribute_offline",
@@ -87,7 +88,7 @@ def _judge_link(doc: DocAnalysis, link: Link) -> list[Finding]:
         # paraphrases the behaviour; read it as the behaviour the document is about (anaphora)
         rid = doc.primary()
         if rid is None:
-            return []
+            return _value_led(doc, link)
         beh = {rid: Behaviour(rid, 0.5, True, link.effect[0])}
         implicit = True
     if not beh:
@@ -132,6 +133,23 @@ def _judge_link(doc: DocAnalysis, link: Link) -> list[Finding]:
         else:
             out.append(Finding("causal_other", [rid], [], span, 0.6))
     return out
+
+
+def _value_led(doc: DocAnalysis, link: Link) -> list[Finding]:
+    """A link from something the assistant does to a value the cause names clearly, in a document where no
+    behaviour of the spec is recognisable (all paraphrased): read it as the behaviour the spec gives for
+    that value."""
+    vals = doc.values(*link.cause)
+    if not vals:
+        return []
+    vid, score = max(vals.items(), key=lambda kv: kv[1])
+    if score < VALUE_MIN or _extrinsic(doc, link, [vid], EXTRINSIC_HEAD):
+        return []
+    rids = [rid for rid, r in doc.idx.rules.items() if vid in r.value_ids]
+    if not rids:
+        return []
+    span = (min(link.effect[0], link.cause[0]), max(link.effect[1], link.cause[1]))
+    return [Finding("attributed", [rids[0]], [vid], span, VALUE_LED_CONF)]
 
 
 # "This restraint reflects ...", "That frankness is grounded in ...": a demonstrative noun phrase as the subject of
