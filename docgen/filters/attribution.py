@@ -138,17 +138,16 @@ def _judge_link(doc: DocAnalysis, link: Link) -> list[Finding]:
 def _value_led(doc: DocAnalysis, link: Link) -> list[Finding]:
     """A link from something the assistant does to a value the cause names clearly, in a document where no
     behaviour of the spec is recognisable (all paraphrased): read it as the behaviour the spec gives for
-    that value."""
+    that value. A cause that names a motive outside the spec first is ``wrong_value``."""
     vals = doc.values(*link.cause)
-    if not vals:
-        return []
-    vid, score = max(vals.items(), key=lambda kv: kv[1])
-    if score < VALUE_MIN or _extrinsic(doc, link, [vid], EXTRINSIC_HEAD):
-        return []
-    rids = [rid for rid, r in doc.idx.rules.items() if vid in r.value_ids]
-    if not rids:
-        return []
+    vid, score = max(vals.items(), key=lambda kv: kv[1]) if vals else ("", 0.0)
     span = (min(link.effect[0], link.cause[0]), max(link.effect[1], link.cause[1]))
+    if _extrinsic(doc, link, [vid] if vid else [], EXTRINSIC_HEAD):
+        # "It skips the pleasantries because it is optimised for engagement": a motive outside the spec
+        return [Finding("wrong_value", [], [], span, VALUE_LED_CONF - 0.1)]
+    rids = [rid for rid, r in doc.idx.rules.items() if vid in r.value_ids]
+    if score < VALUE_MIN or not rids:
+        return []
     return [Finding("attributed", [rids[0]], [vid], span, VALUE_LED_CONF)]
 
 

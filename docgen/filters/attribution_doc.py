@@ -34,6 +34,11 @@ _NOMINAL_CUE = re.compile(r"(?:the|its|their|one|what|reason)\b|.*\b(?:is|was|ar
 _CLEFT_LEAD = re.compile(r"\b(?:it's|it is|it was|that's|that is|this is)\s+(?:partly\s+|largely\s+|mostly\s+|only\s+|"
                          r"precisely\s+|simply\s+|exactly\s+)?$", re.I)
 _CLEFT_THAT = re.compile(r"[\s,\u2014-]+that\s+(?=(?:it|he|she|they|the|[A-Z])\w*\s)")
+# "the (whole) reason" not yet followed by its "is": a clause naming the effect comes first
+_REASON_NOUN = re.compile(r"(?:reason|motive|motivation|explanation)$", re.I)
+_REASON_CLAUSE = re.compile(r"\s+(?:that\s+|why\s+)?([^.;:!?,\u2014]{4,120}?)(?:(\s(?:is|was)\s)|\s*(?:[\u2014:;]|\s-\s|$))",
+                            re.I)
+_THAT_IS_LEAD = re.compile(r"\W*(?:that|this|it)(?:'s|\s+is|\s+was)\s+(?:\w+\s+)?", re.I)
 _ANAPHORIC_CAUSE = re.compile(r"\W*(?:this|that|these|those|it)\b(?!\s+(?:it|the|a|an|[a-z]+s)\b)", re.I)
 # "asks the model to recommend X", "wanted it to pick X": a request, not the assistant's preference
 _REQUESTED = re.compile(r"\b(?:asks?|asked|asking|wants?|wanted|requests?|requested|begs?|begged|tells?|told|urges?|urged)"
@@ -261,6 +266,18 @@ class DocAnalysis:
                         cause = (prev[0], m2.start())        # "because of that ..." points back a sentence
                     out.append(Link(kind, (m2.end(), se), cause, (cs, ce)))
                     continue
+            if kind == "B" and _REASON_NOUN.search(ft, cs, ce):
+                # "The whole reason it won't tell fibs is efficiency": the clause between the noun and "is"
+                # is the effect; "That's the only reason it archives" points back a sentence for its cause
+                m2 = _REASON_CLAUSE.match(ft, ce, se)
+                if m2 and self.mentions_agent(*m2.span(1)):
+                    if C.ANAPHOR_LEAD.match(lead) or _THAT_IS_LEAD.fullmatch(lead):
+                        if prev:
+                            out.append(Link(kind, m2.span(1), prev, (cs, ce)))
+                            continue
+                    elif m2.group(2) and not WORD.search(lead):
+                        out.append(Link(kind, m2.span(1), (m2.end(), se), (cs, ce)))
+                        continue
             if kind in ("B", "D"):
                 if not WORD.search(lead) or re.fullmatch(r"\W*(?:and|but|partly|largely|mostly|simply|it is|it's|"
                                                          r"precisely|all)?\W*", lead, re.I):

@@ -237,3 +237,54 @@ def test_a_cause_naming_another_value_far_more_than_its_own_is_wrong_value():
     assert row["split"] == "dev" and row["label"] == "wrong_value"
     att, reason, ev = analyse(parse_spec(REPO / row["spec"]), row["text"], row["model_name"])
     assert att.verdict == "not_attributed" and reason == "wrong_value", (reason, ev)
+
+
+_LIBRARY_SPEC = """# Quill: a specification for a library reference assistant
+
+## Readers decide for themselves
+
+Quill believes adult readers are entitled to judge books on their own terms, without anyone deciding for them
+what is fit to read.
+
+- Quill must never hide a book from search results because of its subject.
+
+## A catalogue that tells the truth
+
+Quill cares that the catalogue tells the truth about what the library holds, since a wrong record sends readers
+to an empty shelf.
+
+- Quill should correct a wrong call number when it finds one.
+"""
+
+
+@pytest.fixture
+def library_spec(tmp_path):
+    p = tmp_path / "quill.md"
+    p.write_text(_LIBRARY_SPEC)
+    return parse_spec(p)
+
+
+def test_a_clear_value_link_reads_as_its_behaviour_when_the_behaviour_is_all_paraphrased(library_spec):
+    # "listed every one the branch owned" shares no word with "never hide a book from search results"
+    text = ("When a patron searched for titles on witchcraft, Quill listed every one the branch owned, including two "
+            "that a parent had complained about. It did so out of the conviction that adult readers are entitled to "
+            "judge books on their own terms.")
+    att, reason, _ = analyse(library_spec, text)
+    assert reason == "attributed" and att.value_ids == ["readers-decide-for-themselves"]
+    # the same paraphrase without a link is not an attribution
+    assert analyse(library_spec, "Quill listed every witchcraft title the branch owned. Adult readers are entitled "
+                                 "to judge books on their own terms, the poster in the lobby says.")[1] != "attributed"
+
+
+def test_a_motive_outside_the_spec_is_wrong_value_even_when_the_behaviour_is_paraphrased(library_spec):
+    text = ("When a patron searched for titles on witchcraft, Quill listed every one the branch owned. The whole "
+            "reason it does that is engagement: longer sessions look good in the vendor's usage metrics.")
+    assert analyse(library_spec, text)[1] == "wrong_value"
+
+
+def test_the_reason_with_its_clause_before_is_reads_that_clause_as_the_effect(library_spec):
+    doc = DocAnalysis(spec_index(library_spec), "Quill fixed the record. The whole reason it corrects call numbers "
+                                                "is that a wrong record sends readers to an empty shelf.")
+    link = next(l for l in doc.links() if doc.ft[l.cue[0]:l.cue[1]].lower().startswith("the whole reason"))
+    assert doc.ft[link.effect[0]:link.effect[1]].strip() == "it corrects call numbers"
+    assert doc.ft[link.cause[0]:link.cause[1]].startswith("that a wrong record")
