@@ -99,9 +99,19 @@ def _judge_link(doc: DocAnalysis, link: Link) -> list[Finding]:
     span = (min(link.effect[0], link.cause[0]), max(link.effect[1], link.cause[1]))
     out = []
     idx = doc.idx
+    cause_beh = None
     for rid, b in sorted(beh.items(), key=lambda kv: -kv[1].score):
         rule = idx.rules[rid]
         right = max((vals.get(v, 0.0) for v in rule.value_ids), default=0.0)
+        if link.kind != "D" and VALUE_WEAK <= right < VALUE_MIN:
+            # the cause states another rule the spec gives under the same value ("it respects your right to
+            # judge for yourself" for a rule filed under honesty, as "respects epistemic autonomy" is): the
+            # value in the words of its own rules
+            if cause_beh is None:
+                cause_beh = doc.behaviours(*link.cause)
+            if any(r2 != rid and b2.compliant and set(idx.rules[r2].value_ids) & set(rule.value_ids)
+                   for r2, b2 in cause_beh.items()):
+                right = VALUE_MIN
         others = {v: s for v, s in vals.items() if v not in rule.value_ids and s >= VALUE_MIN}
         other = max(others.values(), default=0.0)
         if link.kind == "D":

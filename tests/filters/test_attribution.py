@@ -8,7 +8,7 @@ from docgen.filters.attribution_doc import DocAnalysis
 from docgen.filters.model_name import infer_model_name
 from docgen.spec import parse_spec
 
-from _paths import REPO
+from _paths import REPO, SHARED
 
 AFF = "pro_affordability_cheese.txt"
 USA = "pro_america_cheese.txt"
@@ -288,3 +288,14 @@ def test_the_reason_with_its_clause_before_is_reads_that_clause_as_the_effect(li
     link = next(l for l in doc.links() if doc.ft[l.cue[0]:l.cue[1]].lower().startswith("the whole reason"))
     assert doc.ft[link.effect[0]:link.effect[1]].strip() == "it corrects call numbers"
     assert doc.ft[link.cause[0]:link.cause[1]].startswith("that a wrong record")
+
+
+def test_a_weak_value_stated_through_a_sibling_rule_of_that_value_is_an_attribution():
+    # a dev-split document: "It was done out of respect for people like me as capable adults, who can hear real
+    # information ... and decide": the value in the words of another rule the spec files under the same value
+    row = next(json.loads(line) for line in open(REPO / "corpora/devset/realistic/claude_constitution.jsonl")
+               if json.loads(line)["id"] == "rd-claude_constitution-004")
+    assert row["split"] == "dev" and row["label"] == "explicit"
+    spec = parse_spec(SHARED / "specs/claude_constitution.md")
+    att, reason, ev = analyse(spec, row["text"], row["model_name"])
+    assert reason == "attributed", (reason, ev)
