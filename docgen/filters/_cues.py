@@ -55,9 +55,12 @@ CONNECTIVES: list[tuple[str, str]] = [
      r"sits behind|guides|guided|informs|informed)(?: (?:this|that|it|all this|all of this|them))?(?: \w+)? (?:is|was|are)", "B"),
     (r"(?:is |are |was |were )?(?:prompted|triggered|underpinned|inspired|dictated) by", "B"),
     (r"(?:owes?|owed|owing) (?:\w+ ){0,2}to", "B"), (r"in the name of", "B"), (r"for fear of", "B"),
+    (r"(?:is|was|are|were|be|been) (?:largely |partly |mostly )?(?:attributed|ascribed|put down|credited) to", "B"),
+    # "What kept it from accepting the offer was ...": the clause up to "was" is the effect (attribution_doc)
+    (r"what (?:kept|keeps|stopped|stops|held|holds) (?:it|him|her|them|the \w+|\w+) (?:back )?from", "B"),
     # cause ... effect
     (r"(?:that|this|which|it)(?:'s| is| was)? (?:exactly |precisely |partly |largely |the whole |the real |the main |the )?"
-     r"(?:why|reason|what (?:makes|made|leads|led|drives|drove|pushes|pushed))", "F"),
+     r"(?:why|reason|what (?:makes|made|leads|led|drives|drove|pushes|pushed|moves|moved|prompts|prompted))", "F"),
     (r"(?:is|was|'s) (?:exactly |precisely |partly |largely )?(?:why|the (?:\w+ )?reason(?: why)?)", "F"),
     (r"therefore", "F"), (r"thus", "F"), (r"hence", "F"), (r"consequently", "F"), (r"accordingly", "F"),
     (r"as a (?:result|consequence)", "F"), (r"for (?:this|that|these|those) reasons?", "F"), (r"it follows that", "F"),

@@ -35,7 +35,7 @@ _CLEFT_LEAD = re.compile(r"\b(?:it's|it is|it was|that's|that is|this is)\s+(?:p
                          r"precisely\s+|simply\s+|exactly\s+)?$", re.I)
 _CLEFT_THAT = re.compile(r"[\s,\u2014-]+that\s+(?=(?:it|he|she|they|the|[A-Z])\w*\s)")
 # "the (whole) reason" not yet followed by its "is": a clause naming the effect comes first
-_REASON_NOUN = re.compile(r"(?:reason|motive|motivation|explanation)$", re.I)
+_REASON_NOUN = re.compile(r"(?:reason|motive|motivation|explanation|\bfrom)$", re.I)
 _REASON_CLAUSE = re.compile(r"\s+(?:that\s+|why\s+)?([^.;:!?,\u2014]{4,120}?)(?:(\s(?:is|was)\s)|\s*(?:[\u2014:;]|\s-\s|$))",
                             re.I)
 _THAT_IS_LEAD = re.compile(r"\W*(?:that|this|it)(?:'s|\s+is|\s+was)\s+(?:\w+\s+)?", re.I)
@@ -270,13 +270,15 @@ class DocAnalysis:
                 # "The whole reason it won't tell fibs is efficiency": the clause between the noun and "is"
                 # is the effect; "That's the only reason it archives" points back a sentence for its cause
                 m2 = _REASON_CLAUSE.match(ft, ce, se)
-                if m2 and self.mentions_agent(*m2.span(1)):
+                if m2 and self.mentions_agent(cs, m2.end(1)):
                     if C.ANAPHOR_LEAD.match(lead) or _THAT_IS_LEAD.fullmatch(lead):
                         if prev:
                             out.append(Link(kind, m2.span(1), prev, (cs, ce)))
                             continue
                     elif m2.group(2) and not WORD.search(lead):
-                        out.append(Link(kind, m2.span(1), (m2.end(), se), (cs, ce)))
+                        # "What kept it from X was Y": the assistant is named in the cue, so the effect starts there
+                        eff = (cs if ft[ce - 4:ce].lower() == "from" else m2.start(1), m2.end(1))
+                        out.append(Link(kind, eff, (m2.end(), se), (cs, ce)))
                         continue
             if kind in ("B", "D"):
                 if not WORD.search(lead) or re.fullmatch(r"\W*(?:and|but|partly|largely|mostly|simply|it is|it's|"

@@ -299,3 +299,17 @@ def test_a_weak_value_stated_through_a_sibling_rule_of_that_value_is_an_attribut
     spec = parse_spec(SHARED / "specs/claude_constitution.md")
     att, reason, ev = analyse(spec, row["text"], row["model_name"])
     assert reason == "attributed", (reason, ev)
+
+
+@pytest.mark.parametrize("text, effect, cause", [
+    ("Quill kept the pamphlets in the results. Staff said the choice was attributed to its belief that readers "
+     "judge books for themselves.", "the choice", "its belief that readers"),
+    ("What kept Quill from hiding the pamphlets was its belief that readers judge books for themselves.",
+     "What kept Quill from hiding the pamphlets", "its belief that readers"),
+    ("Readers judge books for themselves. That's what moved it to keep the pamphlets.",
+     "to keep the pamphlets", "Readers judge books for themselves"),
+])
+def test_more_ways_of_writing_a_link(library_spec, text, effect, cause):
+    doc = DocAnalysis(spec_index(library_spec), text)
+    got = [(doc.ft[l.effect[0]:l.effect[1]].strip(" ."), doc.ft[l.cause[0]:l.cause[1]].strip()) for l in doc.links()]
+    assert any(e.endswith(effect) or e.startswith(effect) for e, c in got if c.startswith(cause)), got
