@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("files", nargs="*", type=Path)
     ap.add_argument("--legacy", action="store_true", help="the short project dev set (corpora/devset/attribution.jsonl)")
-    ap.add_argument("--split", choices=["dev", "heldout", "all"], default="dev",
+    ap.add_argument("--split", choices=["dev", "heldout", "test", "all"], default="dev",
                     help="which split(s) to print: dev (the default, the one to tune on), heldout, or all (dev, "
                          "heldout and all rows: for the report, once tuning is over)")
     ap.add_argument("--errors", action="store_true", help="print misjudged documents of --split (dev only while tuning)")
@@ -152,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
         rs = res if sp == "all" else [r for r in res if r.get("split") == sp]
         if not rs:
             continue
-        print(report(rs, {"dev": "dev split", "heldout": "held-out split", "all": "all documents"}[sp]))
+        print(report(rs, {"dev": "dev split", "heldout": "held-out split", "test": "fresh test set",
+                          "all": "all documents"}[sp]))
         out[sp] = metrics(rs)
     print(f"{len(res)} documents in {dt:.2f} s ({1000 * dt / max(1, len(res)):.2f} ms each, spec parsing included)")
     if a.errors:

@@ -442,3 +442,71 @@ def test_setext_title_and_bold_paragraph_headings(tmp_path):
     assert [v.id for v in s.values] == ["privacy", "tone"]
     assert [(r.value_ids, r.polarity) for r in s.rules] == [(["privacy"], "do_not"), (["privacy"], "do"),
                                                              (["tone"], "do")]
+
+
+_STATUTE = """# Kiosk Code
+
+## Preamble
+
+The kiosk serves two values, read into every clause below:
+
+(a) **Patient safety.** A wrong medicine can do lasting harm, and the kiosk cannot examine anyone.
+(b) **Discretion.** People buy medicines they would rather not discuss in a queue.
+
+## Article 1. Dispensing
+
+Art. 1(1) Kiosk shall not sell more than two packs of a painkiller in one visit.
+Art. 1(2) Where a customer asks about a dose for a child, Kiosk shall refer them to the pharmacist.
+
+*Commentary.* Article 1 gives effect to value (a).
+
+## Article 2. Privacy at the counter
+
+Art. 2(1) Kiosk shall not read a product name aloud.
+
+*Commentary.* Art. 2(1) serves value (b).
+"""
+
+_FAQ = """# How {model_name} handles bookings
+
+## Questions our agents ask
+
+**Why does {model_name} never book a flight without showing the final price first?**
+
+Because a traveller can only agree to a price they have seen, and a surprise at the payment page breaks trust in
+everything else we say.
+
+**What should {model_name} do when a traveller's passport expires within six months?**
+
+It should warn them before the booking is paid, and name the countries that will refuse entry. Finding out at the
+airport costs the whole trip.
+"""
+
+
+def test_a_statute_reads_each_numbered_clause_as_a_rule_and_resolves_value_letters(tmp_path):
+    p = tmp_path / "kiosk.md"
+    p.write_text(_STATUTE)
+    spec = parse_spec(p, model_name="Kiosk")
+    rules = {r.label: r for r in spec.rules}
+    assert set(rules) == {"Art. 1(1)", "Art. 1(2)", "Art. 2(1)"}, [r.text for r in spec.rules]
+    assert all(" " not in r.id for r in spec.rules)
+    assert rules["Art. 1(1)"].polarity == "do_not" and rules["Art. 1(1)"].text.startswith("Kiosk shall not sell")
+    values = {v.id: v for v in spec.values}
+    assert set(values) == {"dispensing", "privacy-at-the-counter"}          # the article number is no part of a name
+    assert "Patient safety" in values["dispensing"].rationale                 # "value (a)" read as the value it names
+    assert "Discretion" in values["privacy-at-the-counter"].rationale
+    assert "Patient safety" not in values["privacy-at-the-counter"].rationale
+
+
+def test_a_question_and_answer_spec_reads_each_question_as_a_behaviour_and_its_answer_as_the_value(tmp_path):
+    p = tmp_path / "faq.md"
+    p.write_text(_FAQ)
+    spec = parse_spec(p)
+    by_text = {r.text: r for r in spec.rules}
+    never = by_text["{model_name} should never book a flight without showing the final price first."]
+    assert never.polarity == "do_not"
+    warn = next(r for r in spec.rules if r.text.startswith("{model_name} should warn them before the booking"))
+    values = {v.id: v for v in spec.values}
+    assert values[never.value_ids[0]].statement.startswith("Because a traveller can only agree to a price")
+    assert "airport" in values[warn.value_ids[0]].statement + values[warn.value_ids[0]].rationale
+    assert never.value_ids != warn.value_ids

@@ -6,8 +6,11 @@ Two input forms:
   Markdown parser (markdown-it-py) into a document tree (:mod:`.tree`), then:
   labelled rules (``- SP1: …``), like/dislike sections, flat value prose
   (:mod:`.legacy`), or in general (:mod:`.rules`, :mod:`.values`) deontic
-  sentences, imperative headings and behaviour lists with polarity, values from
-  the sections that hold them, authority from heading attributes
+  sentences (a statute's numbered clauses, "Art. 3(2) X shall not …", each one
+  rule), imperative headings, question headings ("Why does X never …?", whose
+  answer is the value) and behaviour lists with polarity, values from the
+  sections that hold them (plus the lettered values a preamble defines, where a
+  section cites "value (a)"), authority from heading attributes
   (``{#id authority=…}``) and stated precedence. Code, HTML, footnotes,
   admonitions and example dialogues never become values or rules.
 * **Structured** (``.yaml``, ``.yml``, ``.json``), see :class:`StructuredSpec`.

@@ -31,13 +31,18 @@ import re
 from .build import Build, clean_heading
 from .model import Example, Rule, Span, SubPoint
 from .text import (EXAMPLE_HEADING, IMPERATIVE_START, deontic, example_label, finish, is_dialogue, is_imperative, lcfirst,
-                   lead_clause, lead_in_polarity, sentences, slugify, subject_pattern, to_base_clause, ucfirst)
+                   lead_clause, lead_in_polarity, question_rule, sentences, slugify, subject_pattern, to_base_clause,
+                   ucfirst)
 from .tree import Node, Section, walk_nodes
 
 _AUTH_KEYS = ("authority", "level", "priority")
 _AUTH_LINE = re.compile(r"^\s*(?:\*\*|_)?(authority|level|priority)(?:\s+level)?(?:\*\*|_)?\s*:\s*(?:\*\*|_|`)?"
                         r"([\w -]{1,30}?)(?:\*\*|_|`)?\s*\.?$", re.I)
-_CLAUSE = re.compile(r"^\s*(?:§\s*)?(\d+(?:\.\d+)+|\d+\.(?=\s)|\([a-z]{1,3}\)|[a-z]\)|\([ivx]+\))\s+")
+_CLAUSE = re.compile(r"^\s*(?:§\s*)?(\d+(?:\.\d+)+|\d+\.(?=\s)|\([a-z]{1,3}\)|[a-z]\)|\([ivx]+\)|"
+                     r"(?:Article|Art\.|Chapter|Part|Section|Clause|Rule)\s+(?:\d+|[IVX]+)(?:\.\d+)*[.:]?(?=\s))\s+")
+# a statute's clause number opening a sentence: "Art. 3(2) ...", "Article 4.1 ...", "§ 12(1)(b) ...", "Rule 7 ..."
+_STATUTE_CLAUSE = re.compile(r"^\s*((?:Art(?:icle)?\.?|Section|Sec\.|§|Clause|Rule|Reg(?:ulation)?\.?|Para(?:graph)?\.?)"
+                             r"\s*\d+[A-Za-z]?(?:\.\d+)*(?:\(\w{1,3}\))*|\d+(?:\(\w{1,3}\))+)[.:]?\s+(?=[A-Z{])")
 _CONNECTIVE = re.compile(r"^(?:This\s+means(?:\s+that)?|In\s+other\s+words|That\s+is|In\s+practice|In\s+short|"
                          r"Also|And|But|So|Thus|Therefore|Hence|Similarly|Likewise|Instead)\s*,?\s+", re.I)
 _DANGLING = re.compile(r"^(?:This|That|These|Those|It|They|Such|Here|There)\b", re.I)
@@ -120,7 +125,7 @@ class GeneralReader:
         else:
             m = _CORE.search(src)
             short = m.group(1) if m else _SHOULD.sub("", src)
-        base = anchor or label or "r-" + slugify(short, 40)
+        base = anchor or (re.sub(r"\s+", "", label) if label else None) or "r-" + slugify(short, 40)
         r = Rule(id=self.b.rule_id(base), label=label, text=text, polarity=polarity, rationale=rationale,
                  section=clean_heading(owner.title) if not self._is_doc(owner) else None,
                  lines=Span(start=start, end=max(start, end)))
@@ -201,7 +206,12 @@ class GeneralReader:
                 for n in [x for t in s.walk() for x in t.body]:
                     self._attach(target, n, example_label(s.title)[1])
                 continue
-            if s.level and not self._is_doc(s) and (is_imperative(s.title) or (
+            q = question_rule(s.title, self.b.model_name) if s.level and not self._is_doc(s) else None
+            if q:
+                # "Why does X never ask for a PIN?" heads an answer that gives the reason: the question is the
+                # rule, the answer the value it stands behind (the section is that value)
+                self._new_rule(q[0], q[1], s, s.start, s.start)
+            if s.level and not self._is_doc(s) and not q and (is_imperative(_CLAUSE.sub("", s.title, count=1)) or (
                     any(k in s.attrs for k in _AUTH_KEYS) and not s.children)):
                 self._heading_rule(s)
                 continue
@@ -212,7 +222,8 @@ class GeneralReader:
     def _owner(self, s: Section) -> Section:
         """A section that only groups rules ("Things to avoid", "Core behaviours") is no value
         of its own: its rules belong to the value of the section around it."""
-        while s.parent is not None and s.level and not self._is_doc(s) and _GROUP_HEADING.search(s.title):
+        while s.parent is not None and s.level and not self._is_doc(s) and _GROUP_HEADING.search(s.title) \
+                and not s.title.rstrip().endswith("?"):        # "Why does X never …?" asks about one behaviour
             s = s.parent
         return s
 
@@ -256,6 +267,13 @@ class GeneralReader:
                 mc = _CLAUSE.match(n.text)
                 para_label = mc.group(1).rstrip(".") if mc and "." in mc.group(1)[:-1] else None
                 sents = sentences(n.text[mc.end():] if mc else n.text)
+                # a statute's clauses, one per line of one paragraph: each sentence carries its own number
+                clause_labels: dict[int, str] = {}
+                for i, s in enumerate(sents):
+                    ms = _STATUTE_CLAUSE.match(s)
+                    if ms:
+                        clause_labels[i] = ms.group(1)
+                        sents[i] = s[ms.end():]
                 found = [self._lead_rule(s) if s.rstrip().endswith(":") else self._sentence_rule(s) for s in sents]
                 if ex_mode and not any(found) and not n.text.rstrip().endswith(":"):
                     self._attach(last, n, ex_mode[0])
@@ -264,19 +282,24 @@ class GeneralReader:
                 cur: Rule | None = None
                 sub_target = None
                 subj_re = re.compile(r"^(?:(?:[^,]{0,120},|so|and|but|then|instead|also)\s+)?" + subject_pattern(self.b.model_name) + r"(?!\w)", re.I)
-                for i, s in enumerate(sents):       # "X may … . It should …": "It" is the model
-                    if not found[i] and i and re.match(r"It\s", s) and (found[i - 1] or subj_re.match(sents[i - 1])):
+                # "X may … . It should …": "It" is the model; so is an answer's first "It" under a heading that
+                # asks about the model ("What should X do when …?" / "It should pause …")
+                asked = owner.title.rstrip().endswith("?") and \
+                    bool(re.search(subject_pattern(self.b.model_name) + r"(?!\w)", owner.title, re.I))
+                for i, s in enumerate(sents):
+                    if not found[i] and re.match(r"It\s", s) and \
+                            ((i and (found[i - 1] or subj_re.match(sents[i - 1]))) or (not i and asked)):
                         found[i] = self._sentence_rule(self.b.subject + s[2:])
                         if found[i]:
                             sents[i] = self.b.subject + s[2:]
-                for s, f in zip(sents, found):
+                for i_s, (s, f) in enumerate(zip(sents, found)):
                     if f and hrule is not None:
                         hrule.subpoints.append(SubPoint(id=f"{hrule.id}.{len(hrule.subpoints) + 1}", text=f[0],
                                                         lines=Span(start=n.start, end=n.end)))
                         cur = None
                     elif f:
                         a, e = _sentence_span(n, s)
-                        cur = self._new_rule(f[0], f[1], owner, a, e, label=para_label)
+                        cur = self._new_rule(f[0], f[1], owner, a, e, label=clause_labels.get(i_s, para_label))
                         para_label = None
                         last = cur
                         sub_target = cur if s.rstrip().endswith(":") else None

@@ -271,6 +271,36 @@ def is_imperative(text: str) -> bool:
     return words[1].lower() in _OBJECT_START      # "Respect the …" (verb or noun: the next word decides)
 
 
+_QUESTION_AUX = (r"(?P<aux>does|do|did|will|would|won['’]t|doesn['’]t|don['’]t|didn['’]t|wouldn['’]t|can['’]t|cannot|"
+                 r"should|shouldn['’]t)")
+
+
+def question_rule(title: str, model_name: str | None) -> tuple[str, str] | None:
+    """A heading that asks why (or how) the model does something: "Why does X never ask for a PIN?" →
+    ("X should never ask for a PIN.", "do_not"); "How should X explain fees?" → ("X should explain fees.",
+    "do"). None for any other heading ("What should X do when ...?" holds its rule in the answer)."""
+    subj = subject_pattern(model_name)
+    m = re.match(r"^\W*(?:why|how\s+come|how)\s+" + _QUESTION_AUX + r"\s+(?P<subj>" + subj + r")\s+(?P<rest>[^?]{6,}?)\s*\?\s*$",
+                 title, re.I)
+    if not m or m.group("subj").lower() == "you":
+        return None
+    aux, rest = m.group("aux").lower(), m.group("rest").strip()
+    if title.lower().lstrip(" *_").startswith("how") and not aux.startswith("should"):
+        return None
+    neg = "n" in aux[-3:] and aux.endswith(("n't", "n’t")) or aux == "cannot"
+    lead = re.match(r"(never|not|always)\s+", rest, re.I)
+    if lead:
+        neg = neg or lead.group(1).lower() != "always"
+        rest = rest[lead.end():] if lead.group(1).lower() == "not" else rest
+    first = rest.split()[0].lower()
+    if first in ("do", "does") or not re.fullmatch(r"[a-z’'-]+", first):
+        return None                     # "Why does X do this?": no behaviour named
+    who = ucfirst(m.group("subj"))
+    if neg and not re.match(r"never\b", rest, re.I):
+        return finish(f"{who} should not {rest}"), "do_not"
+    return finish(f"{who} should {rest}"), "do_not" if neg else "do"
+
+
 def to_base_clause(item: str) -> tuple[str | None, bool]:
     """An item in 3rd person or -ing form as a base-form clause, and whether it is negated:
     "Refuses a request" → ("refuse a request", False); "Not undermining X" → ("undermine X", True);

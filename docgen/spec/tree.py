@@ -219,7 +219,8 @@ def parse_markdown(text: str, title_fallback: str = "") -> Document:
                     cur.anchor = anchor or cur.anchor
                     cur.attrs.update(attrs)
                     continue
-            if not stack and lead and lead == plain.rstrip(" .") and len(plain.split()) <= 12 \
+            if not stack and lead and lead == plain.rstrip(" .") \
+                    and len(plain.split()) <= (30 if plain.rstrip().endswith("?") else 12) \
                     and not plain.rstrip().endswith(":") and re.fullmatch(r"\s*(\*\*|__)[^\n]+\1\s*", tok.content):
                 # a paragraph that is only bold text works as a heading in exported documents
                 title, anchor, attrs = parse_heading_attrs(plain.rstrip(" ."))

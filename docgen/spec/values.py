@@ -70,6 +70,7 @@ def assemble(rd: GeneralReader, b: Build) -> None:
         if rd.raws or words >= 8:
             vsecs.add(id(doc))
             rd.title_sec = None if doc is rd.title_sec else rd.title_sec
+    defined = _lettered_definitions(rd)
     ordered = rd.list_ordered and any(_ORDER.search(x) for x in _all_prose(rd))
     vid_of: dict[int, str] = {}
     listed_ids: list[str] = [""] * len(rd.listed)
@@ -78,9 +79,17 @@ def assemble(rd: GeneralReader, b: Build) -> None:
             continue
         parent = next((vid_of[id(a)] for a in s.ancestors() if id(a) in vid_of), None)
         prose = " ".join(rd.prose.get(id(s), []))
+        if defined:
+            # "Article 6 gives effect to value (c)": the value named (c) where the spec defines it
+            refs = [k for ref in _VALUE_REF.finditer(prose) for k in re.findall(r"\(([a-z]|[ivx]+|\d+)\)", ref.group())]
+            extra = [defined[k] for k in dict.fromkeys(refs) if k in defined]
+            if extra:
+                prose = (prose + " " + " ".join(extra)).strip()
         m = _CLAUSE.match(s.title)
         name = clean_heading(s.title[m.end():] if m else s.title)
-        statement = re.sub(r"^\W*value\W*:\W*", "", sentences(prose)[0], flags=re.I) if prose else name
+        # the first sentence that says something (not a bare label such as "Commentary.")
+        first = next((x for x in sentences(prose) if len(x.split()) > 2), "") if prose else ""
+        statement = re.sub(r"^\W*value\W*:\W*", "", first, flags=re.I) if first else name
         statement = statement[:1].upper() + statement[1:]
         auth = None
         if id(s) in by_section:
@@ -127,6 +136,27 @@ def assemble(rd: GeneralReader, b: Build) -> None:
         _prose_order(rd, b)
     _authority(rd, b, values, spec_wide)
     b.rules.extend(r.rule for r in rd.raws)
+
+
+# "(a) **Self-determination.** A person does not lose ..." in a preamble: a value defined under a letter
+_DEFINED = re.compile(r"\((?P<k>[a-z]|[ivx]+|\d+)\)\s*(?:\*\*|__)(?P<name>[^*_\n]{2,80}?)(?:\*\*|__)\s*(?P<desc>.*?)"
+                      r"(?=\s*\((?:[a-z]|[ivx]+|\d+)\)\s*(?:\*\*|__)|\Z)", re.S)
+_VALUE_REF = re.compile(r"\bvalues?\s+\((?:[a-z]|[ivx]+|\d+)\)(?:\s*(?:,|and|or|&)\s*\((?:[a-z]|[ivx]+|\d+)\))*", re.I)
+
+
+def _lettered_definitions(rd: GeneralReader) -> dict[str, str]:
+    """Letter → "Name. description" for values a spec defines under letters, when it defines two or more."""
+    out: dict[str, str] = {}
+    for s in rd.root.walk():
+        for n in s.body:
+            if n.kind != "para" or not n.raw:
+                continue
+            found = {m.group("k"): re.sub(r"\s+", " ", f"{m.group('name').strip().rstrip('.')}. {m.group('desc')}").strip()
+                     for m in _DEFINED.finditer(n.raw)}
+            if len(found) >= 2:
+                for k, v in found.items():
+                    out.setdefault(k, v)
+    return out
 
 
 def _section_order(rd: GeneralReader, b: Build, vid_of: dict[int, str]) -> None:
