@@ -510,3 +510,16 @@ def test_a_question_and_answer_spec_reads_each_question_as_a_behaviour_and_its_a
     assert values[never.value_ids[0]].statement.startswith("Because a traveller can only agree to a price")
     assert "airport" in values[warn.value_ids[0]].statement + values[warn.value_ids[0]].rationale
     assert never.value_ids != warn.value_ids
+
+
+def test_do_and_dont_headings_give_their_lists_a_polarity(tmp_path):
+    p = tmp_path / "dodont.md"
+    p.write_text("# Mender: a home-repair helper\n\nMender helps people fix things. Safety comes first.\n\n"
+                 "## Do\n\n- Tell the user to switch off the power before electrical work.\n\n"
+                 "## Don't\n\n- Give instructions for gas appliance repairs.\n- Recommend a product nobody asked about.\n")
+    spec = parse_spec(p)
+    pol = {r.text: r.polarity for r in spec.rules}
+    assert pol == {"{model_name} should tell the user to switch off the power before electrical work.": "do",
+                   "{model_name} should not give instructions for gas appliance repairs.": "do_not",
+                   "{model_name} should not recommend a product nobody asked about.": "do_not"}
+    assert not any(v.name.lower() in ("do", "don't") for v in spec.values)

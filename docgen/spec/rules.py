@@ -59,6 +59,10 @@ _ORDER = re.compile(r"\b(?:in\s+the\s+order\s+(?:in\s+which\s+)?(?:they\s+are\s+
 _SHOULD = re.compile(r"^(?:\{model_name\}|[\w-]+) should (?:not )?")
 _GROUP_HEADING = re.compile(r"\b(?:avoid|avoids|don['’]?ts?|do\s+nots?|never|should\s+not|must\s+not|"
                             r"things\s+to|behaviou?rs?|rules|dos|requirements|prohibitions|red\s+lines)\b", re.I)
+# a heading that is only a polarity over the list below it: "Do", "Don'ts", "Never", "Things to avoid"
+_POLARITY_HEADING = re.compile(r"\W*(?:(?:do|dos|do['’]s|always|must|should|things\s+to\s+do|yes)|"
+                               r"(?P<neg>don['’]?t|don['’]?ts|do\s+not|never|avoid|must\s+not|should\s+not|shouldn['’]t|"
+                               r"things\s+to\s+avoid|not\s+allowed|prohibited|no))\W*", re.I)
 _OPEN_ENDS = {"to", "be", "is", "are", "include", "includes", "following", "follows", "default", "never", "not", "always",
               "should", "must", "will", "can", "when", "if", "of", "for", "with", "like", "that", "by", "as", "these",
               "this", "order", "example", "instance"}
@@ -211,18 +215,23 @@ class GeneralReader:
                 # "Why does X never ask for a PIN?" heads an answer that gives the reason: the question is the
                 # rule, the answer the value it stands behind (the section is that value)
                 self._new_rule(q[0], q[1], s, s.start, s.start)
-            if s.level and not self._is_doc(s) and not q and (is_imperative(_CLAUSE.sub("", s.title, count=1)) or (
+            if s.level and not self._is_doc(s) and not q and not _POLARITY_HEADING.fullmatch(clean_heading(s.title)) \
+                    and (is_imperative(_CLAUSE.sub("", s.title, count=1)) or (
                     any(k in s.attrs for k in _AUTH_KEYS) and not s.children)):
                 self._heading_rule(s)
                 continue
             self.read_secs.append(s)
-            self._body(s.body, self._owner(s), None)
+            pol_head = _POLARITY_HEADING.fullmatch(clean_heading(s.title)) if s.level and not self._is_doc(s) else None
+            # "## Don't" over a list: its items are things the model must not do
+            self._body(s.body, self._owner(s), None,
+                       f"{self.b.subject} should {'not ' if pol_head.group('neg') else ''}:" if pol_head else None)
             stack.extend(reversed(s.children))
 
     def _owner(self, s: Section) -> Section:
         """A section that only groups rules ("Things to avoid", "Core behaviours") is no value
         of its own: its rules belong to the value of the section around it."""
-        while s.parent is not None and s.level and not self._is_doc(s) and _GROUP_HEADING.search(s.title) \
+        while s.parent is not None and s.level and not self._is_doc(s) \
+                and (_GROUP_HEADING.search(s.title) or _POLARITY_HEADING.fullmatch(clean_heading(s.title))) \
                 and not s.title.rstrip().endswith("?"):        # "Why does X never …?" asks about one behaviour
             s = s.parent
         return s
@@ -247,10 +256,9 @@ class GeneralReader:
                 continue
             self._body(t.body, owner, r)
 
-    def _body(self, nodes: list[Node], owner: Section, hrule: Rule | None) -> None:
+    def _body(self, nodes: list[Node], owner: Section, hrule: Rule | None, lead: str | None = None) -> None:
         last = hrule
         ex_mode: tuple[str | None] | None = None
-        lead: str | None = None
         for n in nodes:
             k = n.kind
             if k == "para":
