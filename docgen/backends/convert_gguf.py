@@ -54,6 +54,36 @@ def is_converted(out: Path) -> bool:
         and (out / "tokenizer.json").exists() and has_template
 
 
+_SPECIAL = (("eos", "tokenizer.ggml.eos_token_id"), ("bos", "tokenizer.ggml.bos_token_id"),
+            ("pad", "tokenizer.ggml.padding_token_id"))
+
+
+def _special_tokens_from_gguf(gguf: Path, tokenizer, model) -> dict[str, str]:
+    """Set the tokenizer's (and the model's) EOS/BOS/PAD to the ids the GGUF file records. Some transformers
+    releases (5.17, seen on a GPU machine) read SmolLM2's EOS as ``<|im_start|>``; midtraining would then end
+    every document with the wrong token. Returns what was changed."""
+    try:
+        from gguf import GGUFReader
+    except ModuleNotFoundError:
+        return {}
+    fields = GGUFReader(str(gguf)).fields
+    changed: dict[str, str] = {}
+    for name, key in _SPECIAL:
+        f = fields.get(key)
+        if f is None or not len(f.data):
+            continue
+        tid = int(f.parts[f.data[0]][0])
+        if getattr(tokenizer, f"{name}_token_id", None) == tid or not 0 <= tid < len(tokenizer):
+            continue
+        tok = tokenizer.convert_ids_to_tokens(tid)
+        setattr(tokenizer, f"{name}_token", tok)
+        for cfg in (model.config, getattr(model, "generation_config", None)):
+            if cfg is not None:
+                setattr(cfg, f"{name}_token_id", tid)
+        changed[name] = tok
+    return changed
+
+
 def convert(gguf: Path | None = None, out: Path | None = None) -> Path:
     """Dequantize ``gguf`` into a safetensors folder ``out`` (model + tokenizer); return ``out``."""
     out = Path(out) if out else default_out()
@@ -75,6 +105,7 @@ def convert(gguf: Path | None = None, out: Path | None = None) -> Path:
         del model.config.quantization_config
     if not getattr(tokenizer, "chat_template", None):
         raise UserError(f"{gguf} carries no chat template", hint="convert a chat/instruct GGUF")
+    _special_tokens_from_gguf(gguf, tokenizer, model)
 
     tmp = out.with_name(out.name + f".tmp{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
