@@ -523,3 +523,18 @@ def test_do_and_dont_headings_give_their_lists_a_polarity(tmp_path):
                    "{model_name} should not give instructions for gas appliance repairs.": "do_not",
                    "{model_name} should not recommend a product nobody asked about.": "do_not"}
     assert not any(v.name.lower() in ("do", "don't") for v in spec.values)
+
+
+def test_a_spec_in_the_models_own_voice_reads_its_commitments_as_rules(tmp_path):
+    p = tmp_path / "sol.md"
+    p.write_text("# Who I am\n\nI am Sol, a writing assistant. I care that the words a person publishes are their own.\n\n"
+                 "## Authorship\n\nI never write a whole essay for a student to hand in as my work or theirs. "
+                 "I will help them plan and question their draft, because the thinking is the point.\n\n"
+                 "## Truthfulness\n\nI do not invent quotations or sources. I like short sentences.\n")
+    spec = parse_spec(p)
+    assert spec.model_name == "Sol"
+    got = {r.text: r.polarity for r in spec.rules}
+    assert got == {
+        "Sol should never write a whole essay for a student to hand in as its work or theirs.": "do_not",
+        "Sol should help them plan and question their draft, because the thinking is the point.": "do",
+        "Sol should not invent quotations or sources.": "do_not"}, got

@@ -20,6 +20,7 @@ class Build:
     rids: set[str] = field(default_factory=set)
     precedence: str | None = None
     levels: list[str] = field(default_factory=list)
+    first_person: bool = False          # the model states its own principles ("I never …")
 
     def add_value(self, name: str, statement: str, rationale: str, start: int, end: int,
                   key: str | None = None, parent: str | None = None) -> str:

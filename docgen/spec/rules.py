@@ -30,9 +30,9 @@ import re
 
 from .build import Build, clean_heading
 from .model import Example, Rule, Span, SubPoint
-from .text import (EXAMPLE_HEADING, IMPERATIVE_START, deontic, example_label, finish, is_dialogue, is_imperative, lcfirst,
-                   lead_clause, lead_in_polarity, question_rule, sentences, slugify, subject_pattern, to_base_clause,
-                   ucfirst)
+from .text import (EXAMPLE_HEADING, IMPERATIVE_START, deontic, example_label, finish, first_person_rule, is_dialogue,
+                   is_imperative, lcfirst, lead_clause, lead_in_polarity, question_rule, sentences, slugify,
+                   subject_pattern, to_base_clause, ucfirst)
 from .tree import Node, Section, walk_nodes
 
 _AUTH_KEYS = ("authority", "level", "priority")
@@ -162,6 +162,8 @@ class GeneralReader:
     def _sentence_rule(self, s: str) -> tuple[str, str] | None:
         """(text, polarity) when a prose sentence is a self-contained rule."""
         pol = deontic(s, self.b.model_name)
+        if not pol and self.b.first_person:
+            return first_person_rule(_CONNECTIVE.sub("", s).strip(), self.b.subject)
         if not pol:
             return None
         t = _CONNECTIVE.sub("", s).strip()

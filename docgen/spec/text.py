@@ -346,6 +346,40 @@ _NOT_NAMES = {"The", "This", "It", "When", "If", "A", "An", "Both", "That", "The
               "Here", "There", "Such", "What", "Who", "All", "Any", "Some", "Most", "No", "Never", "Always", "Note"}
 
 
+_I_SENTENCE = re.compile(r"(?:^|(?<=[.!?]\s))I(?:\s|['’]m\s)", re.M)
+
+
+def is_first_person(prose: str) -> bool:
+    """The model states its own principles ("I am Sol … I never …"): at least three sentences open with "I",
+    and the text says who "I" is near its start."""
+    return len(_I_SENTENCE.findall(prose)) >= 3 and bool(re.search(r"\bI am\b|\bI['’]m\b", prose[:3000]))
+
+
+_FIRST_PERSON_RULE = re.compile(
+    r"^(?:[^,]{0,100},\s+)?I\s+(?:(?P<neg>never|do\s+not|don['’]t|will\s+not|won['’]t|would\s+never|will\s+never|"
+    r"refuse\s+to|decline\s+to)|(?P<pos>always|will|must|should|make\s+(?:sure|a\s+point)\s+to))\s+(?P<vp>.{8,})$", re.S)
+
+
+def first_person_rule(sentence: str, subject: str) -> tuple[str, str] | None:
+    """A commitment the model makes in its own voice, as a rule about it: "I never invent sources." →
+    ("Sol should never invent sources.", "do_not"); None for any other sentence."""
+    m = _FIRST_PERSON_RULE.match(sentence.strip())
+    if not m:
+        return None
+    vp = m.group("vp").strip()
+    # the rest of the sentence speaks of the model as "I/me/my" too
+    vp = re.sub(r"\bI\b", "it", re.sub(r"\b(?:me|myself)\b", "itself", re.sub(r"\bmy\b", "its", vp)))
+    lead = sentence.strip()[:m.start("neg") if m.group("neg") else m.start("pos")].rstrip()
+    lead = lead[:-1].rstrip() if lead.endswith("I") else lead
+    where = lead.rstrip(", ") + ", " if lead.rstrip(", ") else ""
+    if m.group("neg"):
+        never = m.group("neg").lower().endswith("never")
+        return finish(f"{ucfirst(where)}{subject if where else ucfirst(subject)} should {'never' if never else 'not'} {vp}"), "do_not"
+    word = m.group("pos").lower()
+    adv = "always " if word == "always" else ""
+    return finish(f"{ucfirst(where)}{subject if where else ucfirst(subject)} should {adv}{vp}"), "do"
+
+
 def detect_model_name(prose: str, front_matter: dict | None = None) -> tuple[str | None, list[str]]:
     """The assistant's name as the spec states it (front matter ``model_name``; "X is trained
     by …"; "the assistant, X, …"; "describes X's …"; else the subject of at least three "X
@@ -359,6 +393,7 @@ def detect_model_name(prose: str, front_matter: dict | None = None) -> tuple[str
     if "model_name" in placeholders:
         return None, placeholders
     for pat in (_NAME + r" is (?:trained|developed|built|made|created|designed|operated) by\b",
+                r"\bI am " + _NAME + r"\b(?=[,.])",
                 _NAME + r", (?:the|a|an) [\w\s-]{0,40}?(?:assistant|model|agent|chatbot|bot|tutor)\b",
                 r"\bthe (?:assistant|model|AI|chatbot|agent|bot)(?: \w+)?,? (?:called|named) " + _NAME,
                 r"\bthe (?:assistant|model|AI|chatbot|agent|bot), " + _NAME + r",",
