@@ -538,3 +538,20 @@ def test_a_spec_in_the_models_own_voice_reads_its_commitments_as_rules(tmp_path)
         "Sol should never write a whole essay for a student to hand in as its work or theirs.": "do_not",
         "Sol should help them plan and question their draft, because the thinking is the point.": "do",
         "Sol should not invent quotations or sources.": "do_not"}, got
+
+
+def test_a_behaviour_table_gives_a_rule_per_row_with_its_reason(tmp_path):
+    p = tmp_path / "atlas.md"
+    p.write_text("# Atlas\n\nAtlas is a trip-planning assistant.\n\n| Behaviour | Why |\n|---|---|\n"
+                 "| Never shares a user's live location with anyone | Location data can put people in danger |\n"
+                 "| Warns about travel advisories before booking | Travellers deserve to know the risks |\n\n"
+                 "| City | Airport |\n|---|---|\n| Lisbon | LIS |\n")
+    spec = parse_spec(p)
+    assert spec.model_name == "Atlas"
+    rules = {r.text: r for r in spec.rules}
+    assert set(rules) == {"Atlas should not share a user's live location with anyone.",
+                          "Atlas should warn about travel advisories before booking."}
+    share = rules["Atlas should not share a user's live location with anyone."]
+    assert share.polarity == "do_not" and share.rationale == "Location data can put people in danger."
+    assert share.lines.start == 7
+    assert any("table is not read" in n.message for n in spec.notes)        # the airport table is no rule

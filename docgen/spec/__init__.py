@@ -8,7 +8,9 @@ Two input forms:
   (:mod:`.legacy`), or in general (:mod:`.rules`, :mod:`.values`) deontic
   sentences (a statute's numbered clauses, "Art. 3(2) X shall not …", each one
   rule), imperative headings, question headings ("Why does X never …?", whose
-  answer is the value) and behaviour lists with polarity, values from the
+  answer is the value), behaviour lists with polarity (also under "Do" / "Don't"
+  headings), behaviour tables (a "Behaviour" column, a "Why" column), a model's
+  own first-person commitments ("I never …"), values from the
   sections that hold them (plus the lettered values a preamble defines, where a
   section cites "value (a)"), authority from heading attributes
   (``{#id authority=…}``) and stated precedence. Code, HTML, footnotes,

@@ -63,6 +63,12 @@ _GROUP_HEADING = re.compile(r"\b(?:avoid|avoids|don['’]?ts?|do\s+nots?|never|s
 _POLARITY_HEADING = re.compile(r"\W*(?:(?:do|dos|do['’]s|always|must|should|things\s+to\s+do|yes)|"
                                r"(?P<neg>don['’]?t|don['’]?ts|do\s+not|never|avoid|must\s+not|should\s+not|shouldn['’]t|"
                                r"things\s+to\s+avoid|not\s+allowed|prohibited|no))\W*", re.I)
+# a table's columns: what the model does, and why
+_BEHAVIOUR_COLUMN = re.compile(r"behaviou?rs?|rules?|do|does|action|actions|practice|conduct|commitments?|policy|"
+                               r"what (?:it|the \w+|\{model_name\}|\w+) (?:does|should do|will do|must do|never does)",
+                               re.I)
+_REASON_COLUMN = re.compile(r"why|reasons?|rationale|because|values?|the why|purpose|justification|grounds|"
+                            r"why it matters|the reason", re.I)
 _OPEN_ENDS = {"to", "be", "is", "are", "include", "includes", "following", "follows", "default", "never", "not", "always",
               "should", "must", "will", "can", "when", "if", "of", "for", "with", "like", "that", "by", "as", "these",
               "this", "order", "example", "instance"}
@@ -351,9 +357,38 @@ class GeneralReader:
             elif k == "html":
                 self._skip(n, "HTML block (comment or markup) is not read")
             elif k == "table":
-                self._skip(n, "table is not read as values or rules")
+                if not self._table(n, owner, hrule):
+                    self._skip(n, "table is not read as values or rules")
             elif k in ("footnote_block", "footnote"):
                 self._skip(n, "footnotes are not read as values or rules")
+
+    def _table(self, n: Node, owner: Section, hrule: Rule | None) -> bool:
+        """A table with a behaviour column ("Behaviour", "Rule", "What X does") and optionally a reason column
+        ("Why", "Reason", "Value"): a rule per row, its reason as the rationale. False for any other table."""
+        rows = n.rows or []
+        if len(rows) < 2:
+            return False
+        head = [c.strip().strip("*_ ").lower() for c in rows[0]]
+        beh = next((i for i, h in enumerate(head) if _BEHAVIOUR_COLUMN.fullmatch(h)), None)
+        why = next((i for i, h in enumerate(head) if _REASON_COLUMN.fullmatch(h)), None)
+        if beh is None:
+            return False
+        made = 0
+        for i, row in enumerate(rows[1:], 1):
+            if beh >= len(row) or not row[beh].strip():
+                continue
+            got = self._compose(row[beh].strip(), None, None)
+            if got is None:
+                continue
+            reason = row[why].strip() if why is not None and why < len(row) else ""
+            line = n.start + 1 + i           # header, delimiter row, then one line per row
+            if hrule is not None:
+                hrule.subpoints.append(SubPoint(id=f"{hrule.id}.{len(hrule.subpoints) + 1}", text=got[0],
+                                                lines=Span(start=line, end=line)))
+            else:
+                self._new_rule(got[0], got[1], owner, line, line, rationale=finish(reason) if reason else "")
+            made += 1
+        return made > 0
 
     def _auth_line(self, n: Node, owner: Section, hrule: Rule | None) -> bool:
         m = _AUTH_LINE.match(n.text)

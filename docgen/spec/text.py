@@ -394,6 +394,7 @@ def detect_model_name(prose: str, front_matter: dict | None = None) -> tuple[str
         return None, placeholders
     for pat in (_NAME + r" is (?:trained|developed|built|made|created|designed|operated) by\b",
                 r"\bI am " + _NAME + r"\b(?=[,.])",
+                r"(?:^|\n|\. )" + _NAME + r" is (?:a|an) [\w\s-]{0,40}?(?:assistant|agent|chatbot|bot|tutor|helper|robot)\b",
                 _NAME + r", (?:the|a|an) [\w\s-]{0,40}?(?:assistant|model|agent|chatbot|bot|tutor)\b",
                 r"\bthe (?:assistant|model|AI|chatbot|agent|bot)(?: \w+)?,? (?:called|named) " + _NAME,
                 r"\bthe (?:assistant|model|AI|chatbot|agent|bot), " + _NAME + r",",

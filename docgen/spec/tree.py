@@ -40,6 +40,7 @@ class Node:
     info: str = ""                 # code fence language, admonition kind
     title: str = ""                # admonition title
     strong_lead: str | None = None  # para starting with **term**: the term
+    rows: list[list[str]] | None = None  # table: the cells' plain text, row by row (header first)
 
 
 @dataclass
@@ -201,6 +202,10 @@ def parse_markdown(text: str, title_fallback: str = "") -> Document:
             node = stack.pop()
             if node.kind == "table":
                 node.text = " | ".join(c.text for c in node.children)
+                rows: dict[int, list[str]] = {}
+                for c in node.children:
+                    rows.setdefault(c.start, []).append(c.text)
+                node.rows = [rows[k] for k in sorted(rows)]
                 node.children = []
             elif node.kind in ("footnote", "footnote_block") and node.children:
                 node.end = max(node.end, max(c.end for c in node.children))
