@@ -555,3 +555,46 @@ def test_a_behaviour_table_gives_a_rule_per_row_with_its_reason(tmp_path):
     assert share.polarity == "do_not" and share.rationale == "Location data can put people in danger."
     assert share.lines.start == 7
     assert any("table is not read" in n.message for n in spec.notes)        # the airport table is no rule
+
+
+def test_numbered_clauses_on_consecutive_lines_are_each_a_rule(tmp_path):
+    p = tmp_path / "rfc.md"
+    p.write_text("# Requirements\n\n## 1. Money movement\n\n"
+                 "1.1 The assistant MUST NOT initiate a transfer without the holder's confirmation.\n"
+                 "1.2 The assistant SHOULD show the fee before the user confirms.\n")
+    spec = parse_spec(p)
+    assert {(r.label, r.polarity) for r in spec.rules} == {("1.1", "do_not"), ("1.2", "do")}
+
+
+def test_in_practice_lists_and_rationale_paragraphs(tmp_path):
+    p = tmp_path / "harbor.md"
+    p.write_text("# Harbor principles\n\n## Principle 1: Protect the patient's privacy\n\n**In practice:**\n\n"
+                 "- Harbor never repeats a patient's diagnosis to anyone but the patient.\n"
+                 "- Harbor asks before reading records aloud.\n\n"
+                 "**Rationale:** People share private facts with their doctors; a leak can cost them their jobs.\n\n"
+                 "## Principle 2: Be honest about uncertainty\n\n**In practice:**\n\n"
+                 "- Harbor says how sure it is when it summarises test results.\n")
+    spec = parse_spec(p)
+    assert spec.model_name == "Harbor"
+    rules = {r.text: r for r in spec.rules}
+    assert set(rules) == {"Harbor never repeats a patient's diagnosis to anyone but the patient.",
+                          "Harbor should ask before reading records aloud.",
+                          "Harbor should say how sure it is when it summarises test results."}
+    assert rules["Harbor should ask before reading records aloud."].rationale.startswith("People share private facts")
+    privacy = next(v for v in spec.values if "privacy" in v.id)
+    assert privacy.statement.startswith("People share private facts")        # not "In practice:"
+
+
+def test_a_list_of_named_values_with_nested_behaviours(tmp_path):
+    p = tmp_path / "kite.md"
+    p.write_text("# Kite\n\nKite is a study assistant.\n\n"
+                 "- **Honesty**: Kite tells the truth about what it knows.\n"
+                 "  - Never fabricates citations.\n  - Says when it is unsure.\n"
+                 "- **Independence**: Kite wants students to think for themselves.\n"
+                 "  - Does not write graded essays for students.\n")
+    spec = parse_spec(p)
+    got = {r.text: (r.polarity, r.value_ids) for r in spec.rules}
+    assert got == {"Kite should not fabricate citations.": ("do_not", ["honesty"]),
+                   "Kite should say when it is unsure.": ("do", ["honesty"]),
+                   "Kite should not write graded essays for students.": ("do_not", ["independence"])}
+    assert next(v for v in spec.values if v.id == "honesty").statement == "Kite tells the truth about what it knows."

@@ -42,10 +42,11 @@ _CLAUSE = re.compile(r"^\s*(?:§\s*)?(\d+(?:\.\d+)+|\d+\.(?=\s)|\([a-z]{1,3}\)|[
                      r"(?:Article|Art\.|Chapter|Part|Section|Clause|Rule)\s+(?:\d+|[IVX]+)(?:\.\d+)*[.:]?(?=\s))\s+")
 # a statute's clause number opening a sentence: "Art. 3(2) ...", "Article 4.1 ...", "§ 12(1)(b) ...", "Rule 7 ..."
 _STATUTE_CLAUSE = re.compile(r"^\s*((?:Art(?:icle)?\.?|Section|Sec\.|§|Clause|Rule|Reg(?:ulation)?\.?|Para(?:graph)?\.?)"
-                             r"\s*\d+[A-Za-z]?(?:\.\d+)*(?:\(\w{1,3}\))*|\d+(?:\(\w{1,3}\))+)[.:]?\s+(?=[A-Z{])")
+                             r"\s*\d+[A-Za-z]?(?:\.\d+)*(?:\(\w{1,3}\))*|\d+(?:\(\w{1,3}\))+|\d+(?:\.\d+)+)[.:]?\s+(?=[A-Z{])")
 _CONNECTIVE = re.compile(r"^(?:This\s+means(?:\s+that)?|In\s+other\s+words|That\s+is|In\s+practice|In\s+short|"
                          r"Also|And|But|So|Thus|Therefore|Hence|Similarly|Likewise|Instead)\s*,?\s+", re.I)
 _DANGLING = re.compile(r"^(?:This|That|These|Those|It|They|Such|Here|There)\b", re.I)
+_RATIONALE_LABEL = re.compile(r"^\W*(?:rationale|why|reasons?|the\s+reason|because)\W*:\s*", re.I)
 _RATIONALE = re.compile(r"^(?:This|That|These|Because|Since|Otherwise|Doing\s+so|The\s+reason)\b", re.I)
 _VALUE_LEAD = re.compile(r"\b(?:values?|principles?|properties|priorities|commitments|virtues|ideals|pillars|"
                          r"tenets)\b", re.I)
@@ -151,6 +152,9 @@ class GeneralReader:
         if own and not IMPERATIVE_START.match(first) and (
                 re.match(subject_pattern(self.b.model_name) + r"(?!\w)", first, re.I) or "," in first[:120]):
             return finish(first), own
+        if self.b.model_name and not own:
+            # "Harbor asks before reading records aloud": the item names the model and describes its habit
+            first = re.sub(r"^" + re.escape(self.b.model_name) + r"\s+(?=[a-z])", "", first)
         base, neg = to_base_clause(first)
         if base is None:
             return None
@@ -229,6 +233,7 @@ class GeneralReader:
                 self._heading_rule(s)
                 continue
             self.read_secs.append(s)
+            self._cur_sec = s
             pol_head = _POLARITY_HEADING.fullmatch(clean_heading(s.title)) if s.level and not self._is_doc(s) else None
             # "## Don't" over a list: its items are things the model must not do
             self._body(s.body, self._owner(s), None,
@@ -267,6 +272,7 @@ class GeneralReader:
     def _body(self, nodes: list[Node], owner: Section, hrule: Rule | None, lead: str | None = None) -> None:
         last = hrule
         ex_mode: tuple[str | None] | None = None
+        first_raw = len(self.raws)
         for n in nodes:
             k = n.kind
             if k == "para":
@@ -279,6 +285,18 @@ class GeneralReader:
                     if not is_lab or len(re.sub(r"[\W_]+", " ", n.text).split()) > 3:
                         self._attach(last, n, lab if is_lab else (ex_mode[0] if ex_mode else None))
                     lead = None
+                    continue
+                mr = _RATIONALE_LABEL.match(n.text)
+                if mr and hrule is None and len(self.raws) > first_raw:
+                    # "**Rationale:** …" after the rules of a section: their reason (and the section's prose)
+                    for raw in self.raws[first_raw:]:
+                        if not raw.rule.rationale:
+                            raw.rule.rationale = n.text[mr.end():].strip()
+                    self.prose.setdefault(id(owner), []).extend(sentences(n.text[mr.end():]))
+                    lead = None
+                    continue
+                if n.text.rstrip().endswith(":") and len(n.text.split()) <= 4 and not deontic(n.text, self.b.model_name):
+                    lead = n.text                # "**In practice:**" introduces the list below; no prose of its own
                     continue
                 mc = _CLAUSE.match(n.text)
                 para_label = mc.group(1).rstrip(".") if mc and "." in mc.group(1)[:-1] else None
@@ -417,6 +435,21 @@ class GeneralReader:
                 self.listed.append((term.rstrip(":. "), desc, it, owner))
             self.list_ordered = lst.ordered
             return None
+        nested_of = [[c for c in it.children if c.kind == "list"] for it in items]
+        if not lead and hrule is None and not ex_mode and len(items) >= 2 and all(nested_of) \
+                and all(_value_term(it, first) for it, first in zip(items, texts)) \
+                and getattr(self, "_cur_sec", None) is not None:
+            # "- **Honesty**: Kite tells the truth.\n  - Never fabricates citations.": each term is a value,
+            # read as a section of its own whose nested items are its behaviours
+            cur = self._cur_sec
+            for it, first, nested in zip(items, texts, nested_of):
+                term = (_strong(it) or "").rstrip(":. ")
+                desc = first[len(term):].lstrip(" :—–-*").strip() if first.startswith(term) else first
+                sec = Section(title=term, level=min(6, cur.level + 1), start=it.start, end=it.end, parent=cur)
+                sec.body = [Node("para", it.start, it.start, text=desc, raw=desc)] if desc else []
+                sec.body += [Node("para", it.start, it.start, text="In practice:")] + nested
+                cur.children.append(sec)
+            return None
         if ex_mode or all(is_dialogue(t) for t in texts if t):
             for it in items:
                 self._attach(self.raws[-1].rule if self.raws else hrule, it, ex_mode[0] if ex_mode else None,
@@ -529,6 +562,15 @@ def _node_text(node: Node) -> str:
         return node.raw
     parts = [n.raw or n.text for n in walk_nodes(node.children) if n.kind in ("para", "code")]
     return "\n".join(p for p in parts if p)
+
+
+def _value_term(it: Node, first: str) -> bool:
+    """"**Honesty**: Kite tells the truth.": a short bold name (no list heading such as "Default behaviours
+    operators can turn off") followed by a description."""
+    term = (_strong(it) or "").rstrip(":. ")
+    desc = first[len(term):].lstrip(" :—–-*").strip() if term and first.startswith(term) else ""
+    return bool(term) and len(term.split()) <= 4 and bool(desc) and \
+        not re.search(r"\b(?:behaviou?rs?|defaults?|can|cannot|rules?|examples?|do|don['’]?t|never|always)\b", term, re.I)
 
 
 def content_words(text: str) -> set[str]:

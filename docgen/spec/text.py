@@ -27,7 +27,7 @@ def unique(base: str, taken: set[str]) -> str:
     return cand
 
 
-_SENT_SPLIT = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[A-Z{\"“(])")
+_SENT_SPLIT = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[A-Z{\"“(]|\d+(?:\.\d+)+\s+[A-Z{])")   # "… session. 1.2 The …"
 
 
 def sentences(text: str) -> list[str]:
@@ -135,6 +135,9 @@ def lead_in_polarity(text: str, model_name: str | None) -> str | None:
         s = sents[-2] + " " + s
     s = s.rstrip(":").strip()
     low = s.lower()
+    if re.fullmatch(r"\W*(?:in\s+practice|what\s+(?:this|that|it)\s+looks\s+like(?:\s+in\s+practice)?|concretely|"
+                    r"in\s+concrete\s+terms|how\s+(?:this|it)\s+shows\s+up)\W*", low):
+        return "do"                     # "**In practice:**" over the behaviours a principle asks for
     subj = subject_pattern(model_name)
     about_model = re.search(r"(?:^|\W)" + subj + r"(?:\s*$|\s+to\b|\s+(?:\w+ly\s+)?(?:should|must|shall|can|could|will|"
                             r"would|may|might|needs?|has|is|are|does|do|never|always|avoids?)\b)", s, re.I) or \
@@ -404,10 +407,13 @@ def detect_model_name(prose: str, front_matter: dict | None = None) -> tuple[str
             if m.group(1) not in _NOT_NAMES:
                 return m.group(1), placeholders
     counts: dict[str, int] = {}
-    for m in re.finditer(_NAME + r"(?:['’]s)? (?:values|likes|dislikes|prefers|should|must|shall|will|does not|never|always|cares)\b",
-                         prose):
-        if m.group(1) not in _NOT_NAMES:
-            counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+    for m in re.finditer(_NAME + r"(?:['’]s)? (?:values|likes|dislikes|prefers|should|must|shall|will|does not|never|always|cares)\b"
+                         r"|(?:^|(?<=[-*] ))" + _NAME + r" (?:asks|says|tells|gives|checks|refuses|declines|explains|"
+                         r"keeps|uses|offers|waits|reads|writes|answers|points|flags|reports|stops|admits|notes)\b",
+                         prose, re.M):
+        name = m.group(1) or m.group(2)
+        if name not in _NOT_NAMES:
+            counts[name] = counts.get(name, 0) + 1
     if counts:
         name, n = max(counts.items(), key=lambda kv: kv[1])
         if n >= 3:
