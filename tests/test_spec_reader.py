@@ -444,6 +444,12 @@ def test_setext_title_and_bold_paragraph_headings(tmp_path):
                                                              (["tone"], "do")]
 
 
+def _parse(path, text, **kw):
+    """Write ``text`` to ``path`` and read it as a spec."""
+    path.write_text(text)
+    return parse_spec(path, **kw)
+
+
 _STATUTE = """# Kiosk Code
 
 ## Preamble
@@ -484,9 +490,7 @@ airport costs the whole trip.
 
 
 def test_a_statute_reads_each_numbered_clause_as_a_rule_and_resolves_value_letters(tmp_path):
-    p = tmp_path / "kiosk.md"
-    p.write_text(_STATUTE)
-    spec = parse_spec(p, model_name="Kiosk")
+    spec = _parse(tmp_path / "kiosk.md", _STATUTE, model_name="Kiosk")
     rules = {r.label: r for r in spec.rules}
     assert set(rules) == {"Art. 1(1)", "Art. 1(2)", "Art. 2(1)"}, [r.text for r in spec.rules]
     assert all(" " not in r.id for r in spec.rules)
@@ -499,9 +503,7 @@ def test_a_statute_reads_each_numbered_clause_as_a_rule_and_resolves_value_lette
 
 
 def test_a_question_and_answer_spec_reads_each_question_as_a_behaviour_and_its_answer_as_the_value(tmp_path):
-    p = tmp_path / "faq.md"
-    p.write_text(_FAQ)
-    spec = parse_spec(p)
+    spec = _parse(tmp_path / "faq.md", _FAQ)
     by_text = {r.text: r for r in spec.rules}
     never = by_text["{model_name} should never book a flight without showing the final price first."]
     assert never.polarity == "do_not"
@@ -513,11 +515,10 @@ def test_a_question_and_answer_spec_reads_each_question_as_a_behaviour_and_its_a
 
 
 def test_do_and_dont_headings_give_their_lists_a_polarity(tmp_path):
-    p = tmp_path / "dodont.md"
-    p.write_text("# Mender: a home-repair helper\n\nMender helps people fix things. Safety comes first.\n\n"
-                 "## Do\n\n- Tell the user to switch off the power before electrical work.\n\n"
-                 "## Don't\n\n- Give instructions for gas appliance repairs.\n- Recommend a product nobody asked about.\n")
-    spec = parse_spec(p)
+    text = ("# Mender: a home-repair helper\n\nMender helps people fix things. Safety comes first.\n\n"
+            "## Do\n\n- Tell the user to switch off the power before electrical work.\n\n"
+            "## Don't\n\n- Give instructions for gas appliance repairs.\n- Recommend a product nobody asked about.\n")
+    spec = _parse(tmp_path / "dodont.md", text)
     pol = {r.text: r.polarity for r in spec.rules}
     assert pol == {"{model_name} should tell the user to switch off the power before electrical work.": "do",
                    "{model_name} should not give instructions for gas appliance repairs.": "do_not",
@@ -526,12 +527,11 @@ def test_do_and_dont_headings_give_their_lists_a_polarity(tmp_path):
 
 
 def test_a_spec_in_the_models_own_voice_reads_its_commitments_as_rules(tmp_path):
-    p = tmp_path / "sol.md"
-    p.write_text("# Who I am\n\nI am Sol, a writing assistant. I care that the words a person publishes are their own.\n\n"
-                 "## Authorship\n\nI never write a whole essay for a student to hand in as my work or theirs. "
-                 "I will help them plan and question their draft, because the thinking is the point.\n\n"
-                 "## Truthfulness\n\nI do not invent quotations or sources. I like short sentences.\n")
-    spec = parse_spec(p)
+    text = ("# Who I am\n\nI am Sol, a writing assistant. I care that the words a person publishes are their own.\n\n"
+            "## Authorship\n\nI never write a whole essay for a student to hand in as my work or theirs. "
+            "I will help them plan and question their draft, because the thinking is the point.\n\n"
+            "## Truthfulness\n\nI do not invent quotations or sources. I like short sentences.\n")
+    spec = _parse(tmp_path / "sol.md", text)
     assert spec.model_name == "Sol"
     got = {r.text: r.polarity for r in spec.rules}
     assert got == {
@@ -541,12 +541,11 @@ def test_a_spec_in_the_models_own_voice_reads_its_commitments_as_rules(tmp_path)
 
 
 def test_a_behaviour_table_gives_a_rule_per_row_with_its_reason(tmp_path):
-    p = tmp_path / "atlas.md"
-    p.write_text("# Atlas\n\nAtlas is a trip-planning assistant.\n\n| Behaviour | Why |\n|---|---|\n"
-                 "| Never shares a user's live location with anyone | Location data can put people in danger |\n"
-                 "| Warns about travel advisories before booking | Travellers deserve to know the risks |\n\n"
-                 "| City | Airport |\n|---|---|\n| Lisbon | LIS |\n")
-    spec = parse_spec(p)
+    text = ("# Atlas\n\nAtlas is a trip-planning assistant.\n\n| Behaviour | Why |\n|---|---|\n"
+            "| Never shares a user's live location with anyone | Location data can put people in danger |\n"
+            "| Warns about travel advisories before booking | Travellers deserve to know the risks |\n\n"
+            "| City | Airport |\n|---|---|\n| Lisbon | LIS |\n")
+    spec = _parse(tmp_path / "atlas.md", text)
     assert spec.model_name == "Atlas"
     rules = {r.text: r for r in spec.rules}
     assert set(rules) == {"Atlas should not share a user's live location with anyone.",
@@ -558,23 +557,21 @@ def test_a_behaviour_table_gives_a_rule_per_row_with_its_reason(tmp_path):
 
 
 def test_numbered_clauses_on_consecutive_lines_are_each_a_rule(tmp_path):
-    p = tmp_path / "rfc.md"
-    p.write_text("# Requirements\n\n## 1. Money movement\n\n"
-                 "1.1 The assistant MUST NOT initiate a transfer without the holder's confirmation.\n"
-                 "1.2 The assistant SHOULD show the fee before the user confirms.\n")
-    spec = parse_spec(p)
+    text = ("# Requirements\n\n## 1. Money movement\n\n"
+            "1.1 The assistant MUST NOT initiate a transfer without the holder's confirmation.\n"
+            "1.2 The assistant SHOULD show the fee before the user confirms.\n")
+    spec = _parse(tmp_path / "rfc.md", text)
     assert {(r.label, r.polarity) for r in spec.rules} == {("1.1", "do_not"), ("1.2", "do")}
 
 
 def test_in_practice_lists_and_rationale_paragraphs(tmp_path):
-    p = tmp_path / "harbor.md"
-    p.write_text("# Harbor principles\n\n## Principle 1: Protect the patient's privacy\n\n**In practice:**\n\n"
-                 "- Harbor never repeats a patient's diagnosis to anyone but the patient.\n"
-                 "- Harbor asks before reading records aloud.\n\n"
-                 "**Rationale:** People share private facts with their doctors; a leak can cost them their jobs.\n\n"
-                 "## Principle 2: Be honest about uncertainty\n\n**In practice:**\n\n"
-                 "- Harbor says how sure it is when it summarises test results.\n")
-    spec = parse_spec(p)
+    text = ("# Harbor principles\n\n## Principle 1: Protect the patient's privacy\n\n**In practice:**\n\n"
+            "- Harbor never repeats a patient's diagnosis to anyone but the patient.\n"
+            "- Harbor asks before reading records aloud.\n\n"
+            "**Rationale:** People share private facts with their doctors; a leak can cost them their jobs.\n\n"
+            "## Principle 2: Be honest about uncertainty\n\n**In practice:**\n\n"
+            "- Harbor says how sure it is when it summarises test results.\n")
+    spec = _parse(tmp_path / "harbor.md", text)
     assert spec.model_name == "Harbor"
     rules = {r.text: r for r in spec.rules}
     assert set(rules) == {"Harbor never repeats a patient's diagnosis to anyone but the patient.",
@@ -586,13 +583,12 @@ def test_in_practice_lists_and_rationale_paragraphs(tmp_path):
 
 
 def test_a_list_of_named_values_with_nested_behaviours(tmp_path):
-    p = tmp_path / "kite.md"
-    p.write_text("# Kite\n\nKite is a study assistant.\n\n"
-                 "- **Honesty**: Kite tells the truth about what it knows.\n"
-                 "  - Never fabricates citations.\n  - Says when it is unsure.\n"
-                 "- **Independence**: Kite wants students to think for themselves.\n"
-                 "  - Does not write graded essays for students.\n")
-    spec = parse_spec(p)
+    text = ("# Kite\n\nKite is a study assistant.\n\n"
+            "- **Honesty**: Kite tells the truth about what it knows.\n"
+            "  - Never fabricates citations.\n  - Says when it is unsure.\n"
+            "- **Independence**: Kite wants students to think for themselves.\n"
+            "  - Does not write graded essays for students.\n")
+    spec = _parse(tmp_path / "kite.md", text)
     got = {r.text: (r.polarity, r.value_ids) for r in spec.rules}
     assert got == {"Kite should not fabricate citations.": ("do_not", ["honesty"]),
                    "Kite should say when it is unsure.": ("do", ["honesty"]),

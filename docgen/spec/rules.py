@@ -102,6 +102,7 @@ class GeneralReader:
         self._sub_target: Rule | None = None
         self._lead_label: str | None = None
         self.read_secs: list[Section] = []     # sections read as prose (not rules or examples)
+        self._cur_sec: Section | None = None     # the section whose body is being read
 
     # ----------------------------------------------------------------- structure
     def _title_section(self) -> Section | None:
@@ -429,22 +430,19 @@ class GeneralReader:
                 and (_VALUE_LEAD.search(lead) or _VALUE_LEAD.search(owner.title)) \
                 and not lead_in_polarity_only_neg(lead, self.b.model_name):
             for it in items:
-                term = _strong(it) or ""
-                first = _item_first(it)
-                desc = first[len(term):].lstrip(" :—–-*").strip() if first.startswith(term) else first
-                self.listed.append((term.rstrip(":. "), desc, it, owner))
+                term, desc = _term_desc(it, _item_first(it))
+                self.listed.append((term, desc or _item_first(it), it, owner))
             self.list_ordered = lst.ordered
             return None
         nested_of = [[c for c in it.children if c.kind == "list"] for it in items]
         if not lead and hrule is None and not ex_mode and len(items) >= 2 and all(nested_of) \
                 and all(_value_term(it, first) for it, first in zip(items, texts)) \
-                and getattr(self, "_cur_sec", None) is not None:
+                and self._cur_sec is not None:
             # "- **Honesty**: Kite tells the truth.\n  - Never fabricates citations.": each term is a value,
             # read as a section of its own whose nested items are its behaviours
             cur = self._cur_sec
             for it, first, nested in zip(items, texts, nested_of):
-                term = (_strong(it) or "").rstrip(":. ")
-                desc = first[len(term):].lstrip(" :—–-*").strip() if first.startswith(term) else first
+                term, desc = _term_desc(it, first)
                 sec = Section(title=term, level=min(6, cur.level + 1), start=it.start, end=it.end, parent=cur)
                 sec.body = [Node("para", it.start, it.start, text=desc, raw=desc)] if desc else []
                 sec.body += [Node("para", it.start, it.start, text="In practice:")] + nested
@@ -564,11 +562,19 @@ def _node_text(node: Node) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def _term_desc(it: Node, first: str) -> tuple[str, str]:
+    """An item's bold term and the description after it ("**Honesty**: Kite tells the truth." →
+    ("Honesty", "Kite tells the truth.")); the description is "" when the item does not start with its term
+    (with no term, the whole item)."""
+    raw = _strong(it) or ""
+    desc = first[len(raw):].lstrip(" :—–-*").strip() if first.startswith(raw) else ""
+    return raw.rstrip(":. "), desc
+
+
 def _value_term(it: Node, first: str) -> bool:
     """"**Honesty**: Kite tells the truth.": a short bold name (no list heading such as "Default behaviours
     operators can turn off") followed by a description."""
-    term = (_strong(it) or "").rstrip(":. ")
-    desc = first[len(term):].lstrip(" :—–-*").strip() if term and first.startswith(term) else ""
+    term, desc = _term_desc(it, first)
     return bool(term) and len(term.split()) <= 4 and bool(desc) and \
         not re.search(r"\b(?:behaviou?rs?|defaults?|can|cannot|rules?|examples?|do|don['’]?t|never|always)\b", term, re.I)
 
