@@ -60,6 +60,7 @@ ATTR_OVER_WRONG = 0.8   # an attribution this confident stands against a link to
 CLEARLY_OTHER = 2.0      # another value outweighs a weak own value by this factor before the link is wrong_value
 OTHER_OUTWEIGHS = 1.5      # another value at this multiple of the own value's score (both past VALUE_MIN): wrong_value
 VALUE_LED_CONF = 0.7     # such a link where no behaviour of the spec is recognisable (_value_led)
+VALUE_LED_WRONG = 0.6    # ... whose cause names a motive outside the spec: below every other wrong_value reading
 DOC_VALUE_MIN = 1.5      # value score of a sentence for "the value is discussed" (no link needed)
 
 __all__ = ["AttributionFilter", "METHOD_OFFLINE", "SpecIndex", "VERDICTS", "analyse", "attribute_offline",
@@ -154,7 +155,7 @@ def _value_led(doc: DocAnalysis, link: Link) -> list[Finding]:
     span = (min(link.effect[0], link.cause[0]), max(link.effect[1], link.cause[1]))
     if _extrinsic(doc, link, [vid] if vid else [], EXTRINSIC_HEAD):
         # "It skips the pleasantries because it is optimised for engagement": a motive outside the spec
-        return [Finding("wrong_value", [], [], span, VALUE_LED_CONF - 0.1)]
+        return [Finding("wrong_value", [], [], span, VALUE_LED_WRONG)]
     rids = [rid for rid, r in doc.idx.rules.items() if vid in r.value_ids]
     if score < VALUE_MIN or not rids:
         return []
