@@ -42,3 +42,24 @@ def test_every_spec_has_every_label_and_a_held_out_third():
     for spec, labels in by_spec.items():
         assert labels == LABELS, spec
     assert sum(r["split"] == "heldout" for r in rows) / len(rows) >= 0.30
+
+
+def _test_set(name: str) -> tuple[Path, list[dict]]:
+    d = DIR.parent / name
+    return d, [json.loads(l) for p in d.glob("*.jsonl") for l in p.read_text().splitlines() if l.strip()]
+
+
+def test_test_sets_are_frozen_with_their_specs():
+    """The fresh test sets (one per round) match the sums taken before they were first measured, specs included."""
+    for name in ("fresh", "fresh2"):
+        d, rows = _test_set(name)
+        sums = {}
+        for line in next(d.glob("FROZEN-*.sha256")).read_text().splitlines():
+            digest, rel = line.split()
+            sums[rel] = digest
+        paths = {(d / rel if (d / rel).exists() else DIR.parents[2] / rel).resolve(): dg for rel, dg in sums.items()}
+        assert {p.resolve() for p in d.glob("*.jsonl")} <= set(paths), f"{name}: a file with no frozen sum"
+        for path, digest in paths.items():
+            assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, f"{path} was edited after freezing"
+        assert len(rows) >= 100 and all(r["split"] == "test" and r["label"] in LABELS for r in rows)
+        assert len({r["id"] for r in rows}) == len(rows)

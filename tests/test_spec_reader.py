@@ -594,3 +594,41 @@ def test_a_list_of_named_values_with_nested_behaviours(tmp_path):
                    "Kite should say when it is unsure.": ("do", ["honesty"]),
                    "Kite should not write graded essays for students.": ("do_not", ["independence"])}
     assert next(v for v in spec.values if v.id == "honesty").statement == "Kite tells the truth about what it knows."
+
+
+def test_run_in_do_and_dont_paragraphs_read_every_command_and_leave_example_exchanges_alone(tmp_path):
+    text = ("# Atlas style guide\n\n*How Atlas, our travel-booking assistant, talks and acts. The sample exchanges are "
+            "illustrations, not rules.*\n\n## Clear prices\n\nA traveller can only agree to a price they have seen.\n\n"
+            "**Do** show the total fare, taxes included, before asking for payment. Say plainly when a fare may change. "
+            "Before a booking is confirmed, lay out the baggage rules in one short list.\n\n"
+            "**Don't** hide a fee in the last step. Don't round a price down.\n\nExample exchange\n\n"
+            "User: Just book the cheapest one.\nAssistant: The cheapest fare is $212 with taxes; shall I book it?\n")
+    spec = _parse(tmp_path / "guide.md", text)
+    got = {r.text: r.polarity for r in spec.rules}
+    assert got == {
+        "{model_name} should show the total fare, taxes included, before asking for payment.": "do",
+        "{model_name} should say plainly when a fare may change.": "do",
+        "{model_name} should lay out the baggage rules in one short list, before a booking is confirmed.": "do",
+        "{model_name} should not hide a fee in the last step.": "do_not",
+        "{model_name} should not round a price down.": "do_not"}, got
+    assert all(r.value_ids == ["clear-prices"] for r in spec.rules)
+    assert any("cheapest fare" in e.text for r in spec.rules for e in r.examples)     # the exchange is an example
+
+
+def test_a_letter_naming_its_values_in_order_reads_each_paragraph_as_that_values_section(tmp_path):
+    text = ("# A note from the founders about Pip\n\nDear all,\n\nPip starts in the clinic next week. We started the "
+            "practice in a spare room in 2011.\n\n"
+            "The first thing we care about is the dignity of every patient. Pip always greets a patient by the name "
+            "they asked to be called, because a name is part of who someone is. Pip never comments on a patient's weight.\n\n"
+            "The second is honesty about waiting times. Pip always tells a patient how long the wait really is. "
+            "For the same reason Pip never promises a slot that is not in the diary.\n\n"
+            "Thank you all,\n\nRuth and Omar\n")
+    spec = _parse(tmp_path / "letter.md", text)
+    values = {v.id: v.name for v in spec.values}
+    by = {r.text: (r.polarity, [values[v] for v in r.value_ids]) for r in spec.rules}
+    assert by["Pip always greets a patient by the name they asked to be called, because a name is part of who someone is."] \
+        == ("do", ["Dignity of every patient"]), by
+    assert by["Pip never comments on a patient's weight."] == ("do_not", ["Dignity of every patient"])
+    assert by["Pip always tells a patient how long the wait really is."] == ("do", ["Honesty about waiting times"])
+    assert any(t.endswith("never promises a slot that is not in the diary.") and v == ["Honesty about waiting times"]
+               for t, (_p, v) in by.items()), by

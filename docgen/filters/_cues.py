@@ -31,6 +31,9 @@ CONNECTIVES: list[tuple[str, str]] = [
     # effect ... cause
     (r"because(?: of)?", "B"), (_NOT_MOTION + r"(?:not )?(?:simply |merely |just )?out of(?! (?:\w+ing\b|stock|the (?:box|way|loop|room|office|question)"
                                  r"|a |town|date|print|reach|time|hand|order|place|\d))", "B"),
+    # "out of a very simple principle", "out of a real concern for …": a motive behind an article
+    (_NOT_MOTION + r"out of (?=an? (?:[\w-]+ ){0,2}(?:principle|belief|conviction|sense|concern|commitment|desire|duty|"
+                   r"view|wish|instinct|respect|care|loyalty|fear)\b)", "B"),
     (r"since(?! (?:\d|then|last|early|the (?:day|start|beginning|launch|first|late|early)|its (?:launch|release|founding)|"
      + _MONTHS + r"|yesterday|childhood|before|at least))", "B"),
     (r"due to", "B"), (r"owing to", "B"), (r"for the sake of", "B"), (r"on account of", "B"),
@@ -48,6 +51,10 @@ CONNECTIVES: list[tuple[str, str]] = [
     # "the thinking", "the logic" are reasons only as the subject of "is" ("the thinking is ...") or before a colon
     (r"(?:the|its|their) (?:\w+ )?(?:logic|thinking)(?: (?:is|was|here is|behind (?:this|that|it) is)(?: simply)?(?: that)?(?=[\s:,])|(?=:))",
      "B"),
+    # purpose: "the no-lifting rule is there for her safety", "the pipeline exists for one reason: …"
+    (r"(?:is|are|was|were) (?:only |simply |just )?there (?:to|for|so that)(?=\W)", "B"),
+    (r"(?:exists?|existed) (?:only |solely |simply |precisely )?(?:for (?:one|a single|a simple|that|this) reason|to|for)"
+     r"(?=\W)", "B"),
     (r"reason being", "B"), (r"(?:it is|it's|this is|that is|that's) (?:all )?(?:about|a matter of)", "B"),
     (r"on the grounds that", "B"), (r"for (?:reasons|the reason) of", "B"), (r"explained by", "B"),
     (r"(?<=\bit )(?:answers|answering) to", "B"), (r"with (?:an eye|a view) to", "B"),

@@ -61,6 +61,7 @@ CLEARLY_OTHER = 2.0      # another value outweighs a weak own value by this fact
 OTHER_OUTWEIGHS = 1.5      # another value at this multiple of the own value's score (both past VALUE_MIN): wrong_value
 VALUE_LED_CONF = 0.7     # such a link where no behaviour of the spec is recognisable (_value_led)
 VALUE_LED_WRONG = 0.6    # ... whose cause names a motive outside the spec: below every other wrong_value reading
+CONTRA_SHARE = 0.75      # a rule read as broken must match the effect at this share of the best rule's score
 DOC_VALUE_MIN = 1.5      # value score of a sentence for "the value is discussed" (no link needed)
 
 __all__ = ["AttributionFilter", "METHOD_OFFLINE", "SpecIndex", "VERDICTS", "analyse", "attribute_offline",
@@ -101,6 +102,7 @@ def _judge_link(doc: DocAnalysis, link: Link) -> list[Finding]:
     out = []
     idx = doc.idx
     cause_beh = None
+    top = max(b.score for b in beh.values())
     for rid, b in sorted(beh.items(), key=lambda kv: -kv[1].score):
         rule = idx.rules[rid]
         right = max((vals.get(v, 0.0) for v in rule.value_ids), default=0.0)
@@ -120,6 +122,9 @@ def _judge_link(doc: DocAnalysis, link: Link) -> list[Finding]:
                 out.append(Finding("contradiction", [rid], list(rule.value_ids), span, 0.7))
             continue
         if not b.compliant:
+            if b.score < CONTRA_SHARE * top:
+                # one of many rules a long effect touches, far weaker than the best: its negation is no evidence
+                continue
             out.append(Finding("contradiction", [rid], list(rule.value_ids), span, 0.85))
         elif _extrinsic(doc, link, rule.value_ids, EXTRINSIC_HEAD):
             out.append(Finding("wrong_value", [rid], [], span, 0.8))

@@ -229,10 +229,15 @@ class DocAnalysis:
 
     # ---------------------------------------------------------------- links
     def _clause_start(self, lo: int, pos: int) -> int:
-        best = lo
-        for m in _CLAUSE_SEP.finditer(self.ft, lo, pos):
-            best = m.end()
-        return best
+        seps = list(_CLAUSE_SEP.finditer(self.ft, lo, pos))
+        if len(seps) >= 2 and seps[-1].group().strip() in "-\u2013\u2014" and len(WORD.findall(self.ft[seps[-1].end():pos])) < 2:
+            # "Its habit of X — doing A, B and C — is rooted in …": the dash closes an aside; the clause (the
+            # effect) began before the dash that opened it
+            opened = [i for i, m in enumerate(seps[:-1]) if m.group().strip() == seps[-1].group().strip()]
+            if opened:
+                i = opened[-1]
+                return seps[i - 1].end() if i else lo
+        return seps[-1].end() if seps else lo
 
     def _clause_end(self, pos: int, hi: int) -> int:
         m = _CLAUSE_SEP.search(self.ft, pos, hi)

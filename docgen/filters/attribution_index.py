@@ -108,12 +108,15 @@ class SpecIndex:
         # the section named as the whole document (its title) introduces the spec; it is no value
         self.value_list = [v for v in spec.values if keys(fill(v.name)) != keys(fill(spec.title)) or len(spec.values) == 1]
         value_words: dict[str, dict[str, float]] = {}
+        # a section headed by a question ("Why does X never ask for a PIN?") states its value in the answer; the
+        # question's words are the behaviour's, and would otherwise be filed as the value's and taken from the rule
+        vname = {v.id: "" if fill(v.name).rstrip(" *").endswith("?") else fill(v.name) for v in self.value_list}
         for v in self.value_list:
             w: dict[str, float] = {}
             surf = value_words.setdefault(v.id, {})
             for text, wt in ((" ".join(rule_rationale.get(v.id, [])), RULE_RATIONALE_WEIGHT),
                              (" ".join(rule_reasons.get(v.id, [])), 1.0), (fill(v.rationale), 1.0),
-                             (fill(v.statement), 1.5), (fill(v.name), 1.5)):
+                             (fill(v.statement), 1.5), (vname[v.id], 1.5)):
                 for word in _affirmed_words(text):
                     k = key(word)
                     if k and k not in drop and k not in _GENERIC_KEYS:
@@ -121,7 +124,7 @@ class SpecIndex:
                         if wt >= 1.0:
                             surf[word.lower()] = max(surf.get(word.lower(), 0.0), wt)
             raw[v.id] = w
-            name_bag[v.id] = {k for k in keys(fill(v.name), generic=False) if k not in drop and len(k) >= 3}
+            name_bag[v.id] = {k for k in keys(vname[v.id], generic=False) if k not in drop and len(k) >= 3}
         # near-synonyms of the value's words (all-MiniLM-L6-v2 word embeddings), weighed by similarity
         syn = neighbours({w for d in value_words.values() for w in d}, SYN_THRESHOLD)
         for vid, surf in value_words.items():
@@ -141,7 +144,7 @@ class SpecIndex:
                 out[k] = max(out.get(k, 0.0), 2.0 * (_idf(ndf[k], n) if n > 1 else 1.0))
             self.values[vid] = out
         self.value_names = {v.id: fill(v.name).strip("* ") for v in self.value_list}
-        self.name_keys = {v.id: set(keys(fill(v.name), generic=False)) for v in self.value_list}
+        self.name_keys = {v.id: set(keys(vname[v.id], generic=False)) for v in self.value_list}
         # ------------------------------------------------------------ rules
         self.rules: dict[str, RuleEntry] = {}
         bag: dict[str, set[str]] = {}
@@ -167,7 +170,10 @@ class SpecIndex:
                         ks.update(pk)
                         rule_words.setdefault(r.id, set()).update(
                             x.lower() for x in WORD.findall(body) if key(x) in pk)
-                        head = next((k for k in keys(" ".join(WORD.findall(body)[:3]), generic=False)), None)
+                        # the head is the clause's verb: its first word past adverbs ("politely declines"); a
+                        # generic verb ("ask", "tell") gives no head, never the object after it ("a customer")
+                        lead = next((x for x in WORD.findall(body) if not x.lower().endswith("ly")), "")
+                        head = next(iter(keys(lead, generic=False)), None)
                         if head and head not in drop and len(head) >= 3:
                             e.heads.setdefault(head, forbidden)
                 bag[r.id] = ks

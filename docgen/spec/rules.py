@@ -46,6 +46,15 @@ _STATUTE_CLAUSE = re.compile(r"^\s*((?:Art(?:icle)?\.?|Section|Sec\.|§|Clause|R
 _CONNECTIVE = re.compile(r"^(?:This\s+means(?:\s+that)?|In\s+other\s+words|That\s+is|In\s+practice|In\s+short|"
                          r"Also|And|But|So|Thus|Therefore|Hence|Similarly|Likewise|Instead)\s*,?\s+", re.I)
 _DANGLING = re.compile(r"^(?:This|That|These|Those|It|They|Such|Here|There)\b", re.I)
+# a paragraph led by a bold polarity word ("**Do** ask the filer …", "**Don't** fill in …"): every sentence of it
+# that is a command is a rule of that polarity
+_RUN_IN_POLARITY = re.compile(r"\s*(?:\*\*|__)\s*(do|always|don['’]t|do\s+not|never|avoid)\s*[:.]?\s*(?:\*\*|__)\s*", re.I)
+# "When a question is beyond you, point the filer to …": the command after a leading condition
+_LEAD_CONDITION = re.compile(r"((?:when|whenever|if|before|after|once|unless|where|while)\b[^,]{3,160}),\s+", re.I)
+_ORDINAL_VALUE = re.compile(
+    r"\W*(?:the|our)\s+(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|next|last|final)\s+"
+    r"(?:(?:thing|value|principle|commitment|priority|concern|idea)s?\s+(?:(?:that|which)\s+)?"
+    r"(?:we|I|it|they)\s+(?:\w+\s+){0,3}?)?(?:is|are)\s+(?P<v>[^.;:!?]{3,90}?)\s*[.;:!]", re.I)
 _RATIONALE_LABEL = re.compile(r"^\W*(?:rationale|why|reasons?|the\s+reason|because)\W*:\s*", re.I)
 _RATIONALE = re.compile(r"^(?:This|That|These|Because|Since|Otherwise|Doing\s+so|The\s+reason)\b", re.I)
 _VALUE_LEAD = re.compile(r"\b(?:values?|principles?|properties|priorities|commitments|virtues|ideals|pillars|"
@@ -189,6 +198,25 @@ class GeneralReader:
                 t = finish(f"{self.b.subject} should {'not ' if neg else ''}{base}")
         return finish(t), pol
 
+    def _command(self, s: str, pol: str, strip_do: bool) -> tuple[str, str] | None:
+        """A sentence under a run-in polarity lead that is a command ("Say plainly when …", "Before anything
+        is submitted, show a summary …"), as a rule of that polarity; None for any other sentence."""
+        s = s.strip()
+        led = bool(strip_do and re.match(r"(?:do|always)\s+[a-z]", s, re.I))
+        if led:
+            s = ucfirst(s.split(None, 1)[1])
+        cond = _LEAD_CONDITION.match(s)
+        body = s[cond.end():] if cond else s
+        if len(body.split()) < 3 or not (is_imperative(body) or IMPERATIVE_START.match(body) or
+                                         (to_base_clause(body)[0] and body[:1].isupper() or cond)):
+            return None
+        # a command is in its base form already: keep the verb as written ("lay out", not a lemma of "lay")
+        m = re.match(r"(?:do\s+not|don['’]t|never)\s+", body, re.I)
+        neg, base = bool(m), lcfirst(body[m.end():] if m else body)
+        tail = f", {lcfirst(cond.group(1))}" if cond else ""
+        text = finish(f"{self.b.subject} should {'not ' if neg or pol == 'do_not' else ''}{base.rstrip('. ')}{tail}")
+        return text, "do_not" if neg or pol == "do_not" else "do"
+
     def _lead_rule(self, s: str) -> tuple[str, str] | None:
         """A lead-in that is itself a complete rule ("X must say so, in this order:")."""
         if lead_clause(s, self.b.model_name) or len(s.split()) < 6:
@@ -235,11 +263,32 @@ class GeneralReader:
                 continue
             self.read_secs.append(s)
             self._cur_sec = s
+            self._ordinal_values(s)
             pol_head = _POLARITY_HEADING.fullmatch(clean_heading(s.title)) if s.level and not self._is_doc(s) else None
             # "## Don't" over a list: its items are things the model must not do
             self._body(s.body, self._owner(s), None,
                        f"{self.b.subject} should {'not ' if pol_head.group('neg') else ''}:" if pol_head else None)
             stack.extend(reversed(s.children))
+
+    def _ordinal_values(self, s: Section) -> None:
+        """Paragraphs that open by naming a value in order ("The first thing we care about is fairness to every
+        candidate. …", "The second is candour about …"), two or more in one section, as in a letter: each
+        names a value of its own, read as a section under ``s`` holding that paragraph and the paragraphs up to
+        the next such opening (the last holds its own paragraph only)."""
+        starts = [(i, m) for i, n in enumerate(s.body) if n.kind == "para" and (m := _ORDINAL_VALUE.match(n.text))]
+        if len(starts) < 2:
+            return
+        children, moved = [], set()
+        for j, (i, m) in enumerate(starts):
+            end = starts[j + 1][0] if j + 1 < len(starts) else i + 1
+            nodes = s.body[i:end]
+            name = ucfirst(re.sub(r"^(?:the|our)\s+", "", m.group("v").strip(), flags=re.I))
+            sec = Section(title=name, level=min(6, s.level + 1), start=nodes[0].start, end=nodes[-1].end, parent=s)
+            sec.body = list(nodes)
+            children.append(sec)
+            moved.update(range(i, end))
+        s.body = [n for k, n in enumerate(s.body) if k not in moved]
+        s.children[:0] = children
 
     def _owner(self, s: Section) -> Section:
         """A section that only groups rules ("Things to avoid", "Core behaviours") is no value
@@ -310,6 +359,12 @@ class GeneralReader:
                         clause_labels[i] = ms.group(1)
                         sents[i] = s[ms.end():]
                 found = [self._lead_rule(s) if s.rstrip().endswith(":") else self._sentence_rule(s) for s in sents]
+                run_in = _RUN_IN_POLARITY.match(n.raw)
+                if run_in:
+                    for i, s in enumerate(sents):
+                        if not found[i]:
+                            found[i] = self._command(s, "do" if run_in.group(1).lower() in ("do", "always")
+                                                     else "do_not", strip_do=not i)
                 if ex_mode and not any(found) and not n.text.rstrip().endswith(":"):
                     self._attach(last, n, ex_mode[0])
                     continue

@@ -76,7 +76,7 @@ def _deontic_res(model_name: str | None):
     """Anchored patterns, tried at the start of a sentence and after each ", "."""
     subj = subject_pattern(model_name)
     we = r"(?:we|I)\s+(?:\w+\s+){0,2}"
-    pos = re.compile(r"(?:" + subj + r"\s+" + _ADV + _MODAL + r"\b|" + we +
+    pos = re.compile(r"(?:" + subj + r"\s+" + _ADV + _MODAL + r"\b|" + subj + r"\s+always\s+(?!\w+ly\b)[a-z]+s\b|" + we +
                      r"(?:want|expect|need|would\s+like|['’]d\s+like|require)\s+" + subj + r"\s+to\b)", re.I)
     neg = re.compile(r"(?:" + subj + r"\s+" + _ADV + _NEG_MODAL + r"\b|" + we +
                      r"(?:do\s+not|don[’']t|would\s+not|wouldn[’']t)\s+(?:\w+\s+)?want\s+" + subj + r"\s+to\b|" + we +
@@ -88,7 +88,8 @@ def _deontic_res(model_name: str | None):
 
 
 _CONNECTIVE_START = re.compile(r"^(?:so|and|but|then|instead|also|thus|therefore|hence|otherwise|still|now|here|"
-                               r"above\s+all|in\s+particular|in\s+short|in\s+practice|equally|likewise|similarly)\s+",
+                               r"above\s+all|in\s+particular|in\s+short|in\s+practice|equally|likewise|similarly|"
+                               r"for\s+(?:the\s+same|that|this)\s+reason)\s+",
                                re.I)
 
 

@@ -313,3 +313,50 @@ def test_more_ways_of_writing_a_link(library_spec, text, effect, cause):
     doc = DocAnalysis(spec_index(library_spec), text)
     got = [(doc.ft[l.effect[0]:l.effect[1]].strip(" ."), doc.ft[l.cause[0]:l.cause[1]].strip()) for l in doc.links()]
     assert any(e.endswith(effect) or e.startswith(effect) for e, c in got if c.startswith(cause)), got
+
+
+@pytest.mark.parametrize("text, effect, cause", [
+    ("Quill kept the pamphlets on the shelf out of a very simple principle: readers judge books for themselves.",
+     "Quill kept the pamphlets on the shelf", "a very simple principle"),
+    ("The open-shelf rule exists for one reason: readers judge books for themselves.", "The open-shelf rule",
+     "readers judge books"),
+    ("Quill's habit of keeping every pamphlet — even the ones staff dislike — is rooted in its belief that readers "
+     "judge books for themselves.", "Quill's habit of keeping every pamphlet", "its belief that readers"),
+])
+def test_links_of_principle_purpose_and_an_aside_between_dashes(library_spec, text, effect, cause):
+    doc = DocAnalysis(spec_index(library_spec), text)
+    got = [(doc.ft[l.effect[0]:l.effect[1]].strip(" .—"), doc.ft[l.cause[0]:l.cause[1]].strip()) for l in doc.links()]
+    assert any(e.startswith(effect) for e, c in got if c.startswith(cause) or cause.startswith(c[:12])), got
+
+
+_QA_SPEC = ("# Finch: questions and answers\n\n## Questions\n\n"
+            "**Why does {model_name} never ask a customer for their PIN or password?**\n\n"
+            "Because every customer should be able to rely on one rule with no exceptions: the bank never asks, so "
+            "whoever asks is an impostor. Scams borrow our voice, and only a rule known by heart survives them.\n\n"
+            "**Why won't {model_name} tell a customer which fund to choose?**\n\n"
+            "Because a personal recommendation is regulated advice that the support channel is not licensed to give.\n")
+
+
+def test_a_question_heading_gives_its_words_to_the_behaviour_and_its_answer_to_the_value(tmp_path):
+    p = tmp_path / "qa.md"
+    p.write_text(_QA_SPEC)
+    idx = spec_index(parse_spec(p), "Finch")
+    pin = next(r for r in idx.rules if "pin" in r)
+    assert {"pin", "password"} <= set(idx.rules[pin].keys)          # the question's words name the behaviour
+    value = idx.rules[pin].value_ids[0]
+    assert "pin" not in idx.values[value] and "scam" in idx.values[value]   # ... and the answer the value
+    text = "Finch will never ask a customer for a PIN, not even to confirm who they are."
+    b = DocAnalysis(idx, text).behaviours(0, len(text))
+    assert pin in b and b[pin].compliant
+
+
+def test_a_rules_head_is_its_verb_never_the_object_after_a_generic_verb(tmp_path):
+    p = tmp_path / "h.md"
+    p.write_text("# Moss\n\nMoss is a banking assistant.\n\n## Privacy\n\nA customer's secrets are theirs alone.\n\n"
+                 "- Moss should never ask a customer for their full password or PIN.\n"
+                 "- Moss should politely decline to read out an account number.\n")
+    idx = spec_index(parse_spec(p), "Moss")
+    heads = [e.heads for e in idx.rules.values()]
+    assert {} in heads and {"declin": True} not in heads and all("custom" not in h for h in heads), heads
+    text = "The customer had started typing a PIN when Moss stopped them: it never asks for a full password or PIN."
+    assert all(b.compliant for b in DocAnalysis(idx, text).behaviours(0, len(text)).values())
