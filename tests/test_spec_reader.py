@@ -632,3 +632,42 @@ def test_a_letter_naming_its_values_in_order_reads_each_paragraph_as_that_values
     assert by["Pip always tells a patient how long the wait really is."] == ("do", ["Honesty about waiting times"])
     assert any(t.endswith("never promises a slot that is not in the diary.") and v == ["Honesty about waiting times"]
                for t, (_p, v) in by.items()), by
+
+
+def test_numbered_principles_explained_in_paragraphs_are_values_and_hard_cases_are_examples(tmp_path):
+    text = ("# How Pell works\n\nPell is an AI reading companion in the Lantern app. Below are its principles.\n\n"
+            "1. **The reader chooses the book.** Pell follows the reader's choice of book. It does not push a title the "
+            "reader has not asked about. The reason is that a reading habit only lasts when it is the reader's own.\n"
+            "2. **Progress is private.** Pell keeps a reader's notes to the app. When a friend asks how far the reader "
+            "has got, Pell declines to say. People read more freely when nobody is keeping score.\n\n"
+            "## Hard cases\n\n**Case 1: a parent asks for a child's notes.**\n\nA parent writes that they want to see "
+            "what their ten-year-old wrote.\n\n**Resolution:** Pell explains that the notes belong to the child.\n")
+    spec = _parse(tmp_path / "pell.md", text)
+    values = {v.id: v.name for v in spec.values}
+    assert sorted(values.values()) == ["Progress is private", "The reader chooses the book"], values
+    got = {r.text: (r.polarity, values[r.value_ids[0]]) for r in spec.rules}
+    assert got["Pell should follow the reader's choice of book."] == ("do", "The reader chooses the book"), got
+    assert any(p == "do_not" and v == "The reader chooses the book" and "push a title" in t for t, (p, v) in got.items())
+    assert got["Pell should keep a reader's notes to the app."] == ("do", "Progress is private")
+    assert got["When a friend asks how far the reader has got, Pell should decline to say."] == ("do", "Progress is private")
+    assert not any("belong to the child" in t for t in got)                 # a worked case is no rule
+
+
+def test_a_system_prompt_in_the_second_person_reads_its_instructions_and_one_value_per_paragraph(tmp_path):
+    text = ("# System prompt for Fern\n\nYou are Fern, the ordering assistant of a grocery co-op. You take orders "
+            "and answer questions about stock.\n\n"
+            "Treat the members' money as theirs: it pays for the co-op. You quote the full price of a basket before "
+            "checkout, because members budget by the week. You never add an item a member did not ask for.\n\n"
+            "Protect members' privacy. You share an address only with the driver who needs it. When a member asks "
+            "what a neighbour ordered, you decline and say why.\n\nWrite briefly.\n")
+    spec = _parse(tmp_path / "fern.md", text)
+    assert spec.model_name == "Fern"
+    values = {v.id: v.name for v in spec.values}
+    got = {r.text: (r.polarity, values[r.value_ids[0]]) for r in spec.rules}
+    assert got["Fern should quote the full price of a basket before checkout, because members budget by the week."] \
+        == ("do", "Treat the members' money as theirs"), got
+    assert got["Fern should not add an item a member did not ask for."] == ("do_not", "Treat the members' money as theirs")
+    assert got["Fern should share an address only with the driver who needs it."] == ("do", "Protect members' privacy")
+    assert got["When a member asks what a neighbour ordered, Fern should decline and say why."] == \
+        ("do", "Protect members' privacy")
+    assert not any(t.startswith("Fern should are") or "should take orders" in t and False for t in got)

@@ -46,6 +46,8 @@ _REQUESTED = re.compile(r"\b(?:asks?|asked|asking|wants?|wanted|requests?|reques
 _WORD_BEFORE = re.compile(r"([\w']+)\W*$")
 _LIKE_LEADS = frozenset("it i you we they he she who would 'd not n't don't doesn't didn't really also does do did to "
                         "genuinely actually especially particularly still always never truly both all".split())
+# a sentence led by a label that says why ("Reason: …", "Why it does this: …", "The rationale: …")
+_REASON_LABEL = re.compile(r"\W*(?:the\s+|our\s+)?(?:reason(?:ing)?|rationale|why(?:\s+[\w']+){0,4})\s*:\s*", re.I)
 _CLAUSE_SEP = re.compile(r";|:|\s[-\u2013\u2014]\s|,\s(?:but|while|whereas|although|though|and so|yet)\s")
 
 
@@ -316,6 +318,12 @@ class DocAnalysis:
                 ns, ne = sents[i + 1]
                 effect = (sents[i - 1][0] if (self._short(ss, se) and i > 0) else ss, se)
                 out.append(Link("Q", effect, (ns, ne), (ss, se)))
+        # "… it declines to serve it. Reason: this is a food-safety call." / "Why it does this: …"
+        for i, (ss, se) in enumerate(sents[1:], 1):
+            m = _REASON_LABEL.match(ft, ss, se)
+            if m:
+                short = len(WORD.findall(ft[m.end():se])) <= 8 and i + 1 < len(sents)
+                out.append(Link("Q", sents[i - 1], (m.end(), sents[i + 1][1] if short else se), (ss, m.end())))
         return out
 
 

@@ -32,7 +32,7 @@ from .build import Build, clean_heading
 from .model import Example, Rule, Span, SubPoint
 from .text import (EXAMPLE_HEADING, IMPERATIVE_START, deontic, example_label, finish, first_person_rule, is_dialogue,
                    is_imperative, lcfirst, lead_clause, lead_in_polarity, question_rule, sentences, slugify,
-                   subject_pattern, to_base_clause, ucfirst)
+                   second_person_rule, subject_pattern, to_base_clause, ucfirst, verb_base)
 from .tree import Node, Section, walk_nodes
 
 _AUTH_KEYS = ("authority", "level", "priority")
@@ -181,6 +181,10 @@ class GeneralReader:
 
     def _sentence_rule(self, s: str) -> tuple[str, str] | None:
         """(text, polarity) when a prose sentence is a self-contained rule."""
+        if self.b.second_person and len(s.split()) >= 4:
+            got = second_person_rule(_CONNECTIVE.sub("", s).strip(), self.b.subject)
+            if got:
+                return got
         pol = deontic(s, self.b.model_name)
         if not pol and self.b.first_person:
             return first_person_rule(_CONNECTIVE.sub("", s).strip(), self.b.subject)
@@ -197,6 +201,23 @@ class GeneralReader:
             if base:
                 t = finish(f"{self.b.subject} should {'not ' if neg else ''}{base}")
         return finish(t), pol
+
+    def _habit(self, s: str) -> tuple[str, str] | None:
+        """"Wick treats what people write as theirs alone." under a principle that describes the model's habits:
+        the model's name, a verb in the present tense (not "does this because …", not "is"/"has"), as a rule."""
+        m = re.match(r"(?P<lead>(?:.{0,250}?,|and|so|instead)\s+)?" + re.escape(self.b.model_name) +
+                     r"\s+(?P<adv>(?:\w+ly\s+)?)(?P<v>[a-z]+s)\s+(?P<rest>.+)$", s.strip())
+        if not m or m.group("v") in ("is", "has", "was", "does", "seems") or \
+                re.match(r"(?:this|that|so|these|those|it)\b", m.group("rest")) or re.search(r"\bbecause\b", s[:m.start("v")]):
+            return None
+        base = verb_base(m.group("v"))
+        if base is None or base == m.group("v"):
+            return None
+        lead = (m.group("lead") or "").strip()
+        lead = "" if lead.lower() in ("and", "so", "instead") else lead.rstrip(", ")
+        where = lead + ", " if lead else ""
+        return finish(f"{ucfirst(where)}{self.b.subject if where else ucfirst(self.b.subject)} should "
+                      f"{m.group('adv')}{base} {m.group('rest').rstrip('. ')}"), "do"
 
     def _command(self, s: str, pol: str, strip_do: bool) -> tuple[str, str] | None:
         """A sentence under a run-in polarity lead that is a command ("Say plainly when …", "Before anything
@@ -256,7 +277,8 @@ class GeneralReader:
                 # "Why does X never ask for a PIN?" heads an answer that gives the reason: the question is the
                 # rule, the answer the value it stands behind (the section is that value)
                 self._new_rule(q[0], q[1], s, s.start, s.start)
-            if s.level and not self._is_doc(s) and not q and not _POLARITY_HEADING.fullmatch(clean_heading(s.title)) \
+            if s.level and not self._is_doc(s) and not q and not s.attrs.get("named_by") \
+                    and not _POLARITY_HEADING.fullmatch(clean_heading(s.title)) \
                     and (is_imperative(_CLAUSE.sub("", s.title, count=1)) or (
                     any(k in s.attrs for k in _AUTH_KEYS) and not s.children)):
                 self._heading_rule(s)
@@ -264,6 +286,8 @@ class GeneralReader:
             self.read_secs.append(s)
             self._cur_sec = s
             self._ordinal_values(s)
+            if self.b.second_person:
+                self._paragraph_values(s)
             pol_head = _POLARITY_HEADING.fullmatch(clean_heading(s.title)) if s.level and not self._is_doc(s) else None
             # "## Don't" over a list: its items are things the model must not do
             self._body(s.body, self._owner(s), None,
@@ -290,10 +314,34 @@ class GeneralReader:
         s.body = [n for k, n in enumerate(s.body) if k not in moved]
         s.children[:0] = children
 
+    def _paragraph_values(self, s: Section) -> None:
+        """A system prompt with no headings ("Treat the travel budget as … You book within … Protect the
+        traveller's privacy. You share …"): after the opening paragraph, each paragraph that gives two or more
+        instructions is about one thing, named by its first sentence; read it as a section of its own (two or
+        more such paragraphs, in a section with no sub-sections)."""
+        if s.children:
+            return
+        paras = [(i, n) for i, n in enumerate(s.body) if n.kind == "para"]
+        picked = [(i, n) for i, n in paras[1:]
+                  if sum(1 for x in sentences(n.text) if self._sentence_rule(x)) >= 2]
+        if len(picked) < 2:
+            return
+        for i, n in picked:
+            first = (sentences(n.text) or [n.text])[0]
+            name = re.split(r"[:;]|\s[-–—]\s", first)[0].strip().rstrip(".")
+            words = name.split()
+            name = " ".join(words[:12])
+            sec = Section(title=name, level=min(6, s.level + 1), start=n.start, end=n.end, parent=s)
+            sec.attrs["named_by"] = "first sentence"     # a value's name, never a heading rule or a group
+            sec.body = [n]
+            s.children.append(sec)
+        taken = {i for i, _ in picked}
+        s.body = [n for k, n in enumerate(s.body) if k not in taken]
+
     def _owner(self, s: Section) -> Section:
         """A section that only groups rules ("Things to avoid", "Core behaviours") is no value
         of its own: its rules belong to the value of the section around it."""
-        while s.parent is not None and s.level and not self._is_doc(s) \
+        while s.parent is not None and s.level and not self._is_doc(s) and not s.attrs.get("named_by") \
                 and (_GROUP_HEADING.search(s.title) or _POLARITY_HEADING.fullmatch(clean_heading(s.title))) \
                 and not s.title.rstrip().endswith("?"):        # "Why does X never …?" asks about one behaviour
             s = s.parent
@@ -376,6 +424,15 @@ class GeneralReader:
                 # asks about the model ("What should X do when …?" / "It should pause …")
                 asked = owner.title.rstrip().endswith("?") and \
                     bool(re.search(subject_pattern(self.b.model_name) + r"(?!\w)", owner.title, re.I))
+                if owner.attrs.get("habits") and self.b.model_name:
+                    for i, s in enumerate(sents):
+                        if not found[i]:
+                            found[i] = self._habit(s)
+                        if not found[i] and i and re.match(r"It\s", s) and \
+                                (found[i - 1] or subj_re.match(sents[i - 1])):      # "… It says plainly …"
+                            found[i] = self._habit(self.b.model_name + s[2:])
+                            if found[i]:
+                                sents[i] = self.b.model_name + s[2:]
                 for i, s in enumerate(sents):
                     if not found[i] and re.match(r"It\s", s) and \
                             ((i and (found[i - 1] or subj_re.match(sents[i - 1]))) or (not i and asked)):
@@ -501,6 +558,19 @@ class GeneralReader:
                 sec = Section(title=term, level=min(6, cur.level + 1), start=it.start, end=it.end, parent=cur)
                 sec.body = [Node("para", it.start, it.start, text=desc, raw=desc)] if desc else []
                 sec.body += [Node("para", it.start, it.start, text="In practice:")] + nested
+                cur.children.append(sec)
+            return None
+        if not lead and hrule is None and not ex_mode and len(items) >= 2 and self._cur_sec is not None \
+                and all(_value_paragraph(it, first) for it, first in zip(items, texts)):
+            # "1. **The story belongs to the writer.** Wick follows the person's lead … It does not … The reason
+            # is …": each item names a principle and explains it in a paragraph of behaviours and reasons; read
+            # as a section of its own, whose habits ("Wick treats entries as private") are its behaviours
+            cur = self._cur_sec
+            for it, first in zip(items, texts):
+                term, desc = _term_desc(it, first)
+                sec = Section(title=term, level=min(6, cur.level + 1), start=it.start, end=it.end, parent=cur)
+                sec.attrs["habits"] = "yes"
+                sec.body = [Node("para", it.start, it.end, text=desc, raw=desc)]
                 cur.children.append(sec)
             return None
         if ex_mode or all(is_dialogue(t) for t in texts if t):
@@ -632,6 +702,13 @@ def _value_term(it: Node, first: str) -> bool:
     term, desc = _term_desc(it, first)
     return bool(term) and len(term.split()) <= 4 and bool(desc) and \
         not re.search(r"\b(?:behaviou?rs?|defaults?|can|cannot|rules?|examples?|do|don['’]?t|never|always)\b", term, re.I)
+
+
+def _value_paragraph(it: Node, first: str) -> bool:
+    """"**Entries are private.** Wick treats … It does not … The reason is …": a bold name that is no command,
+    then a paragraph of at least three sentences."""
+    term, desc = _term_desc(it, first)
+    return bool(term) and len(term.split()) <= 14 and not is_imperative(term) and len(sentences(desc)) >= 3
 
 
 def content_words(text: str) -> set[str]:

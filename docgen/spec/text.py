@@ -222,7 +222,8 @@ def is_dialogue(raw: str) -> bool:
 
 
 EXAMPLE_HEADING = re.compile(r"^(?:worked\s+|more\s+)?(?:examples?|sample\s+(?:conversations?|dialogues?)|transcripts?|"
-                             r"illustrations?|case\s+stud(?:y|ies))\b", re.I)
+                             r"illustrations?|case\s+stud(?:y|ies)|(?:hard|difficult|edge|tricky|borderline)\s+cases?|"
+                             r"scenarios?)\b", re.I)
 
 
 # --------------------------------------------------------------------------- verbs (lemminflect)
@@ -359,6 +360,48 @@ def is_first_person(prose: str) -> bool:
     return len(_I_SENTENCE.findall(prose)) >= 3 and bool(re.search(r"\bI am\b|\bI['’]m\b", prose[:3000]))
 
 
+def is_second_person(prose: str) -> bool:
+    """A system prompt addressed to the model ("You are Pilot, … You never …"): it says "You are <Name>" near its
+    start and at least three sentences have "you" as their subject."""
+    return bool(re.search(r"\bYou\s+are\s+[A-Z]", prose[:3000])) and \
+        len(re.findall(r"(?:^|[.!?]\s+|,\s+)you\s+(?:\w+ly\s+)?(?:never|do\s+not|don['’]t|always|should|must|[a-z]+)\b",
+                       prose, re.I)) >= 3
+
+
+_NOT_HABIT = {"are", "were", "have", "can", "could", "may", "might", "will", "would", "need", "know", "see", "think",
+              "want", "feel", "get", "cannot", "seem", "might", "had", "did"}
+
+
+def second_person_rule(sentence: str, subject: str) -> tuple[str, str] | None:
+    """A system prompt's instruction as a rule about the model: "You quote the total price …" → ("Pilot should
+    quote the total price …", "do"); "When a carrier cancels, you tell the traveller straight away" → ("When a
+    carrier cancels, Pilot should tell …", "do"); "You never invent urgency" / "Do not use emoji" → "do_not";
+    "Protect the traveller's privacy." → "do". None for a sentence that is no instruction ("You are Pilot")."""
+    s = sentence.strip()
+    m = re.match(r"(?P<lead>.{0,250}?,\s+)?(?:and\s+|so\s+|then\s+)?you\s+(?P<vp>.+)$", s, re.I | re.S)
+    if m and not re.search(r"\byou\b", m.group("lead") or "", re.I):
+        lead, vp = (m.group("lead") or "").strip().rstrip(","), m.group("vp")
+    elif is_imperative(s) or IMPERATIVE_START.match(s):
+        lead, vp = "", lcfirst(s)
+    else:
+        return None
+    vp = re.sub(r"^(?:also|only|then|instead)\s+", "", vp.strip())
+    neg = re.match(r"(?:(?:should|must|will|shall)\s+(?:not|never)|do\s+not|don['’]t|never|won['’]t|shouldn['’]t|"
+                   r"mustn['’]t)\s+", vp, re.I)
+    if neg:
+        vp = vp[neg.end():]
+    else:
+        vp = re.sub(r"^(?:should|must|shall|always)\s+", "", vp)
+        first = re.match(r"(?:\w+ly\s+)?([a-z]+)\b", vp)
+        if not first or first.group(1) in _NOT_HABIT or verb_base(first.group(1)) != first.group(1):
+            return None
+    vp = re.sub(r"\byourself\b", "itself", re.sub(r"\byour\b", "its", re.sub(r"\byou\b", "it", vp)))
+    vp = re.sub(r"\byou\b", "it", vp, flags=re.I)
+    where = ucfirst(lead) + ", " if lead else ""
+    return finish(f"{where}{subject if where else ucfirst(subject)} should {'not ' if neg else ''}{vp.rstrip('. ')}"), \
+        ("do_not" if neg else "do")
+
+
 _FIRST_PERSON_RULE = re.compile(
     r"^(?:[^,]{0,100},\s+)?I\s+(?:(?P<neg>never|do\s+not|don['’]t|will\s+not|won['’]t|would\s+never|will\s+never|"
     r"refuse\s+to|decline\s+to)|(?P<pos>always|will|must|should|make\s+(?:sure|a\s+point)\s+to))\s+(?P<vp>.{8,})$", re.S)
@@ -398,7 +441,8 @@ def detect_model_name(prose: str, front_matter: dict | None = None) -> tuple[str
         return None, placeholders
     for pat in (_NAME + r" is (?:trained|developed|built|made|created|designed|operated) by\b",
                 r"\bI am " + _NAME + r"\b(?=[,.])",
-                r"(?:^|\n|\. )" + _NAME + r" is (?:a|an) [\w\s-]{0,40}?(?:assistant|agent|chatbot|bot|tutor|helper|robot)\b",
+                r"(?:^|\n|\. )" + _NAME + r" is (?:a|an|the) [\w\s-]{0,40}?(?:assistant|agent|chatbot|bot|tutor|helper|robot|"
+                r"companion|coach)\b",
                 _NAME + r", (?:the|a|an) [\w\s-]{0,40}?(?:assistant|model|agent|chatbot|bot|tutor)\b",
                 r"\bthe (?:assistant|model|AI|chatbot|agent|bot)(?: \w+)?,? (?:called|named) " + _NAME,
                 r"\bthe (?:assistant|model|AI|chatbot|agent|bot), " + _NAME + r",",

@@ -360,3 +360,10 @@ def test_a_rules_head_is_its_verb_never_the_object_after_a_generic_verb(tmp_path
     assert {} in heads and {"declin": True} not in heads and all("custom" not in h for h in heads), heads
     text = "The customer had started typing a PIN when Moss stopped them: it never asks for a full password or PIN."
     assert all(b.compliant for b in DocAnalysis(idx, text).behaviours(0, len(text)).values())
+
+
+def test_a_sentence_labelled_reason_explains_the_sentence_before_it(library_spec):
+    text = "Quill kept the pamphlets in the results. Reason: readers judge books for themselves."
+    doc = DocAnalysis(spec_index(library_spec), text)
+    got = [(doc.ft[l.effect[0]:l.effect[1]].strip(" ."), doc.ft[l.cause[0]:l.cause[1]].strip(" .")) for l in doc.links()]
+    assert ("Quill kept the pamphlets in the results", "readers judge books for themselves") in got, got
