@@ -38,6 +38,9 @@ _CLEFT_THAT = re.compile(r"[\s,\u2014-]+that\s+(?=(?:it|he|she|they|the|[A-Z])\w
 _REASON_NOUN = re.compile(r"(?:reason|motive|motivation|explanation|\bfrom)$", re.I)
 _REASON_CLAUSE = re.compile(r"\s+(?:that\s+|why\s+)?([^.;:!?,\u2014]{4,120}?)(?:(\s(?:is|was)\s)|\s*(?:[\u2014:;]|\s-\s|$))",
                             re.I)
+# "The reason the bot stops you at that step, not afterwards in an email, is that …": an aside between commas
+_REASON_CLAUSE_ASIDE = re.compile(r"\s+(?:that\s+|why\s+)?([^.;:!?\u2014]{4,180}?),?\s(?:is|was)\s+(?:that\s+|simply\s+)?",
+                                  re.I)
 _THAT_IS_LEAD = re.compile(r"\W*(?:that|this|it)(?:'s|\s+is|\s+was)\s+(?:\w+\s+)?", re.I)
 _ANAPHORIC_CAUSE = re.compile(r"\W*(?:this|that|these|those|it)\b(?!\s+(?:it|the|a|an|[a-z]+s)\b)", re.I)
 # "asks the model to recommend X", "wanted it to pick X": a request, not the assistant's preference
@@ -277,6 +280,11 @@ class DocAnalysis:
                 # "The whole reason it won't tell fibs is efficiency": the clause between the noun and "is"
                 # is the effect; "That's the only reason it archives" points back a sentence for its cause
                 m2 = _REASON_CLAUSE.match(ft, ce, se)
+                if (m2 is None or not m2.group(2)) and not WORD.search(lead):
+                    m3 = _REASON_CLAUSE_ASIDE.match(ft, ce, se)
+                    if m3 and "," in ft[m3.start(1):m3.end(1)] and self.mentions_agent(m3.start(1), m3.end(1)):
+                        out.append(Link(kind, m3.span(1), (m3.end(), se), (cs, ce)))
+                        continue
                 if m2 and self.mentions_agent(cs, m2.end(1)):
                     if C.ANAPHOR_LEAD.match(lead) or _THAT_IS_LEAD.fullmatch(lead):
                         if prev:

@@ -322,6 +322,8 @@ def test_more_ways_of_writing_a_link(library_spec, text, effect, cause):
      "readers judge books"),
     ("Quill's habit of keeping every pamphlet — even the ones staff dislike — is rooted in its belief that readers "
      "judge books for themselves.", "Quill's habit of keeping every pamphlet", "its belief that readers"),
+    ("The reason Quill keeps the pamphlets, even the ones staff dislike, is that readers judge books for themselves.",
+     "Quill keeps the pamphlets", "readers judge books"),
 ])
 def test_links_of_principle_purpose_and_an_aside_between_dashes(library_spec, text, effect, cause):
     doc = DocAnalysis(spec_index(library_spec), text)
