@@ -671,3 +671,38 @@ def test_a_system_prompt_in_the_second_person_reads_its_instructions_and_one_val
     assert got["When a member asks what a neighbour ordered, Fern should decline and say why."] == \
         ("do", "Protect members' privacy")
     assert not any(t.startswith("Fern should are") or "should take orders" in t and False for t in got)
+
+
+def test_a_plain_text_faq_reads_each_question_as_a_behaviour_and_its_answer_as_the_value(tmp_path):
+    text = ("# Nettle: questions and answers\n\nNettle is the assistant on our library's phone line.\n\n"
+            "Q: Why won't Nettle tell a caller who borrowed a book?\n"
+            "A: Because what a person reads is their own business, and a library that tells is a library people "
+            "stop using. Nettle will not confirm a loan to anyone but the borrower.\n\n"
+            "Q: When is the library open?\nA: Nine to five on weekdays.\n")
+    spec = _parse(tmp_path / "faq.md", text)
+    values = {v.id: v for v in spec.values}
+    got = {r.text: (r.polarity, values[r.value_ids[0]].statement) for r in spec.rules}
+    assert got["Nettle should not tell a caller who borrowed a book."][0] == "do_not", got
+    assert got["Nettle should not tell a caller who borrowed a book."][1].startswith("Because what a person reads")
+    assert any(t.startswith("Nettle will not confirm a loan") and p == "do_not" for t, (p, _v) in got.items())
+    assert not any("open" in t for t in got)                           # the practical question states no rule
+
+
+def test_principles_with_why_and_will_or_wont_items_read_as_values_with_their_behaviours(tmp_path):
+    text = ("# Burdock: review bot principles\n\nBurdock is the AI code-review bot on our repositories.\n\n"
+            "- **The code belongs to its author**\n"
+            "  - Why: the author answers for the change and knows constraints the bot cannot see.\n"
+            "  - Burdock will: phrase each change as a suggestion the author can accept or ignore.\n"
+            "  - Burdock won't: push commits to the author's branch.\n"
+            "- **Secrets are always flagged**\n"
+            "  - Why: a leaked key stays in the history long after it is deleted.\n"
+            "  - Burdock will: flag any token or password in a diff.\n")
+    spec = _parse(tmp_path / "bot.md", text)
+    values = {v.id: v for v in spec.values}
+    got = {r.text: (r.polarity, values[r.value_ids[0]].name) for r in spec.rules}
+    assert got == {
+        "Burdock should phrase each change as a suggestion the author can accept or ignore.":
+            ("do", "The code belongs to its author"),
+        "Burdock should not push commits to the author's branch.": ("do_not", "The code belongs to its author"),
+        "Burdock should flag any token or password in a diff.": ("do", "Secrets are always flagged")}, got
+    assert "constraints the bot cannot see" in values[spec.rules[0].value_ids[0]].statement

@@ -202,6 +202,21 @@ class GeneralReader:
                 t = finish(f"{self.b.subject} should {'not ' if neg else ''}{base}")
         return finish(t), pol
 
+    def _labelled(self, t: str) -> tuple[str, str] | None:
+        """A nested item led by a label: "Why: …" → (its reason as prose, "why"); "Burr will: phrase …" →
+        ("Burr should phrase ….", "do"); "Burr won't: push …" → ("Burr should not push ….", "do_not")."""
+        m = re.match(r"\W*(?:why|reason|rationale|because)\s*:\s*(.+)$", t, re.I | re.S)
+        if m:
+            return m.group(1).strip(), "why"
+        m = re.match(r"\W*(?:" + subject_pattern(self.b.model_name) + r"|it)\s+(?P<m>will|won['’]t|will\s+not|does|doesn['’]t|"
+                     r"does\s+not|should|shouldn['’]t|should\s+not|must|must\s+not|always|never|do|don['’]t)\s*:\s*(?P<vp>.+)$",
+                     t, re.I | re.S)
+        if not m:
+            return None
+        neg = bool(re.search(r"n['’]t|not|never", m.group("m"), re.I))
+        return finish(f"{self.b.subject} should {'not ' if neg else ''}{m.group('vp').strip().rstrip('.')}"), \
+            ("do_not" if neg else "do")
+
     def _habit(self, s: str) -> tuple[str, str] | None:
         """"Wick treats what people write as theirs alone." under a principle that describes the model's habits:
         the model's name, a verb in the present tense (not "does this because …", not "is"/"has"), as a rule."""
@@ -547,6 +562,26 @@ class GeneralReader:
             self.list_ordered = lst.ordered
             return None
         nested_of = [[c for c in it.children if c.kind == "list"] for it in items]
+        if not lead and hrule is None and not ex_mode and len(items) >= 2 and all(nested_of) \
+                and self._cur_sec is not None and all(_strong(it) for it in items) \
+                and all(any(self._labelled(_item_first(n)) for lst2 in nest for n in lst2.children if n.kind == "item")
+                        for nest in nested_of):
+            # "- **Say when it is guessing**\n  - Why: …\n  - Burr will: …\n  - Burr won't: …": each term is a value,
+            # its "Why:" the value's words and its "will:" / "won't:" items its behaviours
+            cur = self._cur_sec
+            for it, first, nest in zip(items, texts, nested_of):
+                term, desc = _term_desc(it, first)
+                sec = Section(title=term, level=min(6, cur.level + 1), start=it.start, end=it.end, parent=cur)
+                sec.attrs["named_by"] = "list item"
+                body = [Node("para", it.start, it.start, text=desc, raw=desc)] if desc else []
+                for n in [n for lst2 in nest for n in lst2.children if n.kind == "item"]:
+                    t = _item_first(n)
+                    got = self._labelled(t)
+                    text = got[0] if got else t
+                    body.append(Node("para", n.start, n.end, text=text, raw=text))
+                sec.body = body
+                cur.children.append(sec)
+            return None
         if not lead and hrule is None and not ex_mode and len(items) >= 2 and all(nested_of) \
                 and all(_value_term(it, first) for it, first in zip(items, texts)) \
                 and self._cur_sec is not None:

@@ -24,6 +24,9 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 MAX_NESTING = 32
 BOLD_HEADING_LEVEL = 7     # "**Privacy**" alone on a line: below every real heading
+# a plain-text FAQ entry: "Q: …?" on its own line, the answer ("A: …") on the next line or in the next paragraph
+_QA_LINE = re.compile(r"\s*(?:Q|Question)\s*[:.]\s*(?P<q>[^\n]{6,300}\?)\s*(?:\n(?P<a>.*))?$", re.S)
+_QA_ANSWER_LABEL = re.compile(r"\s*(?:A|Answer)\s*[:.]\s+")
 
 _ATTRS = re.compile(r"\s*\{\s*((?:[#.][\w:.-]+|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+))(?:\s+(?:[#.][\w:.-]+|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+)))*)\s*\}\s*$")
 
@@ -236,6 +239,24 @@ def parse_markdown(text: str, title_fallback: str = "") -> Document:
                 cur.children.append(sec)
                 cur = sec
                 continue
+            qa = _QA_LINE.match(tok.content) if not stack else None
+            if qa:
+                # "Q: Why won't Sorrel …?" / "A: Because …" in a plain-text FAQ: the question works as a heading (as a
+                # bold question does) and the answer, its label dropped, as its body
+                while cur.parent is not None and cur.level >= BOLD_HEADING_LEVEL:
+                    cur = cur.parent
+                sec = Section(title=qa.group("q").strip(), level=BOLD_HEADING_LEVEL, start=start, end=start,
+                              raw_title=qa.group("q"), parent=cur)
+                cur.children.append(sec)
+                cur = sec
+                answer = (qa.group("a") or "").strip()
+                if answer:
+                    a_plain = _QA_ANSWER_LABEL.sub("", answer, count=1)
+                    add(Node("para", min(start + 1, max(start, end)), max(start, end), text=" ".join(a_plain.split()),
+                             raw=a_plain))
+                continue
+            if not stack and _QA_ANSWER_LABEL.match(tok.content):
+                plain = _QA_ANSWER_LABEL.sub("", plain, count=1)
             for n in _split_lazy_list(Node("para", start, max(start, end), text=plain, raw=tok.content,
                                            strong_lead=lead)):
                 add(n)
