@@ -34,8 +34,8 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import bench_attribution as B  # noqa: E402
+from docgen.filters import attribution_router as R  # noqa: E402
 
-from docgen.filters import _cues as C  # noqa: E402
 from docgen.filters import attribution as A  # noqa: E402
 from docgen.filters.attribution_doc import DocAnalysis  # noqa: E402
 from docgen.spec import parse_spec  # noqa: E402
@@ -44,45 +44,9 @@ WINDOW_MAX = 700          # characters: a link longer than this is not encoded
 
 
 def lexical_features(spec, text: str, name: str | None) -> tuple[list[float], str, DocAnalysis]:
-    _att, verdict, _ev = A.analyse(spec, text, name)
-    idx = A.spec_index(spec, name)
-    doc = DocAnalysis(idx, text)
-    links = doc.links()
-    findings = [f for link in links for f in A._judge_link(doc, link)]
-    by: dict[str, list[float]] = {}
-    for f in findings:
-        by.setdefault(f.verdict, []).append(f.confidence)
-    x = [1.0 if verdict == v else 0.0 for v in A.VERDICTS]
-    for v in ("attributed", "wrong_value", "contradiction", "uncertain", "causal_other"):
-        c = by.get(v, [])
-        x += [min(len(c), 3) / 3, max(c, default=0.0)]
-    best_right = best_other = 0.0
-    with_beh = 0
-    kinds = dict.fromkeys("BFQD", 0)
-    for link in links:
-        kinds[link.kind] = kinds.get(link.kind, 0) + 1
-        beh = doc.behaviours(*link.effect)
-        if not beh:
-            continue
-        with_beh += 1
-        vals = doc.values(*link.cause)
-        for rid in beh:
-            own = idx.rules[rid].value_ids
-            best_right = max(best_right, max((vals.get(v, 0.0) for v in own), default=0.0))
-            best_other = max(best_other, max((s for v, s in vals.items() if v not in own), default=0.0))
-    x += [min(len(links), 10) / 10, min(with_beh, 5) / 5, min(best_right, 6) / 6, min(best_other, 6) / 6]
-    x += [min(kinds[k], 3) / 3 for k in "BFQD"]
-    bs = [doc.behaviours(a, b) for a, b in doc.sents]
-    vs = [doc.values(a, b) for a, b in doc.sents]
-    prim = doc.primary()
-    own_ids = idx.rules[prim].value_ids if prim else []
-    x += [min(sum(1 for b in bs if b), 10) / 10,
-          min(sum(1 for b in bs if any(not y.compliant for y in b.values())), 5) / 5,
-          min(max((max((v.get(i, 0.0) for i in own_ids), default=0.0) for v in vs), default=0.0), 6) / 6,
-          min(max((max(v.values(), default=0.0) for v in vs), default=0.0), 6) / 6,
-          min(len(list(C.EXTRINSIC.finditer(doc.ft))), 5) / 5,
-          min(len(doc.sents), 40) / 40]
-    return x, verdict, doc
+    """The router's features (docgen/filters/attribution_router.py owns them), with the document's analysis."""
+    x, verdict = R.features(spec, text, name)
+    return x, verdict, DocAnalysis(A.spec_index(spec, name), text)
 
 
 class _SpecVectors:
@@ -156,12 +120,30 @@ def _by_set(Xa, ya, rp, group, LogisticRegression) -> int:
         print(f"| {g} | {int(out.sum())} | {_scores(rp[out], ya[out])} | " + " | ".join(cells) + " |")
     print(f"| **all, pooled** | {len(ya)} | {_scores(rp, ya)} | " +
           " | ".join(_scores(pooled[k], ya) for k in configs) + " |")
+    # the combiner as a router: what the rules do not keep but it calls likely explicit goes to the judge; with a
+    # judge as good as the labels, how much recall comes back, and what share of all documents is judged
+    print("\n| router threshold | documents sent to the judge | explicit among them | R with a judge as good "
+          "as the labels (rules alone) |\n|---|---|---|---|")
+    prob = np.empty(len(ya))
+    for g in names:
+        out, inn = group == g, group != g
+        prob[out] = LogisticRegression(C=1.0, max_iter=5000).fit(Xa[inn], ya[inn] == "explicit") \
+            .predict_proba(Xa[out])[:, 1]
+    expl, kept = ya == "explicit", rp == "explicit"
+    for t in (None, 0.2, 0.3, 0.4, 0.5):
+        routed = (rp == "uncertain") if t is None else ~kept & ((prob >= t) | (rp == "uncertain"))
+        back = int((routed & expl).sum())
+        print(f"| {'uncertain only (no router)' if t is None else f'uncertain, or p >= {t}'} | {routed.mean():.0%} ({int(routed.sum())}) | {back / max(1, routed.sum()):.0%} | "
+              f"{(int((kept & expl).sum()) + back) / expl.sum():.3f} ({(kept & expl).sum() / expl.sum():.3f}) |")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--no-embed", action="store_true", help="lexical features only")
+    ap.add_argument("--fit-router", action="store_true",
+                    help="fit the judge's router (explicit vs not) on every labelled set and write "
+                         "docgen/filters/router.json")
     ap.add_argument("--by-set", action="store_true",
                     help="leave one labelled set out (realistic, fresh, fresh2, …: each by other writers): fit on "
                          "the others, score the one left out")
@@ -181,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         sv = _SpecVectors(_minilm.encode)
     sets = ["realistic"] + (sorted(d.name for d in (B.REPO / "corpora" / "devset").glob("fresh*") if d.is_dir())
-                            if a.by_set else [])
+                            if a.by_set or a.fit_router else [])
     rows = [{**json.loads(line), "set": name} for name in sets
             for f in sorted((B.REPO / "corpora" / "devset" / name).glob("*.jsonl"))
             for line in open(f, encoding="utf-8") if line.strip()]
@@ -203,6 +185,17 @@ def main(argv: list[str] | None = None) -> int:
     Xa, ya, spa, rp = np.array(X), np.array(y), np.array(split), np.array(rules_pred)
     print(f"{len(rows)} documents, {Xa.shape[1]} features ({'lexical + sentence encoder' if sv else 'lexical'}), "
           f"{time.perf_counter() - t0:.1f} s\n")
+    if a.fit_router:
+        lr = LogisticRegression(C=1.0, max_iter=5000).fit(Xa, ya == "explicit")
+        out = B.REPO / "docgen" / "filters" / "router.json"
+        out.write_text(json.dumps({
+            "what": "logistic regression, explicit attribution vs not, over attribution_router.features()",
+            "fitted_on": {s_: int(sum(1 for r in rows if r["set"] == s_)) for s_ in sets},
+            "command": "python benchmarks/bench_attribution_learned.py --fit-router --no-embed",
+            "coef": [round(float(c), 6) for c in lr.coef_[0]], "intercept": round(float(lr.intercept_[0]), 6)},
+            indent=1) + "\n")
+        print(f"wrote {out} ({Xa.shape[1]} weights, {len(rows)} documents)")
+        return 0
     if a.by_set:
         return _by_set(Xa, ya, rp, np.array([r["set"] for r in rows]), LogisticRegression)
     dev, held = spa == "dev", spa == "heldout"

@@ -532,8 +532,9 @@ def _filter_args(p):
     p.add_argument("--out", required=True, help="new run directory for kept and rejected documents")
     p.add_argument("--spec", help="the Model Spec (needed for attribution and the model-name check)")
     p.add_argument("--judge", metavar="BACKEND/MODEL",
-                   help="send the offline check's uncertain attribution verdicts to this LLM judge")
-    p.add_argument("--judge-all", action="store_true", help="with --judge: judge every document, not only uncertain ones")
+                   help="send the offline check's uncertain verdicts, and the rejected documents its router finds "
+                        "likely explicit, to this LLM judge")
+    p.add_argument("--judge-all", action="store_true", help="with --judge: judge every document, not only the uncertain and routed ones")
     p.add_argument("--eval-dir", help="decontaminate against evaluation files under this directory")
     p.add_argument("--model-name", help="the assistant's name in the documents, read in place of the spec's "
                                         "(default: the spec's; for a {model_name} spec, the name the corpus uses)")

@@ -26,7 +26,9 @@ def build_filter_chain(spec: Any, *, model_name: str | None = None,
     ``attribution`` is ``"offline"``, ``"judge"`` (every document to the judge;
     needs ``judge_backend``) or ``"none"``. With ``judge_backend`` and
     ``attribution="offline"``, the offline check's ``uncertain`` verdicts go to
-    the judge (every verdict with ``judge_all``).
+    the judge, and so do the rejected documents the router
+    (:mod:`docgen.filters.attribution_router`) finds likely explicit (every
+    verdict with ``judge_all``).
     """
     filters: list[Any] = [QualityFilter(spec, model_name=model_name, length_ranges=length_ranges)]
     if eval_dir is not None:

@@ -308,6 +308,9 @@ class AttributionFilter:
     verdicts listed in ``judge_verdicts`` (by default only ``uncertain``; pass
     ``VERDICTS`` to judge every document) go to the LLM judge
     (:class:`docgen.filters.judge.AttributionJudge`), whose verdict replaces them.
+    So does any other rejected document that the router
+    (:mod:`docgen.filters.attribution_router`) finds at least ``judge_route``
+    likely to be an explicit attribution (``None`` turns the router off).
     ``method="judge"`` judges every document.
     """
 
@@ -315,12 +318,14 @@ class AttributionFilter:
 
     def __init__(self, spec: Spec, method: str = "offline", judge_backend: Any = None,
                  model_name: str | None = None, judge_cache: str | None = None,
-                 judge_verdicts: tuple[str, ...] = ("uncertain",)):
+                 judge_verdicts: tuple[str, ...] = ("uncertain",), judge_route: float | None = 0.3):
         if method not in ("offline", "judge"):
             from ..errors import UserError
             raise UserError(f"unknown attribution method '{method}'", hint="use 'offline' or 'judge'")
         self.spec, self.method, self.model_name = spec, method, model_name
         self.judge_verdicts = VERDICTS if method == "judge" else tuple(judge_verdicts)
+        self.judge_route = judge_route
+        self.routed = 0                   # rejected documents the router sent to the judge
         self._judge = None
         if method == "judge" and judge_backend is None:
             from ..errors import UserError
@@ -330,9 +335,22 @@ class AttributionFilter:
             self._judge = AttributionJudge(judge_backend, spec, model_name=model_name, cache_path=judge_cache)
         spec_index(spec, model_name)      # build the index now, not on the first document
 
+    def _to_judge(self, text: str, reason: str) -> bool:
+        if self._judge is None:
+            return False
+        if reason in self.judge_verdicts:
+            return True
+        if reason == "attributed" or self.judge_route is None:
+            return False
+        from .attribution_router import features, likely_explicit
+        if likely_explicit(features(self.spec, text, self.model_name)[0]) >= self.judge_route:
+            self.routed += 1
+            return True
+        return False
+
     def check(self, doc: Document) -> Verdict:
         att, reason, ev = analyse(self.spec, doc.text, self.model_name)
-        if self._judge is not None and reason in self.judge_verdicts:
+        if self._to_judge(doc.text, reason):
             att, reason = self._judge.judge_sync(doc.text)
             ev = att.evidence
         return self._verdict(doc, att, reason, ev)
@@ -340,7 +358,7 @@ class AttributionFilter:
     async def acheck(self, doc: Document) -> Verdict:
         """The engine awaits this, so the judge runs on the engine's own event loop."""
         att, reason, ev = analyse(self.spec, doc.text, self.model_name)
-        if self._judge is not None and reason in self.judge_verdicts:
+        if self._to_judge(doc.text, reason):
             att, reason = await self._judge.judge(doc.text)
             ev = att.evidence
         return self._verdict(doc, att, reason, ev)

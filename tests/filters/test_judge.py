@@ -104,3 +104,26 @@ def test_judge_labels_are_the_offline_labels(specs):
                       "evidence": "Llama likes Colby", "reason": "taste", "confidence": 0.7})
     att, reason = asyncio.run(AttributionJudge(Scripted([rep]), specs[AFF]).judge(TEXT))
     assert att.verdict == "not_attributed" and reason == "wrong_value"
+
+
+def test_the_router_sends_a_rejected_but_likely_explicit_document_to_the_judge():
+    """A dev-split document of the labelled set that the offline check rejects (as wrong_value) but the router
+    finds likely explicit goes to the judge; with the router off it does not."""
+    from docgen.filters.attribution import analyse
+    from docgen.filters.attribution_router import features, likely_explicit
+    from docgen.spec import parse_spec
+    from _paths import REPO
+    row = next(json.loads(line) for line in open(REPO / "corpora/devset/realistic/coding_agent.jsonl")
+               if json.loads(line)["id"] == "rd-coding_agent-003")
+    assert row["split"] == "dev" and row["label"] == "explicit"
+    spec = parse_spec(REPO / row["spec"])
+    assert analyse(spec, row["text"], "Tern")[1] not in ("attributed", "uncertain")
+    assert likely_explicit(features(spec, row["text"], "Tern")[0]) >= 0.3
+    quote = row["text"].split("\n")[0]
+    reply = json.dumps({"verdict": "no_value", "rule_ids": [], "value_ids": [], "evidence": quote,
+                        "reason": "no value named", "confidence": 0.6})
+    b = Scripted([reply])
+    f = AttributionFilter(spec, judge_backend=b, model_name="Tern")
+    assert not f.check(Document(text=row["text"])).keep and len(b.prompts) == 1 and f.routed == 1
+    off = AttributionFilter(spec, judge_backend=Scripted([]), model_name="Tern", judge_route=None)
+    assert not off.check(Document(text=row["text"])).keep and off.routed == 0
