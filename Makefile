@@ -69,7 +69,7 @@ wheel-check: $(BIN)/python
 	whl=$$(ls "$$tmp"/dist/docgen-*.whl); echo "built $$(basename $$whl)"; \
 	$(BIN)/python -c "import sys, zipfile; n = set(zipfile.ZipFile(sys.argv[1]).namelist()); \
 		need = ['docgen/py.typed', 'docgen/prices.yaml', 'docgen/genres/memo.yaml', 'docgen/templates/document.j2', \
-		        'docgen/templates/system.j2', 'docgen/templates/judges/attribution.j2']; \
+		        'docgen/templates/system.j2', 'docgen/templates/judges/attribution.j2', 'docgen/filters/router.json']; \
 		missing = [p for p in need if p not in n]; assert not missing, f'wheel lacks {missing}'" "$$whl"; \
 	$(PY) -m venv "$$tmp/venv"; \
 	"$$tmp/venv/bin/python" -m pip install -q --disable-pip-version-check "$$whl"; \
