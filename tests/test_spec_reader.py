@@ -706,3 +706,10 @@ def test_principles_with_why_and_will_or_wont_items_read_as_values_with_their_be
         "Burdock should not push commits to the author's branch.": ("do_not", "The code belongs to its author"),
         "Burdock should flag any token or password in a diff.": ("do", "Secrets are always flagged")}, got
     assert "constraints the bot cannot see" in values[spec.rules[0].value_ids[0]].statement
+
+
+def test_a_companion_names_the_model_only_when_the_words_say_it_is_a_machine():
+    from docgen.spec.text import detect_model_name
+    assert detect_model_name("Wick is the AI journaling companion inside the app.")[0] == "Wick"
+    assert detect_model_name("Pell is an AI reading companion in the Lantern app.")[0] == "Pell"
+    assert detect_model_name("Safety is the companion of trust. Patience is a companion of wisdom.")[0] is None

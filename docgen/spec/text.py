@@ -369,7 +369,7 @@ def is_second_person(prose: str) -> bool:
 
 
 _NOT_HABIT = {"are", "were", "have", "can", "could", "may", "might", "will", "would", "need", "know", "see", "think",
-              "want", "feel", "get", "cannot", "seem", "might", "had", "did"}
+              "want", "feel", "get", "cannot", "seem", "had", "did"}
 
 
 def second_person_rule(sentence: str, subject: str) -> tuple[str, str] | None:
@@ -395,8 +395,11 @@ def second_person_rule(sentence: str, subject: str) -> tuple[str, str] | None:
         first = re.match(r"(?:\w+ly\s+)?([a-z]+)\b", vp)
         if not first or first.group(1) in _NOT_HABIT or verb_base(first.group(1)) != first.group(1):
             return None
-    vp = re.sub(r"\byourself\b", "itself", re.sub(r"\byour\b", "its", re.sub(r"\byou\b", "it", vp)))
-    vp = re.sub(r"\byou\b", "it", vp, flags=re.I)
+    vp = re.sub(r"\byourself\b", "itself", re.sub(r"\byour\b", "its", re.sub(r"\byou\b", "it", vp, flags=re.I), flags=re.I),
+                flags=re.I)
+    # "… you do not say …" inside the instruction: the model is "it" now, and takes the third person
+    vp = re.sub(r"\bit (do|are|have|were)\b", lambda m: "it " + {"do": "does", "are": "is", "have": "has",
+                                                                   "were": "was"}[m.group(1)], vp)
     where = ucfirst(lead) + ", " if lead else ""
     return finish(f"{where}{subject if where else ucfirst(subject)} should {'not ' if neg else ''}{vp.rstrip('. ')}"), \
         ("do_not" if neg else "do")
@@ -441,8 +444,11 @@ def detect_model_name(prose: str, front_matter: dict | None = None) -> tuple[str
         return None, placeholders
     for pat in (_NAME + r" is (?:trained|developed|built|made|created|designed|operated) by\b",
                 r"\bI am " + _NAME + r"\b(?=[,.])",
-                r"(?:^|\n|\. )" + _NAME + r" is (?:a|an|the) [\w\s-]{0,40}?(?:assistant|agent|chatbot|bot|tutor|helper|robot|"
-                r"companion|coach)\b",
+                r"(?:^|\n|\. )" + _NAME + r" is (?:a|an) [\w\s-]{0,40}?(?:assistant|agent|chatbot|bot|tutor|helper|robot)\b",
+                # "Wick is the AI journaling companion", "Sorrel is the automated assistant": with "the" (or a
+                # companion, a coach) only when the words say it is a machine ("Safety is the companion of trust")
+                r"(?:^|\n|\. )" + _NAME + r" is (?:a|an|the) (?:[\w-]+ ){0,3}?(?:AI|automated|virtual|digital)\b"
+                r"[\w\s-]{0,30}?(?:assistant|agent|chatbot|bot|tutor|helper|robot|companion|coach)\b",
                 _NAME + r", (?:the|a|an) [\w\s-]{0,40}?(?:assistant|model|agent|chatbot|bot|tutor)\b",
                 r"\bthe (?:assistant|model|AI|chatbot|agent|bot)(?: \w+)?,? (?:called|named) " + _NAME,
                 r"\bthe (?:assistant|model|AI|chatbot|agent|bot), " + _NAME + r",",
