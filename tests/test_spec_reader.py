@@ -713,3 +713,4 @@ def test_a_companion_names_the_model_only_when_the_words_say_it_is_a_machine():
     assert detect_model_name("Wick is the AI journaling companion inside the app.")[0] == "Wick"
     assert detect_model_name("Pell is an AI reading companion in the Lantern app.")[0] == "Pell"
     assert detect_model_name("Safety is the companion of trust. Patience is a companion of wisdom.")[0] is None
+    assert detect_model_name("Nettle is the assistant on our library's phone line.")[0] == "Nettle"

@@ -445,10 +445,11 @@ def detect_model_name(prose: str, front_matter: dict | None = None) -> tuple[str
     for pat in (_NAME + r" is (?:trained|developed|built|made|created|designed|operated) by\b",
                 r"\bI am " + _NAME + r"\b(?=[,.])",
                 r"(?:^|\n|\. )" + _NAME + r" is (?:a|an) [\w\s-]{0,40}?(?:assistant|agent|chatbot|bot|tutor|helper|robot)\b",
-                # "Wick is the AI journaling companion", "Sorrel is the automated assistant": with "the" (or a
-                # companion, a coach) only when the words say it is a machine ("Safety is the companion of trust")
+                r"(?:^|\n|\. )" + _NAME + r" is the [\w\s-]{0,40}?(?:assistant|agent|chatbot|bot|robot)\b",
+                # "Wick is the AI journaling companion": a companion or a coach only when the words say it is a
+                # machine ("Safety is the companion of trust")
                 r"(?:^|\n|\. )" + _NAME + r" is (?:a|an|the) (?:[\w-]+ ){0,3}?(?:AI|automated|virtual|digital)\b"
-                r"[\w\s-]{0,30}?(?:assistant|agent|chatbot|bot|tutor|helper|robot|companion|coach)\b",
+                r"[\w\s-]{0,30}?(?:companion|coach|tutor|helper)\b",
                 _NAME + r", (?:the|a|an) [\w\s-]{0,40}?(?:assistant|model|agent|chatbot|bot|tutor)\b",
                 r"\bthe (?:assistant|model|AI|chatbot|agent|bot)(?: \w+)?,? (?:called|named) " + _NAME,
                 r"\bthe (?:assistant|model|AI|chatbot|agent|bot), " + _NAME + r",",
