@@ -154,7 +154,7 @@ class DocAnalysis:
                 continue
             ok = True
             for k, (_, pos) in d.items():
-                if k in e.heads:
+                if e.heads.get(k) is not None:
                     neg = self._negated(pos, a)
                     if e.heads[k] != neg:        # forbidden and done, or required and not done
                         ok = False

@@ -55,7 +55,7 @@ class RuleEntry:
     kind: str
     value_ids: list[str]
     keys: dict[str, float] = field(default_factory=dict)      # behaviour key -> weight (0..1]
-    heads: dict[str, bool] = field(default_factory=dict)      # head key -> forbidden?
+    heads: dict[str, bool | None] = field(default_factory=dict)  # head key -> forbidden? (None: no polarity)
     objects: list[re.Pattern] = field(default_factory=list)   # like/dislike objects
 
 
@@ -170,12 +170,15 @@ class SpecIndex:
                         ks.update(pk)
                         rule_words.setdefault(r.id, set()).update(
                             x.lower() for x in WORD.findall(body) if key(x) in pk)
-                        # the head is the clause's verb: its first word past adverbs ("politely declines"); a
-                        # generic verb ("ask", "tell") gives no head, never the object after it ("a customer")
-                        lead = next((x for x in WORD.findall(body) if not x.lower().endswith("ly")), "")
-                        head = next(iter(keys(lead, generic=False)), None)
+                        # the head (one word of it names the rule) is the clause's first content word. Its
+                        # negation says whether the rule is kept only when it is the verb ("politely declines");
+                        # after a generic verb ("ask a customer", "say how sure") it is the object, whose
+                        # negation says nothing ("the customer typed a PIN" breaks no "never ask" rule)
+                        words = [x for x in WORD.findall(body)[:4] if not x.lower().endswith("ly")][:3]
+                        head = next((k for k in keys(" ".join(words), generic=False)), None)
+                        lead = words[0] if words else ""
                         if head and head not in drop and len(head) >= 3:
-                            e.heads.setdefault(head, forbidden)
+                            e.heads.setdefault(head, forbidden if head in keys(lead, generic=False) else None)
                 bag[r.id] = ks
             self.rules[r.id] = e
         rdf = Counter(k for ks in bag.values() for k in ks)
