@@ -9,8 +9,8 @@ the spec) gives the chance that a document is an explicit attribution. Fitted on
 sets (``benchmarks/bench_attribution_learned.py --fit-router``), its weights live in ``router.json``.
 
 Left out in turn, each of the five labelled sets (other writers each) scored: sending ``uncertain`` and
-every rejected document with a chance >= 0.3 to the judge judges 26 % of the documents; with a judge as
-good as the labels, that takes explicit recall from 0.62 (``uncertain`` only) to 0.83.
+every rejected document with a chance >= 0.3 to the judge judges 25 % of the documents; with a judge as
+good as the labels, that takes explicit recall from 0.63 (``uncertain`` only) to 0.83.
 """
 
 from __future__ import annotations
