@@ -670,7 +670,7 @@ def test_a_system_prompt_in_the_second_person_reads_its_instructions_and_one_val
     assert got["Fern should share an address only with the driver who needs it."] == ("do", "Protect members' privacy")
     assert got["When a member asks what a neighbour ordered, Fern should decline and say why."] == \
         ("do", "Protect members' privacy")
-    assert not any(t.startswith("Fern should are") or "should take orders" in t and False for t in got)
+    assert not any(t.startswith("Fern should are") for t in got)          # "You are Fern" is no instruction
 
 
 def test_a_plain_text_faq_reads_each_question_as_a_behaviour_and_its_answer_as_the_value(tmp_path):

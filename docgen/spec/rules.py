@@ -32,7 +32,7 @@ from .build import Build, clean_heading
 from .model import Example, Rule, Span, SubPoint
 from .text import (EXAMPLE_HEADING, IMPERATIVE_START, deontic, example_label, finish, first_person_rule, is_dialogue,
                    is_imperative, lcfirst, lead_clause, lead_in_polarity, question_rule, sentences, slugify,
-                   second_person_rule, subject_pattern, to_base_clause, ucfirst, verb_base)
+                   model_should, second_person_rule, subject_pattern, to_base_clause, ucfirst, verb_base)
 from .tree import Node, Section, walk_nodes
 
 _AUTH_KEYS = ("authority", "level", "priority")
@@ -229,10 +229,8 @@ class GeneralReader:
         if base is None or base == m.group("v"):
             return None
         lead = (m.group("lead") or "").strip()
-        lead = "" if lead.lower() in ("and", "so", "instead") else lead.rstrip(", ")
-        where = lead + ", " if lead else ""
-        return finish(f"{ucfirst(where)}{self.b.subject if where else ucfirst(self.b.subject)} should "
-                      f"{m.group('adv')}{base} {m.group('rest').rstrip('. ')}"), "do"
+        lead = "" if lead.lower() in ("and", "so", "instead") else lead
+        return model_should(self.b.subject, f"{m.group('adv')}{base} {m.group('rest').rstrip('. ')}", lead), "do"
 
     def _command(self, s: str, pol: str, strip_do: bool) -> tuple[str, str] | None:
         """A sentence under a run-in polarity lead that is a command ("Say plainly when …", "Before anything
@@ -322,9 +320,7 @@ class GeneralReader:
             end = starts[j + 1][0] if j + 1 < len(starts) else i + 1
             nodes = s.body[i:end]
             name = ucfirst(re.sub(r"^(?:the|our)\s+", "", m.group("v").strip(), flags=re.I))
-            sec = Section(title=name, level=min(6, s.level + 1), start=nodes[0].start, end=nodes[-1].end, parent=s)
-            sec.body = list(nodes)
-            children.append(sec)
+            children.append(_sub_value(s, name, nodes[0].start, nodes[-1].end, list(nodes)))
             moved.update(range(i, end))
         s.body = [n for k, n in enumerate(s.body) if k not in moved]
         s.children[:0] = children
@@ -346,10 +342,8 @@ class GeneralReader:
             name = re.split(r"[:;]|\s[-–—]\s", first)[0].strip().rstrip(".")
             words = name.split()
             name = " ".join(words[:12])
-            sec = Section(title=name, level=min(6, s.level + 1), start=n.start, end=n.end, parent=s)
-            sec.attrs["named_by"] = "first sentence"     # a value's name, never a heading rule or a group
-            sec.body = [n]
-            s.children.append(sec)
+            # named by its first sentence: a value's name, never a heading rule or a group
+            s.children.append(_sub_value(s, name, n.start, n.end, [n], named_by="first sentence"))
         taken = {i for i, _ in picked}
         s.body = [n for k, n in enumerate(s.body) if k not in taken]
 
@@ -571,16 +565,13 @@ class GeneralReader:
             cur = self._cur_sec
             for it, first, nest in zip(items, texts, nested_of):
                 term, desc = _term_desc(it, first)
-                sec = Section(title=term, level=min(6, cur.level + 1), start=it.start, end=it.end, parent=cur)
-                sec.attrs["named_by"] = "list item"
                 body = [Node("para", it.start, it.start, text=desc, raw=desc)] if desc else []
                 for n in [n for lst2 in nest for n in lst2.children if n.kind == "item"]:
                     t = _item_first(n)
                     got = self._labelled(t)
                     text = got[0] if got else t
                     body.append(Node("para", n.start, n.end, text=text, raw=text))
-                sec.body = body
-                cur.children.append(sec)
+                cur.children.append(_sub_value(cur, term, it.start, it.end, body, named_by="list item"))
             return None
         if not lead and hrule is None and not ex_mode and len(items) >= 2 and all(nested_of) \
                 and all(_value_term(it, first) for it, first in zip(items, texts)) \
@@ -590,10 +581,9 @@ class GeneralReader:
             cur = self._cur_sec
             for it, first, nested in zip(items, texts, nested_of):
                 term, desc = _term_desc(it, first)
-                sec = Section(title=term, level=min(6, cur.level + 1), start=it.start, end=it.end, parent=cur)
-                sec.body = [Node("para", it.start, it.start, text=desc, raw=desc)] if desc else []
-                sec.body += [Node("para", it.start, it.start, text="In practice:")] + nested
-                cur.children.append(sec)
+                body = [Node("para", it.start, it.start, text=desc, raw=desc)] if desc else []
+                body += [Node("para", it.start, it.start, text="In practice:")] + nested
+                cur.children.append(_sub_value(cur, term, it.start, it.end, body))
             return None
         if not lead and hrule is None and not ex_mode and len(items) >= 2 and self._cur_sec is not None \
                 and all(_value_paragraph(it, first) for it, first in zip(items, texts)):
@@ -603,10 +593,8 @@ class GeneralReader:
             cur = self._cur_sec
             for it, first in zip(items, texts):
                 term, desc = _term_desc(it, first)
-                sec = Section(title=term, level=min(6, cur.level + 1), start=it.start, end=it.end, parent=cur)
-                sec.attrs["habits"] = "yes"
-                sec.body = [Node("para", it.start, it.end, text=desc, raw=desc)]
-                cur.children.append(sec)
+                cur.children.append(_sub_value(cur, term, it.start, it.end,
+                                               [Node("para", it.start, it.end, text=desc, raw=desc)], habits="yes"))
             return None
         if ex_mode or all(is_dialogue(t) for t in texts if t):
             for it in items:
@@ -675,6 +663,15 @@ class GeneralReader:
             self.b.note("skipped", f"{skipped} list item(s) not read as rules: the list ({why}) is not a list of "
                                    f"behaviours", lst.start, lst.end)
         return last
+
+
+def _sub_value(parent: Section, title: str, start: int, end: int, body: list[Node], **attrs: str) -> Section:
+    """A section made up under ``parent`` for a value the spec names without a heading (an ordinal paragraph, a
+    bold list item, a system prompt's paragraph), holding ``body``."""
+    sec = Section(title=title, level=min(6, parent.level + 1), start=start, end=end, parent=parent)
+    sec.attrs.update(attrs)
+    sec.body = body
+    return sec
 
 
 def _sentence_span(n: Node, sentence: str) -> tuple[int, int]:

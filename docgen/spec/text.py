@@ -49,6 +49,14 @@ def finish(s: str) -> str:
     return s if s.endswith((".", "!", "?", ".)", ".”", ".\"")) else s + "."
 
 
+def model_should(subject: str, vp: str, lead: str = "", neg: str = "") -> str:
+    """A behaviour as a rule about the model: "[Lead, ]X should [not|never ]VP." ("Before anyone confirms,
+    Pilot should state the fare rules.")."""
+    lead = lead.strip().rstrip(", ")
+    who = f"{ucfirst(lead)}, {subject}" if lead else ucfirst(subject)
+    return finish(f"{who} should {neg + ' ' if neg else ''}{vp}")
+
+
 # --------------------------------------------------------------------------- deontic cues
 
 _MODAL = r"(?:should|must|shall|ought\s+to|needs?\s+to|has\s+to|have\s+to|is\s+(?:expected|required)\s+to)"
@@ -400,9 +408,7 @@ def second_person_rule(sentence: str, subject: str) -> tuple[str, str] | None:
     # "… you do not say …" inside the instruction: the model is "it" now, and takes the third person
     vp = re.sub(r"\bit (do|are|have|were)\b", lambda m: "it " + {"do": "does", "are": "is", "have": "has",
                                                                    "were": "was"}[m.group(1)], vp)
-    where = ucfirst(lead) + ", " if lead else ""
-    return finish(f"{where}{subject if where else ucfirst(subject)} should {'not ' if neg else ''}{vp.rstrip('. ')}"), \
-        ("do_not" if neg else "do")
+    return model_should(subject, vp.rstrip(". "), lead, "not" if neg else ""), ("do_not" if neg else "do")
 
 
 _FIRST_PERSON_RULE = re.compile(
@@ -421,13 +427,9 @@ def first_person_rule(sentence: str, subject: str) -> tuple[str, str] | None:
     vp = re.sub(r"\bI\b", "it", re.sub(r"\b(?:me|myself)\b", "itself", re.sub(r"\bmy\b", "its", vp)))
     lead = sentence.strip()[:m.start("neg") if m.group("neg") else m.start("pos")].rstrip()
     lead = lead[:-1].rstrip() if lead.endswith("I") else lead
-    where = lead.rstrip(", ") + ", " if lead.rstrip(", ") else ""
     if m.group("neg"):
-        never = m.group("neg").lower().endswith("never")
-        return finish(f"{ucfirst(where)}{subject if where else ucfirst(subject)} should {'never' if never else 'not'} {vp}"), "do_not"
-    word = m.group("pos").lower()
-    adv = "always " if word == "always" else ""
-    return finish(f"{ucfirst(where)}{subject if where else ucfirst(subject)} should {adv}{vp}"), "do"
+        return model_should(subject, vp, lead, "never" if m.group("neg").lower().endswith("never") else "not"), "do_not"
+    return model_should(subject, vp, lead, "always" if m.group("pos").lower() == "always" else ""), "do"
 
 
 def detect_model_name(prose: str, front_matter: dict | None = None) -> tuple[str | None, list[str]]:
