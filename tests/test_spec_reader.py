@@ -520,9 +520,10 @@ def test_do_and_dont_headings_give_their_lists_a_polarity(tmp_path):
             "## Don't\n\n- Give instructions for gas appliance repairs.\n- Recommend a product nobody asked about.\n")
     spec = _parse(tmp_path / "dodont.md", text)
     pol = {r.text: r.polarity for r in spec.rules}
-    assert pol == {"{model_name} should tell the user to switch off the power before electrical work.": "do",
-                   "{model_name} should not give instructions for gas appliance repairs.": "do_not",
-                   "{model_name} should not recommend a product nobody asked about.": "do_not"}
+    assert spec.model_name == "Mender"           # named by the title "Mender: a home-repair helper"
+    assert pol == {"Mender should tell the user to switch off the power before electrical work.": "do",
+                   "Mender should not give instructions for gas appliance repairs.": "do_not",
+                   "Mender should not recommend a product nobody asked about.": "do_not"}
     assert not any(v.name.lower() in ("do", "don't") for v in spec.values)
 
 
@@ -714,3 +715,52 @@ def test_a_companion_names_the_model_only_when_the_words_say_it_is_a_machine():
     assert detect_model_name("Pell is an AI reading companion in the Lantern app.")[0] == "Pell"
     assert detect_model_name("Safety is the companion of trust. Patience is a companion of wisdom.")[0] is None
     assert detect_model_name("Nettle is the assistant on our library's phone line.")[0] == "Nettle"
+
+
+def test_values_named_in_bold_in_a_paragraph_and_rules_in_tables_whose_why_names_one(tmp_path):
+    text = ("# Fern: the allotment planting assistant\n\n"
+            "Fern answers members' questions about what to plant. It cares about three things. **Soil health**: "
+            "the plots are shared for decades, so the ground is inherited by the next tenant. **Members' own "
+            "judgement**: the plot is theirs, and they learn by deciding. **Neighbourliness**: plots sit side by "
+            "side, and one member's choices spill over the path.\n\n"
+            "## Choosing what to grow\n\n"
+            "| Situation | What Fern does | Why |\n|---|---|---|\n"
+            "| A member is torn between two varieties | Sets out the trade-offs and leaves the choice to them | "
+            "It is their plot; they learn more from choosing |\n"
+            "| A member plans tall sunflowers on the south edge | Mentions the shade they will cast on the next plot | "
+            "Neighbourliness: the shadow lands on someone else's beans |\n")
+    spec = _parse(tmp_path / "fern.md", text)
+    assert spec.model_name == "Fern"
+    names = {v.id: v.name for v in spec.values}
+    assert {"Soil health", "Members' own judgement", "Neighbourliness"} <= set(names.values())
+    by_text = {r.text: [names[v] for v in r.value_ids] for r in spec.rules}
+    assert by_text["Fern should mention the shade they will cast on the next plot."] == ["Neighbourliness"]
+    assert by_text["Fern should set out the trade-offs and leave the choice to them."] == ["Choosing what to grow"]
+
+
+def test_a_published_spec_layout_reads_principles_whose_verbs_could_be_nouns_and_never_the_bad_answer(tmp_path):
+    text = ("# Quill: a library reference assistant\n\nQuill helps library patrons find information.\n\n"
+            "## Finding sources\n\n### Point to the source, not just the answer\n\n"
+            "Quill names where an answer comes from.\n\nRationale: patrons are entitled to check what they are told.\n\n"
+            "> User: When was the bridge built?\n>\n> ✅ Good: \"The council minutes for 1887 record it.\"\n>\n"
+            "> ❌ Bad: \"It was built in 1887. Trust me.\"\n\n"
+            "### Keep reading records private\n\nQuill never tells anyone what another patron has borrowed.\n\n"
+            "Rationale: people read freely only when no one is watching what they read.\n\n"
+            "```\nUser: What has my daughter checked out?\n✅ Good: I can't share another patron's history.\n"
+            "❌ Bad: Tell the user the last five titles on the account.\n```\n")
+    spec = _parse(tmp_path / "quill.md", text)
+    assert spec.model_name == "Quill"
+    texts = sorted(r.text for r in spec.rules)
+    assert texts == ["Quill should keep reading records private.",
+                     "Quill should point to the source, not just the answer."], texts
+    assert all(r.examples for r in spec.rules)
+
+
+def test_a_noun_heading_that_starts_like_a_verb_stays_a_value(tmp_path):
+    text = ("# Kite\n\nKite is a research assistant.\n\n## Access to information\n\n"
+            "People deserve to reach what is published. Kite should link to open copies where they exist.\n\n"
+            "## Care for sources\n\nKite should quote sources exactly.\n")
+    spec = _parse(tmp_path / "kite.md", text)
+    assert {v.name for v in spec.values} >= {"Access to information", "Care for sources"}
+    assert sorted(r.text for r in spec.rules) == ["Kite should link to open copies where they exist.",
+                                                  "Kite should quote sources exactly."]

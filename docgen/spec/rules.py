@@ -31,7 +31,7 @@ import re
 from .build import Build, clean_heading
 from .model import Example, Rule, Span, SubPoint
 from .text import (EXAMPLE_HEADING, IMPERATIVE_START, deontic, example_label, finish, first_person_rule, is_dialogue,
-                   is_imperative, lcfirst, lead_clause, lead_in_polarity, question_rule, sentences, slugify,
+                   could_be_imperative, is_imperative, lcfirst, lead_clause, lead_in_polarity, question_rule, sentences, slugify,
                    model_should, second_person_rule, subject_pattern, to_base_clause, ucfirst, verb_base)
 from .tree import Node, Section, walk_nodes
 
@@ -56,6 +56,11 @@ _ORDINAL_VALUE = re.compile(
     r"(?:(?:thing|value|principle|commitment|priority|concern|idea)s?\s+(?:(?:that|which)\s+)?"
     r"(?:we|I|it|they)\s+(?:\w+\s+){0,3}?)?(?:is|are)\s+(?P<v>[^.;:!?]{3,90}?)\s*[.;:!]", re.I)
 _RATIONALE_LABEL = re.compile(r"^\W*(?:rationale|why|reasons?|the\s+reason|because)\W*:\s*", re.I)
+# "**Soil health**: the plots …", "**Candour.** Members …": a value named in bold inside a paragraph
+_INLINE_TERM = re.compile(r"(?:\*\*|__)(?P<t>[^*_\n]{2,50}?)[:.]?(?:\*\*|__)\s*[:.—–-]?\s*(?=[A-Za-z])")
+# a candidate answer marked good or bad ("✅ Good:", "❌ Bad:", "**Bad response:**")
+_MARKED_EXAMPLE = re.compile(r"(?:^|\n)\W{0,4}(?:[✅❌✔✗✘]\s*)?(?:good|bad|better|worse|compliant|violation)"
+                             r"(?:\s+(?:response|answer|reply))?\W{0,3}:", re.I)
 _RATIONALE = re.compile(r"^(?:This|That|These|Because|Since|Otherwise|Doing\s+so|The\s+reason)\b", re.I)
 _VALUE_LEAD = re.compile(r"\b(?:values?|principles?|properties|priorities|commitments|virtues|ideals|pillars|"
                          r"tenets)\b", re.I)
@@ -292,7 +297,7 @@ class GeneralReader:
                 self._new_rule(q[0], q[1], s, s.start, s.start)
             if s.level and not self._is_doc(s) and not q and not s.attrs.get("named_by") \
                     and not _POLARITY_HEADING.fullmatch(clean_heading(s.title)) \
-                    and (is_imperative(_CLAUSE.sub("", s.title, count=1)) or (
+                    and (is_imperative(_CLAUSE.sub("", s.title, count=1)) or self._rule_heading(s) or (
                     any(k in s.attrs for k in _AUTH_KEYS) and not s.children)):
                 self._heading_rule(s)
                 continue
@@ -306,6 +311,20 @@ class GeneralReader:
             self._body(s.body, self._owner(s), None,
                        f"{self.b.subject} should {'not ' if pol_head.group('neg') else ''}:" if pol_head else None)
             stack.extend(reversed(s.children))
+
+    def _rule_heading(self, s: Section) -> bool:
+        """A heading that may be a command ("Point to the source") over a body that reads as a rule's: a
+        "Rationale:" paragraph or a marked example, or among sibling headings most of which are commands."""
+        title = _CLAUSE.sub("", s.title, count=1)
+        if s.children or not could_be_imperative(title):
+            return False
+        for n in s.body:
+            text = n.text if n.kind == "para" else _node_text(n)
+            if n.kind == "para" and _RATIONALE_LABEL.match(text) or \
+                    n.kind in ("para", "quote", "code") and _MARKED_EXAMPLE.search(text):
+                return True
+        sib = [c for c in (s.parent.children if s.parent is not None else []) if c is not s]
+        return len(sib) >= 2 and 2 * sum(1 for c in sib if is_imperative(_CLAUSE.sub("", c.title, count=1))) >= len(sib)
 
     def _ordinal_values(self, s: Section) -> None:
         """Paragraphs that open by naming a value in order ("The first thing we care about is fairness to every
@@ -384,6 +403,8 @@ class GeneralReader:
             k = n.kind
             if k == "para":
                 if self._auth_line(n, owner, hrule):
+                    continue
+                if hrule is None and not ex_mode and self._inline_values(n, owner):
                     continue
                 is_lab, lab = example_label(n.text)
                 if is_lab or is_dialogue(n.raw):
@@ -484,7 +505,7 @@ class GeneralReader:
                 last = got or last
                 lead = None
             elif k in ("code", "quote"):
-                if ex_mode or is_dialogue(_node_text(n)) or k == "quote":
+                if ex_mode or is_dialogue(_node_text(n)) or k == "quote" or _MARKED_EXAMPLE.search(_node_text(n)):
                     self._attach(last, n, ex_mode[0] if ex_mode else None, _node_text(n))
                 else:
                     self._skip(n, f"code block ({n.info or 'no language'}) is not read as values or rules")
@@ -501,6 +522,29 @@ class GeneralReader:
                     self._skip(n, "table is not read as values or rules")
             elif k in ("footnote_block", "footnote"):
                 self._skip(n, "footnotes are not read as values or rules")
+
+    def _inline_values(self, n: Node, owner: Section) -> bool:
+        """A paragraph that names three or more values in bold, each with its words ("It cares about four things.
+        **Soil health**: the plots are shared for decades … **Neighbourliness**: plots sit side by side …"): the
+        values, as a list of them would be. False for any other paragraph."""
+        raw = n.raw or ""
+        terms = list(_INLINE_TERM.finditer(raw))
+        if len(terms) < 3 or any(example_label(m.group("t") + ":")[0] for m in terms) or \
+                re.search(r"\((?:[a-z]|[ivx]+|\d+)\)\s*(?:\*\*|__)", raw):     # "(a) **Self-determination.**": defined
+            return False
+        got = []
+        for j, m in enumerate(terms):
+            end = terms[j + 1].start() if j + 1 < len(terms) else len(raw)
+            desc = re.sub(r"[*_`]", "", raw[m.end():end]).strip()
+            if len(desc.split()) < 4:
+                return False
+            got.append((m.group("t").strip(), desc))
+        lead = re.sub(r"[*_`]", "", raw[:terms[0].start()]).strip()
+        if lead:
+            self.prose.setdefault(id(owner), []).extend(sentences(lead))
+        for term, desc in got:
+            self.listed.append((term, desc, n, owner))
+        return True
 
     def _table(self, n: Node, owner: Section, hrule: Rule | None) -> bool:
         """A table with a behaviour column ("Behaviour", "Rule", "What X does") and optionally a reason column

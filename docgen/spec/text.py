@@ -284,6 +284,19 @@ def is_imperative(text: str) -> bool:
     return words[1].lower() in _OBJECT_START      # "Respect the …" (verb or noun: the next word decides)
 
 
+def could_be_imperative(text: str) -> bool:
+    """A heading whose first word may be a command in its base form, where the words alone leave it open ("Point
+    to the source", "Keep reading records private": verbs, or nouns); the section's body or its siblings decide."""
+    if is_imperative(text):
+        return True
+    s = re.sub(r"^[\W\d]+", "", text).strip()
+    words = re.findall(r"[A-Za-z’']+", s)
+    if len(words) < 2 or words[1].lower() in {"of", "and", "or", "vs", "versus", "as", "is", "are"}:
+        return False
+    lem = _lemmas(words[0].lower())
+    return "VERB" in lem and lem["VERB"][0] == words[0].lower()
+
+
 _QUESTION_AUX = (r"(?P<aux>does|do|did|will|would|won['’]t|doesn['’]t|don['’]t|didn['’]t|wouldn['’]t|can['’]t|cannot|"
                  r"should|shouldn['’]t)")
 
@@ -453,6 +466,9 @@ def detect_model_name(prose: str, front_matter: dict | None = None) -> tuple[str
                 r"(?:^|\n|\. )" + _NAME + r" is (?:a|an|the) (?:[\w-]+ ){0,3}?(?:AI|automated|virtual|digital)\b"
                 r"[\w\s-]{0,30}?(?:companion|coach|tutor|helper)\b",
                 _NAME + r", (?:the|a|an) [\w\s-]{0,40}?(?:assistant|model|agent|chatbot|bot|tutor)\b",
+                # a title "Quill: a public-library reference assistant", "Fern — the planting assistant"
+                r"(?:^|\n)" + _NAME + r"\s*(?::|\s[-–—])\s*(?:the|a|an|our)\s[\w\s-]{0,50}?"
+                r"(?:assistant|agent|chatbot|bot|tutor|helper|robot|guide|advisor|adviser|companion)s?\s*(?:\n|$)",
                 r"\bthe (?:assistant|model|AI|chatbot|agent|bot)(?: \w+)?,? (?:called|named) " + _NAME,
                 r"\bthe (?:assistant|model|AI|chatbot|agent|bot), " + _NAME + r",",
                 r"\b(?:describes|governs|defines) (?:the )?" + _NAME + r"['’]s\b",
@@ -463,7 +479,8 @@ def detect_model_name(prose: str, front_matter: dict | None = None) -> tuple[str
     counts: dict[str, int] = {}
     for m in re.finditer(_NAME + r"(?:['’]s)? (?:values|likes|dislikes|prefers|should|must|shall|will|does not|never|always|cares)\b"
                          r"|(?:^|(?<=[-*] ))" + _NAME + r" (?:asks|says|tells|gives|checks|refuses|declines|explains|"
-                         r"keeps|uses|offers|waits|reads|writes|answers|points|flags|reports|stops|admits|notes)\b",
+                         r"keeps|uses|offers|waits|reads|writes|answers|points|flags|reports|stops|admits|notes|helps|suggests|"
+                         r"recommends|names|mentions|sets|leaves|says|shows|sends|books|reviews)\b",
                          prose, re.M):
         name = m.group(1) or m.group(2)
         if name not in _NOT_NAMES:

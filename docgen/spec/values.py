@@ -131,11 +131,21 @@ def assemble(rd: GeneralReader, b: Build) -> None:
         while values[chain[-1]].parent:
             chain.append(values[chain[-1]].parent)
         raw.rule.value_ids = [near] if len(chain) == 1 else [near, chain[-1]]
+        named = _named_in(raw.rule.rationale, [values[v] for v in listed_ids]) if raw.rule.rationale else []
+        if len(named) == 1 and named[0] not in raw.rule.value_ids:
+            # the rule's own reason names one of the listed values ("Why: Neighbourliness: the shadow lands …")
+            raw.rule.value_ids = named
     _section_order(rd, b, vid_of)
     if not any(v.authority for v in b.values):
         _prose_order(rd, b)
     _authority(rd, b, values, spec_wide)
     b.rules.extend(r.rule for r in rd.raws)
+
+
+def _named_in(text: str, values: list[Value]) -> list[str]:
+    """The values whose whole name (its content words) the text uses."""
+    have = content_words(text)
+    return [v.id for v in values if (want := content_words(v.name)) and want <= have]
 
 
 # "(a) **Self-determination.** A person does not lose ..." in a preamble: a value defined under a letter
