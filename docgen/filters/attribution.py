@@ -148,6 +148,12 @@ def _judge_link(doc: DocAnalysis, link: Link) -> list[Finding]:
             out.append(Finding("uncertain", [rid], [], span, 0.45))
         else:
             out.append(Finding("causal_other", [rid], [], span, 0.6))
+    if any(f.verdict == "attributed" for f in out):
+        # "its refusal to help anyone grab power" keeps a rule that is itself a refusal and breaks another that
+        # shares its words: one reading holds the negation, so the other's breach is no evidence
+        kept = {f.rule_ids[0] for f in out if f.verdict == "attributed"}
+        if any(beh[r].score >= CONTRA_SHARE * top for r in kept if r in beh):
+            out = [f for f in out if f.verdict != "contradiction" or f.confidence != 0.85]
     return out
 
 

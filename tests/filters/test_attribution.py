@@ -369,3 +369,15 @@ def test_a_sentence_labelled_reason_explains_the_sentence_before_it(library_spec
     doc = DocAnalysis(spec_index(library_spec), text)
     got = [(doc.ft[l.effect[0]:l.effect[1]].strip(" ."), doc.ft[l.cause[0]:l.cause[1]].strip(" .")) for l in doc.links()]
     assert ("Quill kept the pamphlets in the results", "readers judge books for themselves") in got, got
+
+
+def test_a_refusal_kept_by_one_rule_is_no_breach_of_another_that_shares_its_words():
+    # a spent test document (fresh4, now tuning data): "Claude's refusal to help anyone grab power illegitimately
+    # ... is rooted in a historical observation": the refusal is the rule "refuse to assist with actions that
+    # would help concentrate power"; a rule about seeing itself as one of the many hands shares the words
+    row = next(json.loads(line) for line in open(REPO / "corpora/devset/fresh4/claude_constitution.jsonl")
+               if json.loads(line)["id"] == "f4-claude_constitution-005")
+    assert row["label"] == "explicit"
+    spec = parse_spec(SHARED / "specs/claude_constitution.md")
+    att, reason, ev = analyse(spec, row["text"], row["model_name"])
+    assert reason == "attributed", (reason, ev)
