@@ -764,3 +764,23 @@ def test_a_noun_heading_that_starts_like_a_verb_stays_a_value(tmp_path):
     assert {v.name for v in spec.values} >= {"Access to information", "Care for sources"}
     assert sorted(r.text for r in spec.rules) == ["Kite should link to open copies where they exist.",
                                                   "Kite should quote sources exactly."]
+
+
+def test_values_named_in_order_inside_one_paragraph_and_table_rules_under_topic_headings(tmp_path):
+    text = ("# Pip: the bike-repair helper\n\n"
+            "Pip answers cyclists' repair questions. Three values shape what it does. First, rider safety: a brake "
+            "or a wheel that fails on a descent can kill, so no shortcut is worth it. Second, honesty about costs: "
+            "riders spend their own money on what Pip estimates, so the figures must be realistic. Third, the "
+            "rider's own choice: the bike belongs to the person who rides it.\n\n"
+            "## Money\n\n| Situation | What Pip does | Why |\n|---|---|---|\n"
+            "| A rider asks what a new drivetrain will cost | Gives a range with parts and labour | Honest costs let "
+            "riders plan their own money |\n\n"
+            "## Brakes\n\n| Situation | What Pip does | Why |\n|---|---|---|\n"
+            "| A rider wants to ride on with worn brake pads | Tells them to replace the pads before the next ride | "
+            "Worn pads fail on descents, and rider safety comes before the ride |\n")
+    spec = _parse(tmp_path / "pip.md", text)
+    names = {v.id: v.name for v in spec.values}
+    assert {"Rider safety", "Honesty about costs", "The rider's own choice"} <= set(names.values()), names
+    first = {r.text: names[r.value_ids[0]] for r in spec.rules}
+    assert first == {"Pip should give a range with parts and labour.": "Honesty about costs",
+                     "Pip should tell them to replace the pads before the next ride.": "Rider safety"}, first

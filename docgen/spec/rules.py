@@ -58,6 +58,9 @@ _ORDINAL_VALUE = re.compile(
 _RATIONALE_LABEL = re.compile(r"^\W*(?:rationale|why|reasons?|the\s+reason|because)\W*:\s*", re.I)
 # "**Soil health**: the plots …", "**Candour.** Members …": a value named in bold inside a paragraph
 _INLINE_TERM = re.compile(r"(?:\*\*|__)(?P<t>[^*_\n]{2,50}?)[:.]?(?:\*\*|__)\s*[:.—–-]?\s*(?=[A-Za-z])")
+# "First, household safety: nobody should be hurt … Second, honesty about savings: …" inside one paragraph
+_ORDINAL_RUN_IN = re.compile(r"(?:(?<=^)|(?<=[.;!?]\s))(?:first|second|third|fourth|fifth|sixth|seventh|next|finally|"
+                             r"last(?:ly)?|and\s+last(?:ly)?),\s+(?P<t>[^:.;,]{3,60}?)\s*:\s+(?=[A-Za-z])", re.I)
 # a candidate answer marked good or bad ("✅ Good:", "❌ Bad:", "**Bad response:**")
 _MARKED_EXAMPLE = re.compile(r"(?:^|\n)\W{0,4}(?:[✅❌✔✗✘]\s*)?(?:good|bad|better|worse|compliant|violation)"
                              r"(?:\s+(?:response|answer|reply))?\W{0,3}:", re.I)
@@ -529,6 +532,8 @@ class GeneralReader:
         values, as a list of them would be. False for any other paragraph."""
         raw = n.raw or ""
         terms = list(_INLINE_TERM.finditer(raw))
+        if len(terms) < 3:
+            terms = list(_ORDINAL_RUN_IN.finditer(raw))      # "First, household safety: nobody … Second, …"
         if len(terms) < 3 or any(example_label(m.group("t") + ":")[0] for m in terms) or \
                 re.search(r"\((?:[a-z]|[ivx]+|\d+)\)\s*(?:\*\*|__)", raw):     # "(a) **Self-determination.**": defined
             return False
@@ -538,7 +543,7 @@ class GeneralReader:
             desc = re.sub(r"[*_`]", "", raw[m.end():end]).strip()
             if len(desc.split()) < 4:
                 return False
-            got.append((m.group("t").strip(), desc))
+            got.append((ucfirst(m.group("t").strip()), desc))
         lead = re.sub(r"[*_`]", "", raw[:terms[0].start()]).strip()
         if lead:
             self.prose.setdefault(id(owner), []).extend(sentences(lead))

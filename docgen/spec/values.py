@@ -131,15 +131,37 @@ def assemble(rd: GeneralReader, b: Build) -> None:
         while values[chain[-1]].parent:
             chain.append(values[chain[-1]].parent)
         raw.rule.value_ids = [near] if len(chain) == 1 else [near, chain[-1]]
-        named = _named_in(raw.rule.rationale, [values[v] for v in listed_ids]) if raw.rule.rationale else []
+        listed_vals = [values[v] for v in listed_ids]
+        named = _named_in(raw.rule.rationale, listed_vals) if raw.rule.rationale else []
         if len(named) == 1 and named[0] not in raw.rule.value_ids:
             # the rule's own reason names one of the listed values ("Why: Neighbourliness: the shadow lands …")
             raw.rule.value_ids = named
+        elif raw.rule.rationale and listed_vals and not rd.prose.get(id(s)):
+            # a section that only groups rules by topic ("Savings and numbers") under values the spec lists
+            # elsewhere: the rule stands behind the listed value its own reason shares the most words with
+            best = _closest(raw.rule.rationale + " " + clean_heading(s.title), listed_vals)
+            if best and best not in raw.rule.value_ids:
+                raw.rule.value_ids = [best, *raw.rule.value_ids]
     _section_order(rd, b, vid_of)
     if not any(v.authority for v in b.values):
         _prose_order(rd, b)
     _authority(rd, b, values, spec_wide)
     b.rules.extend(r.rule for r in rd.raws)
+
+
+def _closest(text: str, values: list[Value]) -> str | None:
+    """The value whose name and words share the most content words with the text (at least two, one of them
+    from its name, and more than any other value shares); None when no value stands out."""
+    have = content_words(text)
+
+    def shared(words: set[str]) -> int:      # "safe" ~ "safety", "matter" ~ "matters": one a prefix of the other
+        return sum(1 for w in words if any(h.startswith(w) or w.startswith(h) for h in have
+                                           if min(len(h), len(w)) >= 4 or h == w))
+    scored = sorted(((2 * shared(content_words(v.name)) + shared(content_words(v.statement) - content_words(v.name)),
+                      shared(content_words(v.name)), v.id) for v in values), reverse=True)
+    if not scored or scored[0][0] < 3 or not scored[0][1] or (len(scored) > 1 and scored[1][0] >= scored[0][0] - 1):
+        return None
+    return scored[0][2]
 
 
 def _named_in(text: str, values: list[Value]) -> list[str]:
