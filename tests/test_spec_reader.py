@@ -715,6 +715,8 @@ def test_a_companion_names_the_model_only_when_the_words_say_it_is_a_machine():
     assert detect_model_name("Pell is an AI reading companion in the Lantern app.")[0] == "Pell"
     assert detect_model_name("Safety is the companion of trust. Patience is a companion of wisdom.")[0] is None
     assert detect_model_name("Nettle is the assistant on our library's phone line.")[0] == "Nettle"
+    assert detect_model_name("Tamsin is the AI guide of a small railway museum.")[0] == "Tamsin"
+    assert detect_model_name("Experience is the best guide. Curiosity is a good guide too.")[0] is None
 
 
 def test_values_named_in_bold_in_a_paragraph_and_rules_in_tables_whose_why_names_one(tmp_path):

@@ -464,7 +464,7 @@ def detect_model_name(prose: str, front_matter: dict | None = None) -> tuple[str
                 # "Wick is the AI journaling companion": a companion or a coach only when the words say it is a
                 # machine ("Safety is the companion of trust")
                 r"(?:^|\n|\. )" + _NAME + r" is (?:a|an|the) (?:[\w-]+ ){0,3}?(?:AI|automated|virtual|digital)\b"
-                r"[\w\s-]{0,30}?(?:companion|coach|tutor|helper)\b",
+                r"[\w\s-]{0,30}?(?:companion|coach|tutor|helper|guide|advis[eo]r|concierge|receptionist)\b",
                 _NAME + r", (?:the|a|an) [\w\s-]{0,40}?(?:assistant|model|agent|chatbot|bot|tutor)\b",
                 # a title "Quill: a public-library reference assistant", "Fern — the planting assistant"
                 r"(?:^|\n)" + _NAME + r"\s*(?::|\s[-–—])\s*(?:the|a|an|our)\s[\w\s-]{0,50}?"
