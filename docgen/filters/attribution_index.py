@@ -186,13 +186,16 @@ class SpecIndex:
         top = _idf(1, nr) if nr > 1 else 1.0
         syn = neighbours({w for ws in rule_words.values() for w in ws}, SYN_THRESHOLD)
         for rid, ks in bag.items():
-            kw = {k: (_idf(rdf[k], nr) / top if nr > 1 else 1.0) for k in ks}
-            for word in rule_words.get(rid, ()):
+            kw = {k: (_idf(rdf[k], nr) / top if nr > 1 else 1.0) for k in sorted(ks)}
+            near: dict[str, float] = {}
+            for word in sorted(rule_words.get(rid, ())):
                 base = kw.get(key(word), 0.0)
                 for nb, sim in syn.get(word, ()):
                     k = key(nb)
                     if k and k not in drop and k not in _GENERIC_KEYS and k not in kw:
-                        kw[k] = base * sim * SYN_WEIGHT
+                        # the strongest of the rule's words near it: the same weight whatever order sets iterate in
+                        near[k] = max(near.get(k, 0.0), base * sim * SYN_WEIGHT)
+            kw.update(near)
             self.rules[rid].keys = kw
         # lookups from a key to the rules and values that use it
         self.key_rules: dict[str, list[tuple[str, float]]] = {}

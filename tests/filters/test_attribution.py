@@ -1,4 +1,5 @@
 import json
+import os
 
 import pytest
 
@@ -381,3 +382,34 @@ def test_a_refusal_kept_by_one_rule_is_no_breach_of_another_that_shares_its_word
     spec = parse_spec(SHARED / "specs/claude_constitution.md")
     att, reason, ev = analyse(spec, row["text"], row["model_name"])
     assert reason == "attributed", (reason, ev)
+
+
+def test_verdicts_do_not_depend_on_the_hash_seed():
+    # a synonym key reached from two of a rule's words once took the weight of whichever word a set yielded
+    # first, so two runs could read the same document as two different rules (seen: f4-pharmacy_refill_assistant-010)
+    import subprocess
+    import sys
+    code = ("import json,sys\nfrom docgen.spec import parse_spec\nfrom docgen.filters.attribution import analyse\n"
+            "rows=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]\n"
+            "spec=parse_spec(sys.argv[2])\n"
+            "print(json.dumps([analyse(spec, r['text'], None if r['model_name']=='generic' else r['model_name'])[1:] "
+            "for r in rows]))\n")
+    args = [sys.executable, "-c", code, str(REPO / "corpora/devset/fresh4/pharmacy_refill_assistant.jsonl"),
+            str(REPO / "corpora/specs/pharmacy_refill_assistant.md")]
+    outs = {subprocess.run(args, capture_output=True, text=True, check=True, cwd=REPO,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "7")}
+    assert len(outs) == 1
+
+
+def test_a_behaviour_classed_as_a_matter_of_law_or_money_is_wrong_value(tmp_path):
+    p = tmp_path / "g.md"
+    p.write_text("# Orrin\n\nOrrin is the AI guide of a railway museum.\n\n## Care for the collection\n\n"
+                 "Old engines are held for visitors not yet born.\n\n"
+                 "- Orrin should tell visitors not to climb on the locomotives.\n")
+    spec = parse_spec(p)
+    framed = ("Visitors often ask the guide whether they may climb on the old locomotives, and Orrin tells them not "
+              "to climb on them. Staff explained the rule plainly at the meeting. It's a liability thing: the "
+              "insurers will not cover a fall from a footplate.")
+    assert analyse(spec, framed, "Orrin")[1] == "wrong_value"
+    denied = framed.replace("It's a liability thing:", "It is not a liability thing, whatever people think:")
+    assert analyse(spec, denied, "Orrin")[1] != "wrong_value"
