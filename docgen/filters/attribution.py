@@ -308,22 +308,30 @@ def analyse(spec: Spec, text: str, model_name: str | None = None) -> tuple[Attri
 
 
 # a behaviour classed as a matter of law, money or convenience: "a compliance requirement", "a liability thing",
-# "driven by …", "at the request of our insurers", "because the law says"
+# "driven by the insurers", "for legal reasons", "at the request of our insurers"
 _FRAMING = re.compile(
     r"\b(?:is|was|it'?s|that'?s|are|were|remains)\s+(?:\w+\s+){0,2}?(?P<w>\w+)\s+(?:thing|matter|requirement|decision|call|"
     r"control|issue|obligation|measure|question|play|move|precaution|necessity)\b|"
-    r"\b(?:driven\s+by|a\s+direct\s+result\s+of|at\s+the\s+request\s+of|required\s+by|demanded\s+by|for)\s+(?:\w+\s+){0,3}?"
-    r"(?P<w2>\w+)\b", re.I)
+    r"\b(?P<cue>driven\s+by|a\s+direct\s+result\s+of|at\s+the\s+request\s+of|required\s+by|demanded\s+by|"
+    r"for\s+(?:\w+\s+){0,2}?\w+\s+(?:reasons?|purposes?))", re.I)
 
 
 def _framed_extrinsic(doc: DocAnalysis) -> tuple[int, int] | None:
     """A sentence that puts something the assistant does down to a motive outside the spec by classing it
-    ("This is a compliance requirement") rather than linking it; its span, or None."""
+    ("This is a compliance requirement") rather than linking it; its span, or None. A word the spec's own
+    values use (a spec that values savings) is no motive outside it."""
+    spec_words = set().union(*doc.idx.values.values()) if doc.idx.values else set()
     for ss, se in doc.sents:
         for m in _FRAMING.finditer(doc.ft, ss, se):
-            g = "w" if m.group("w") else "w2"
-            if not C.EXTRINSIC.fullmatch(m.group(g)) or _SET_ASIDE.search(doc.ft[max(ss, m.start() - 30):m.start()]) \
-                    or re.search(r"\b(?:not|never|isn't|wasn't|no)\b", doc.ft[m.start():m.start(g)], re.I):
+            if m.group("w"):
+                hit = m if C.EXTRINSIC.fullmatch(m.group("w")) else None
+                at = m.start("w")
+            else:
+                hit = C.EXTRINSIC.search(doc.ft, m.start("cue"), min(se, m.end() + 60))
+                at = hit.start() if hit else m.end()
+            if not hit or key(hit.group().split()[0]) in spec_words or \
+                    _SET_ASIDE.search(doc.ft[max(ss, m.start() - 30):m.start()]) or \
+                    re.search(r"\b(?:not|never|isn't|wasn't|no)\b", doc.ft[m.start():at], re.I):
                 continue
             prev = doc.sents[max(0, doc.sentence_of(ss) - 1)][0]      # the behaviour, here or just before
             if doc.behaviours(prev, se) or doc.mentions_agent(ss, se):
