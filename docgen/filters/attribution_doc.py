@@ -324,6 +324,8 @@ class DocAnalysis:
         for i, (ss, se) in enumerate(sents[:-1]):
             if ft[se - 1] == "?" and C.QUESTION.search(ft, ss, se):
                 ns, ne = sents[i + 1]
+                if len(WORD.findall(ft, ns, ne)) <= 6 and i + 2 < len(sents):
+                    ne = sents[i + 2][1]        # "On purpose. An applicant's private life is their own."
                 effect = (sents[i - 1][0] if (self._short(ss, se) and i > 0) else ss, se)
                 out.append(Link("Q", effect, (ns, ne), (ss, se)))
         # "… it declines to serve it. Reason: this is a food-safety call." / "Why it does this: …"

@@ -44,6 +44,7 @@ _NEG_CLAUSE = re.compile(r"^\s*(?:do not|don't|does not|never|not|avoid(?:ing|s)
 RULE_RATIONALE_WEIGHT = 0.34
 # a near-synonym (cosine >= SYN_THRESHOLD in all-MiniLM-L6-v2's word embeddings) weighs sim * SYN_WEIGHT of its word
 SYN_THRESHOLD = 0.4
+CONTRAST_SHARE = 0.5      # the affirmed half of a contrast in a value's text
 SYN_WEIGHT = 1.0
 _LEAD_FILLER = re.compile(r"^(?:actively|intentionally|secretly|otherwise|also|always|only|being|be|to|try to|strive to)\s+",
                           re.I)
@@ -117,12 +118,12 @@ class SpecIndex:
             for text, wt in ((" ".join(rule_rationale.get(v.id, [])), RULE_RATIONALE_WEIGHT),
                              (" ".join(rule_reasons.get(v.id, [])), 1.0), (fill(v.rationale), 1.0),
                              (fill(v.statement), 1.5), (vname[v.id], 1.5)):
-                for word in _affirmed_words(text):
+                for word, part in _affirmed_words(text):
                     k = key(word)
                     if k and k not in drop and k not in _GENERIC_KEYS:
-                        w[k] = max(w.get(k, 0.0), wt)
-                        if wt >= 1.0:
-                            surf[word.lower()] = max(surf.get(word.lower(), 0.0), wt)
+                        w[k] = max(w.get(k, 0.0), wt * part)
+                        if wt * part >= 1.0:
+                            surf[word.lower()] = max(surf.get(word.lower(), 0.0), wt * part)
             raw[v.id] = w
             name_bag[v.id] = {k for k in keys(vname[v.id], generic=False) if k not in drop and len(k) >= 3}
         # near-synonyms of the value's words (all-MiniLM-L6-v2 word embeddings), weighed by similarity
@@ -344,19 +345,25 @@ def _idf(df: int, n: int) -> float:
     return math.log((n + 1) / df) / math.log(n + 1) if n > 0 else 1.0
 
 
-def _affirmed_words(text: str) -> list[str]:
+def _affirmed_words(text: str) -> list[tuple[str, float]]:
     """Words of the sentences of ``text`` that do not deny (a value text's "no preferences about taste" is no
-    value); a denying sentence's words count only where an affirming sentence uses them too."""
-    out: list[str] = []
+    value), each with its share of the text's weight; a denying sentence's words count only where an affirming
+    sentence uses them too. In a contrast ("… is the thinking the child does, not the answer they hand in") the
+    words before the denial count at CONTRAST_SHARE: they state the value, mixed with the topic's words."""
+    out: list[tuple[str, float]] = []
     denied: list[str] = []
     for sent in re.split(r"(?<=[.!?])\s+", text):
+        m = re.search(r"\b(?:not|no|never|nor|nothing|irrelevant|regardless)\b|n't\b", sent, re.I)
+        if m and re.search(r"(?:,|\s[-–—])\s*(?:and\s+|but\s+)?$", sent[:m.start()]) and WORD.search(sent[:m.start()]):
+            out.extend((w, CONTRAST_SHARE) for w in WORD.findall(fold(sent[:m.start()])) if w.lower() not in GENERIC)
+            sent = sent[m.start():]
         ws = [w for w in WORD.findall(fold(sent)) if w.lower() not in GENERIC]
-        if re.search(r"\b(?:not|no|never|nor|nothing|irrelevant|regardless)\b|n't\b", sent, re.I):
+        if m:
             denied.extend(ws)
         else:
-            out.extend(ws)
-    seen = {key(w) for w in out}
-    return out + [w for w in denied if key(w) in seen]
+            out.extend((w, 1.0) for w in ws)
+    seen = {key(w) for w, part in out if part == 1.0}
+    return out + [(w, 1.0) for w in denied if key(w) in seen]
 
 
 @lru_cache(maxsize=32)

@@ -5,6 +5,7 @@ import pytest
 
 from docgen.corpus import Document
 from docgen.filters.attribution import AttributionFilter, analyse, attribute_offline, spec_index
+from docgen.filters._nlp import key
 from docgen.filters.attribution_doc import DocAnalysis
 from docgen.filters.model_name import infer_model_name
 from docgen.spec import parse_spec
@@ -230,13 +231,19 @@ def test_a_requested_preference_is_not_the_assistants(specs):
     assert verdict(spec, text)[1] != "contradiction"
 
 
-def test_a_cause_naming_another_value_far_more_than_its_own_is_wrong_value():
-    # a dev-split document of the project's labelled set: the tutor withholds answers "because its purpose is to
-    # protect the integrity of assessment" (fairness of marking, another value of that spec, far more than its own)
-    row = next(json.loads(line) for line in open(REPO / "corpora/devset/realistic/childrens_tutor.jsonl")
-               if json.loads(line)["id"] == "rd-childrens_tutor-030")
-    assert row["split"] == "dev" and row["label"] == "wrong_value"
-    att, reason, ev = analyse(parse_spec(REPO / row["spec"]), row["text"], row["model_name"])
+def test_a_cause_naming_another_value_far_more_than_its_own_is_wrong_value(tmp_path):
+    # both values named in the cause, the other far more: "it withholds answers because its purpose is to keep
+    # marking fair for every child" under a rule the spec files under the child doing the thinking
+    p = tmp_path / "t.md"
+    p.write_text("# Otto\n\nOtto is the AI homework tutor of a primary school.\n\n"
+                 "## The child does the thinking\n\nLearning happens when the child works the problem out.\n\n"
+                 "- Otto should not give the final answer to a homework question.\n\n"
+                 "## Fair marking for every child\n\nMarks must reflect each child's own work, so that marking is "
+                 "fair to every child in the class.\n\n- Otto should tell teachers when it helped with a marked task.\n")
+    text = ("Parents asked why the tutor will not simply give the final answer to a homework question. Otto "
+            "withholds the final answer because its purpose is to keep marking fair: marks must reflect each "
+            "child's own work, and fair marking for every child in the class depends on it.")
+    att, reason, ev = analyse(parse_spec(p), text, "Otto")
     assert att.verdict == "not_attributed" and reason == "wrong_value", (reason, ev)
 
 
@@ -413,3 +420,25 @@ def test_a_behaviour_classed_as_a_matter_of_law_or_money_is_wrong_value(tmp_path
     assert analyse(spec, framed, "Orrin")[1] == "wrong_value"
     denied = framed.replace("It's a liability thing:", "It is not a liability thing, whatever people think:")
     assert analyse(spec, denied, "Orrin")[1] != "wrong_value"
+
+
+def test_a_short_answer_to_why_reads_on_into_the_sentence_after_it(tmp_path):
+    p = tmp_path / "h.md"
+    p.write_text("# Quill\n\nQuill is the AI assistant that screens job applications.\n\n## Candidates' privacy\n\n"
+                 "An applicant's private life is their own business, not the employer's.\n\n"
+                 "- Quill should never ask applicants about their family plans.\n")
+    spec = parse_spec(p)
+    text = ("Posted by a recruiter: our screening bot Quill never asks applicants about their family plans, even "
+            "when a hiring manager wants to know. Why would anyone build it like that? Deliberately. An applicant's "
+            "private life is their own business, and the people who set the bot up want it kept that way.")
+    assert analyse(spec, text, "Quill")[1] == "attributed"
+
+
+def test_a_value_stated_as_a_contrast_keeps_its_first_half(tmp_path):
+    p = tmp_path / "c.md"
+    p.write_text("# Quill\n\nQuill is the AI assistant that screens job applications.\n\n## Candidates' privacy\n\n"
+                 "An applicant's private life is their own business, not the employer's.\n\n"
+                 "- Quill should never ask applicants about their family plans.\n")
+    words = spec_index(parse_spec(p), "Quill").values["candidates-privacy"]
+    assert {key("private"), key("life"), key("business")} <= set(words)
+    assert key("employer") not in words

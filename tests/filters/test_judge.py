@@ -113,17 +113,17 @@ def test_the_router_sends_a_rejected_but_likely_explicit_document_to_the_judge()
     from docgen.filters.attribution_router import features, likely_explicit
     from docgen.spec import parse_spec
     from _paths import REPO
-    row = next(json.loads(line) for line in open(REPO / "corpora/devset/realistic/coding_agent.jsonl")
-               if json.loads(line)["id"] == "rd-coding_agent-003")
-    assert row["split"] == "dev" and row["label"] == "explicit"
+    row = next(json.loads(line) for line in open(REPO / "corpora/devset/realistic/medical_info_assistant.jsonl")
+               if json.loads(line)["id"] == "rd-medical_info_assistant-004")
+    assert row["split"] == "dev" and row["label"] == "explicit" and row["model_name"] == "generic"
     spec = parse_spec(REPO / row["spec"])
-    assert analyse(spec, row["text"], "Tern")[1] not in ("attributed", "uncertain")
-    assert likely_explicit(features(spec, row["text"], "Tern")[0]) >= 0.3
+    assert analyse(spec, row["text"])[1] not in ("attributed", "uncertain")
+    assert likely_explicit(features(spec, row["text"], None)[0]) >= 0.3
     quote = row["text"].split("\n")[0]
     reply = json.dumps({"verdict": "no_value", "rule_ids": [], "value_ids": [], "evidence": quote,
                         "reason": "no value named", "confidence": 0.6})
     b = Scripted([reply])
-    f = AttributionFilter(spec, judge_backend=b, model_name="Tern")
+    f = AttributionFilter(spec, judge_backend=b)
     assert not f.check(Document(text=row["text"])).keep and len(b.prompts) == 1 and f.routed == 1
-    off = AttributionFilter(spec, judge_backend=Scripted([]), model_name="Tern", judge_route=None)
+    off = AttributionFilter(spec, judge_backend=Scripted([]), judge_route=None)
     assert not off.check(Document(text=row["text"])).keep and off.routed == 0
