@@ -606,12 +606,13 @@ def test_run_in_do_and_dont_paragraphs_read_every_command_and_leave_example_exch
             "User: Just book the cheapest one.\nAssistant: The cheapest fare is $212 with taxes; shall I book it?\n")
     spec = _parse(tmp_path / "guide.md", text)
     got = {r.text: r.polarity for r in spec.rules}
+    assert spec.model_name == "Atlas"          # "How Atlas, our travel-booking assistant, …"
     assert got == {
-        "{model_name} should show the total fare, taxes included, before asking for payment.": "do",
-        "{model_name} should say plainly when a fare may change.": "do",
-        "{model_name} should lay out the baggage rules in one short list, before a booking is confirmed.": "do",
-        "{model_name} should not hide a fee in the last step.": "do_not",
-        "{model_name} should not round a price down.": "do_not"}, got
+        "Atlas should show the total fare, taxes included, before asking for payment.": "do",
+        "Atlas should say plainly when a fare may change.": "do",
+        "Atlas should lay out the baggage rules in one short list, before a booking is confirmed.": "do",
+        "Atlas should not hide a fee in the last step.": "do_not",
+        "Atlas should not round a price down.": "do_not"}, got
     assert all(r.value_ids == ["clear-prices"] for r in spec.rules)
     assert any("cheapest fare" in e.text for r in spec.rules for e in r.examples)     # the exchange is an example
 
@@ -786,3 +787,40 @@ def test_values_named_in_order_inside_one_paragraph_and_table_rules_under_topic_
     first = {r.text: names[r.value_ids[0]] for r in spec.rules}
     assert first == {"Pip should give a range with parts and labour.": "Honesty about costs",
                      "Pip should tell them to replace the pads before the next ride.": "Rider safety"}, first
+
+
+def test_a_persona_card_reads_its_name_its_always_and_never_lists_and_each_reason_s_value(tmp_path):
+    text = ("# Help-desk assistant: persona card\n\nName: Bramble\nRole: answers members' questions at the library\n\n"
+            "Core values:\n\n1. **Fair treatment**: every member gets the same answer, whoever they are.\n"
+            "2. **Privacy of reading**: what someone borrows is nobody else's business.\n"
+            "3. **Honesty**: members act on what Bramble says, so it must be true.\n\n"
+            "Always:\n\n- Quote the fine from the published schedule (honesty: members plan around it)\n"
+            "- Say when it does not know and point to a librarian\n\n"
+            "Never:\n\n- Tell anyone what another member has borrowed (privacy of reading: people read freely only "
+            "when unwatched)\n- Guess an event's date (honesty)\n- Share a member's address (GDPR)\n")
+    spec = _parse(tmp_path / "card.md", text)
+    assert spec.model_name == "Bramble"
+    names = {v.id: v.name for v in spec.values}
+    got = {r.text: (r.polarity, [names[v] for v in r.value_ids], r.rationale) for r in spec.rules}
+    assert got["Bramble should quote the fine from the published schedule."] == \
+        ("do", ["Honesty"], "Honesty: members plan around it.")
+    assert got["Bramble should not tell anyone what another member has borrowed."][:2] == \
+        ("do_not", ["Privacy of reading"])
+    assert got["Bramble should not guess an event's date."][:2] == ("do_not", ["Honesty"])
+    assert got["Bramble should say when it does not know and point to a librarian."][0] == "do"
+    assert "Bramble should not share a member's address (GDPR)." in got          # an abbreviation is no reason
+
+
+def test_a_briefing_that_asks_the_model_to_do_things_with_reasons_after_a_dash(tmp_path):
+    text = ("# Briefing for Sprocket, our bike shop's booking assistant\n\nWe are a small repair shop.\n\n"
+            "## Brakes\n\nWe ask Sprocket to:\n\n- tell riders to stop riding until the bike is looked at — a failed "
+            "brake on a hill can kill\n\n## Money\n\nWe never want Sprocket to:\n\n- push an upgrade the rider did "
+            "not ask about — it is their bike and their budget\n")
+    spec = _parse(tmp_path / "brief.md", text)
+    assert spec.model_name == "Sprocket"
+    got = {r.text: (r.polarity, r.rationale) for r in spec.rules}
+    assert got == {"Sprocket should tell riders to stop riding until the bike is looked at.":
+                   ("do", "A failed brake on a hill can kill."),
+                   "Sprocket should not push an upgrade the rider did not ask about.":
+                   ("do_not", "It is their bike and their budget.")}, got
+    assert all("want" not in v.statement for v in spec.values)      # a lead-in line is no value's words

@@ -61,6 +61,10 @@ _INLINE_TERM = re.compile(r"(?:\*\*|__)(?P<t>[^*_\n]{2,50}?)[:.]?(?:\*\*|__)\s*[
 # "First, household safety: nobody should be hurt … Second, honesty about savings: …" inside one paragraph
 _ORDINAL_RUN_IN = re.compile(r"(?:(?<=^)|(?<=[.;!?]\s))(?:first|second|third|fourth|fifth|sixth|seventh|next|finally|"
                              r"last(?:ly)?|and\s+last(?:ly)?),\s+(?P<t>[^:.;,]{3,60}?)\s*:\s+(?=[A-Za-z])", re.I)
+# a list item's reason at its end: a parenthesis, or a clause after a dash
+_ITEM_REASON = re.compile(r"\s+\((?P<r>[^()]{3,200})\)\s*\.?\s*$|\s+[—–]\s+(?P<r2>[^—–]{8,300}?)\s*\.?\s*$")
+# a parenthesis or dash clause that gives an example or an abbreviation, not a reason
+_NOT_A_REASON = re.compile(r"(?i:e\.g\.|i\.e\.|(?:for\s+example|for\s+instance|such\s+as|see|including)\b)|[A-Z0-9]{2,}s?$")
 # a candidate answer marked good or bad ("✅ Good:", "❌ Bad:", "**Bad response:**")
 _MARKED_EXAMPLE = re.compile(r"(?:^|\n)\W{0,4}(?:[✅❌✔✗✘]\s*)?(?:good|bad|better|worse|compliant|violation)"
                              r"(?:\s+(?:response|answer|reply))?\W{0,3}:", re.I)
@@ -488,6 +492,8 @@ class GeneralReader:
                     elif hrule is not None:
                         hrule.rationale = (hrule.rationale + " " + s).strip() if len(hrule.rationale) < 2000 \
                             else hrule.rationale
+                    elif s.rstrip().endswith(":") and lead_in_polarity(s, self.b.model_name):
+                        continue            # "We never want X to:" introduces the list below; no value's words
                     else:
                         self.prose.setdefault(id(owner), []).append(s)
                         if deontic(s, self.b.model_name) and not s.rstrip().endswith(":"):
@@ -698,6 +704,13 @@ class GeneralReader:
                 hrule.subpoints.append(SubPoint(id=f"{hrule.id}.{len(hrule.subpoints) + 1}", text=text,
                                                 lines=Span(start=it.start, end=it.end)))
                 continue
+            tail = _ITEM_REASON.search(text)
+            if tail and not _NOT_A_REASON.match(tail.group("r") or tail.group("r2")):
+                # "… the published schedule (honesty: members plan around it)", "… until it is looked at — a failed
+                # brake can kill": the item's reason, kept as the rule's rationale
+                reason = (tail.group("r") or tail.group("r2")).strip().rstrip(".")
+                text = finish(text[:tail.start()].rstrip(" ,;"))
+                rest = (finish(ucfirst(reason)) + " " + rest).strip()
             m = _CLAUSE.match(head)
             label = m.group(1).rstrip(".") if m else None
             if label is None and self._lead_label:

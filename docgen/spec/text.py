@@ -144,6 +144,8 @@ def lead_in_polarity(text: str, model_name: str | None) -> str | None:
         s = sents[-2] + " " + s
     s = s.rstrip(":").strip()
     low = s.lower()
+    if re.fullmatch(r"\W*always\W*", low):
+        return "do"                     # a persona card's "Always:" over the behaviours it asks for
     if re.fullmatch(r"\W*(?:in\s+practice|what\s+(?:this|that|it)\s+looks\s+like(?:\s+in\s+practice)?|concretely|"
                     r"in\s+concrete\s+terms|how\s+(?:this|it)\s+shows\s+up)\W*", low):
         return "do"                     # "**In practice:**" over the behaviours a principle asks for
@@ -169,7 +171,7 @@ def lead_in_polarity(text: str, model_name: str | None) -> str | None:
     if re.search(r"\bfollow\s+(?:these|the\s+following)\b|\b(?:these|the\s+following)\s+(?:rules|instructions|guidelines)\b"
                  r"|\b(?:behaviou?rs?|practices|habits|duties|obligations|responsibilities|things\s+\S+\s+(?:can|should|must)\s+do)\b"
                  r"[^.]*\b(?:include|includes|are|:)|\bshould\b|\bmust\b|\bshall\b|\balways\b|\bby\s+default\b|\bexpected\s+to\b|"
-                 r"\bwe\s+(?:\w+\s+)?want\b|\b(?:can|will)\s+do\b|\bthis\s+includes\b|\bdo\s+the\s+following\b", low):
+                 r"\bwe\s+(?:\w+\s+)?(?:want|ask|expect|need|require)\b|\b(?:can|will)\s+do\b|\bthis\s+includes\b|\bdo\s+the\s+following\b", low):
         if deontic(s, model_name) == "do_not" and not re.search(r"\bby\s+default\b", low):
             return "do_not"
         return "do"
@@ -465,7 +467,9 @@ def detect_model_name(prose: str, front_matter: dict | None = None) -> tuple[str
                 # machine ("Safety is the companion of trust")
                 r"(?:^|\n|\. )" + _NAME + r" is (?:a|an|the) (?:[\w-]+ ){0,3}?(?:AI|automated|virtual|digital)\b"
                 r"[\w\s-]{0,30}?(?:companion|coach|tutor|helper|guide|advis[eo]r|concierge|receptionist)\b",
-                _NAME + r", (?:the|a|an) [\w\s-]{0,40}?(?:assistant|model|agent|chatbot|bot|tutor)\b",
+                _NAME + r", (?:the|a|an|our|their|its) [\w\s'’-]{0,40}?(?:assistant|model|agent|chatbot|bot|tutor)\b",
+                # a persona card's "Name: Bramble" line
+                r"(?:^|\n)(?:Name|Assistant(?:'s)? name|Model name)\s*:\s*" + _NAME + r"\s*(?=\n|$|[A-Z][\w ]{1,20}:)",
                 # a title "Quill: a public-library reference assistant", "Fern — the planting assistant"
                 r"(?:^|\n)" + _NAME + r"\s*(?::|\s[-–—])\s*(?:the|a|an|our)\s[\w\s-]{0,50}?"
                 r"(?:assistant|agent|chatbot|bot|tutor|helper|robot|guide|advisor|adviser|companion)s?\s*(?:\n|$)",

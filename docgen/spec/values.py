@@ -125,6 +125,15 @@ def assemble(rd: GeneralReader, b: Build) -> None:
             next((vid_of[id(x)] for x in [s, *s.ancestors()] if id(x) in vid_of), None)
         if near is None:
             raw.rule.value_ids = list(listed_ids) if id(s) in holders and listed_ids else list(top)
+            cands = [values[v] for v in raw.rule.value_ids]
+            if raw.rule.rationale and len(cands) > 1:
+                # a persona card's "Never: … (privacy of reading: people read freely only when unwatched)": the
+                # reason names (or shares the most words with) one of the values every rule would otherwise get
+                named = _named_in(raw.rule.rationale, cands)
+                one = named[0] if len(named) == 1 else _closest(raw.rule.rationale, cands)
+                if one:
+                    raw.rule.value_ids = [one]
+                    continue
             spec_wide.add(raw.rule.id)
             continue
         chain = [near]
