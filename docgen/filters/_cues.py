@@ -41,7 +41,7 @@ CONNECTIVES: list[tuple[str, str]] = [
                                         r" (?:\w+ )?by", "B"),
     (r"(?:is |are |was )?(?:firmly |deeply |squarely )?(?:rooted|grounded|anchored|based|founded|built) (?:\w+ )?(?:in|on|upon)", "B"),
     (r"(?:stems?|stemmed|stemming|flows?|flowed|springs?|sprang|derives?|derived|comes?|came|follows?|followed|grows?|grew)"
-     r" (?:directly |straight |largely |mostly |entirely )?(?:out )?(?:from|of)(?= (?:a|an|the|its|his|her|their|our|what|how))", "B"),
+     r" (?:directly |straight |largely |mostly |entirely )?(?:out )?(?:from|of)(?= (?:a|an|the|its|his|her|their|our|what|how|one|two|a single)\b)", "B"),
     (r"born (?:out )?of", "B"), (r"traces? back to", "B"), (r"in (?:keeping|line) with", "B"),
     (r"consistent with", "B"), (r"reflects?|reflected|reflecting", "B"), (r"(?:an? )?(?:reflection|expression|consequence|result|"
                                                                           r"product|outgrowth|application) of", "B"),

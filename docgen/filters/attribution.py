@@ -178,10 +178,16 @@ def _value_led(doc: DocAnalysis, link: Link) -> list[Finding]:
 _DEMONSTRATIVE_NP = re.compile(r"\W*(?:this|that|these|those|such)\s+(?:[a-z-]+\s+){0,2}$", re.I)
 
 
+# "… said the rule is grounded in …": a noun for a behaviour just before the cue, in reported speech
+_RULE_NP = re.compile(r"\b(?:the|this|that|such)\s+(?:\w+\s+)?(?:rule|practice|policy|behaviou?r|habit|restriction|"
+                      r"refusal|decision|approach|design|default|limit|guardrail|safeguard)\s+(?:is|was|has\s+been)?\s*$", re.I)
+
+
 def _anaphoric_subject(doc: DocAnalysis, link: Link) -> bool:
     si = doc.sentence_of(link.cue[0])
     ss = doc.sents[si][0] if doc.sents else 0
-    return link.cue[0] - ss < 50 and bool(_DEMONSTRATIVE_NP.fullmatch(doc.ft, ss, link.cue[0]))
+    return (link.cue[0] - ss < 50 and bool(_DEMONSTRATIVE_NP.fullmatch(doc.ft, ss, link.cue[0]))) or \
+        (link.cue[0] - ss < 120 and bool(_RULE_NP.search(doc.ft, ss, link.cue[0])))
 
 
 _NAMED_SUBJECT = re.compile(r"\W*([A-Z][a-z]+[\w-]*)\s+[a-z]")

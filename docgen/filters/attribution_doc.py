@@ -334,7 +334,21 @@ class DocAnalysis:
             if m:
                 short = len(WORD.findall(ft[m.end():se])) <= 8 and i + 1 < len(sents)
                 out.append(Link("Q", sents[i - 1], (m.end(), sents[i + 1][1] if short else se), (ss, m.end())))
+        for j, l in enumerate(out):
+            # "The reason is simple." / "… comes from one conviction." : the cause is stated in the next sentence
+            if _PLACEHOLDER_CAUSE.fullmatch(ft, *l.cause):
+                si = self.sentence_of(l.cause[1] - 1)
+                if ft[l.cause[1]:l.cause[1] + 2].strip()[:1] == ":" and sents[si][1] > l.cause[1] + 2:
+                    out[j] = Link(l.kind, l.effect, (l.cause[0], sents[si][1]), l.cue)    # "… one conviction: X"
+                elif si + 1 < len(sents):
+                    out[j] = Link(l.kind, l.effect, (l.cause[0], sents[si + 1][1]), l.cue)
         return out
 
 
 BEHAVIOUR_MIN = 0.9
+# a cause that only announces the reason: "simple.", "twofold:", "one conviction.", "a simple principle:"
+_PLACEHOLDER_CAUSE = re.compile(r"\W*(?:(?:very|quite|fairly|pretty|really)\s+)?(?:simple|straightforward|obvious|twofold|"
+                                r"short|plain|easy)\W*|\W*(?:a|an|one|two|three|the)\s+(?:\w+\s+){0,2}?(?:principle|"
+                                r"conviction|idea|belief|reason|thing|view|observation|commitment|value|worry|concern)s?"
+                                r"(?:\s+(?:we|they|the\s+\w+)\s+(?:hold|holds|share|shares|have|has)(?:\s+\w+){0,3})?\s*[.:]?\W*",
+                                re.I)

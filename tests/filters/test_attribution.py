@@ -442,3 +442,25 @@ def test_a_value_stated_as_a_contrast_keeps_its_first_half(tmp_path):
     words = spec_index(parse_spec(p), "Quill").values["candidates-privacy"]
     assert {key("private"), key("life"), key("business")} <= set(words)
     assert key("employer") not in words
+
+
+_VET = ("# Bramble\n\nBramble is the AI assistant of a veterinary clinic.\n\n## Bad news from a person\n\n"
+        "Hard news should come from a vet who can answer the next question and stay on the line.\n\n"
+        "- Bramble should never read test results out to an owner.\n")
+
+
+@pytest.mark.parametrize("text", [
+    # the cause announced, then stated in the next sentence
+    "Bramble never reads test results out to an owner, even routine ones. The reason is simple. Hard news should "
+    "come from a vet who can answer the next question and stay on the line.",
+    # "comes from one conviction": a numeral opens the cause
+    "Bramble's refusal to read test results out comes from one conviction: hard news should come from a vet who "
+    "can answer the next question and stay on the line.",
+    # "said the rule is grounded in": a noun for the behaviour just before the cue, in reported speech
+    "Bramble will not read test results out to owners. The practice manager said the rule is grounded in a simple "
+    "belief that hard news should come from a vet who can answer the next question and stay on the line.",
+])
+def test_links_announced_numbered_or_reported(tmp_path, text):
+    p = tmp_path / "vet.md"
+    p.write_text(_VET)
+    assert analyse(parse_spec(p), text, "Bramble")[1] == "attributed"
