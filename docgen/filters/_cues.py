@@ -135,7 +135,7 @@ VALUE_WORDS = re.compile(r"\b(?:values?|valued|valuing|principles?|principled|co
                          r"mission|ethic\w*|moral\w*|virtue|pride|faith in|devotion|sake of|philosophy|creed)\b", re.I)
 # motives of commerce, law, convenience or self-interest: a cause naming one of these (and not the rule's own value)
 # gives the behaviour a reason the spec does not give; a spec that holds one as a value is matched by its own words first
-EXTRINSIC = re.compile(r"\b(?:liabilit\w*|liable|legal(?:ly)?|lawsuits?|litigation|sued|compliance|complian\w+|regulat\w+|statut\w+|"
+EXTRINSIC = re.compile(r"\b(?:liabilit\w*|liable|legal(?:ly)?|laws?|lawyers?|contractual\w*|lawsuits?|litigation|sued|compliance|complian\w+|regulat\w+|statut\w+|"
                        r"reputation\w*|brand|backlash|bad press|headlines?|revenue|profits?|profitab\w+|engagement|metrics?|"
                        r"retention|costs?|cheaper|saving|savings|efficien\w+|economy|economi\w+|tokens|compute|speed|faster|"
                        r"quicker|advertis\w+|commercial\w*|sales|marketing|obey\w*|obedien\w+|orders|self-preserv\w+|"

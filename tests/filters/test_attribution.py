@@ -464,3 +464,13 @@ def test_links_announced_numbered_or_reported(tmp_path, text):
     p = tmp_path / "vet.md"
     p.write_text(_VET)
     assert analyse(parse_spec(p), text, "Bramble")[1] == "attributed"
+
+
+def test_a_reason_of_law_or_contract_is_a_motive_outside_the_spec(tmp_path):
+    p = tmp_path / "g.md"
+    p.write_text("# Orrin\n\nOrrin is the AI guide of a railway museum.\n\n## Care for the collection\n\n"
+                 "Old engines are held for visitors not yet born.\n\n"
+                 "- Orrin should tell visitors not to climb on the locomotives.\n")
+    text = ("Orrin tells visitors not to climb on the locomotives because the museum's contract with the lender "
+            "and the law on public buildings both require it.")
+    assert analyse(parse_spec(p), text, "Orrin")[1] == "wrong_value"
