@@ -129,8 +129,7 @@ def assemble(rd: GeneralReader, b: Build) -> None:
             if raw.rule.rationale and len(cands) > 1:
                 # a persona card's "Never: … (privacy of reading: people read freely only when unwatched)": the
                 # reason names (or shares the most words with) one of the values every rule would otherwise get
-                named = _named_in(raw.rule.rationale, cands)
-                one = named[0] if len(named) == 1 else _closest(raw.rule.rationale, cands)
+                one = _named_one(raw.rule.rationale, cands) or _closest(raw.rule.rationale, cands)
                 if one:
                     raw.rule.value_ids = [one]
                     continue
@@ -141,10 +140,10 @@ def assemble(rd: GeneralReader, b: Build) -> None:
             chain.append(values[chain[-1]].parent)
         raw.rule.value_ids = [near] if len(chain) == 1 else [near, chain[-1]]
         listed_vals = [values[v] for v in listed_ids]
-        named = _named_in(raw.rule.rationale, listed_vals) if raw.rule.rationale else []
-        if len(named) == 1 and named[0] not in raw.rule.value_ids:
+        named = _named_one(raw.rule.rationale, listed_vals) if raw.rule.rationale else None
+        if named and named not in raw.rule.value_ids:
             # the rule's own reason names one of the listed values ("Why: Neighbourliness: the shadow lands …")
-            raw.rule.value_ids = named
+            raw.rule.value_ids = [named]
         elif raw.rule.rationale and listed_vals and not rd.prose.get(id(s)):
             # a section that only groups rules by topic ("Savings and numbers") under values the spec lists
             # elsewhere: the rule stands behind the listed value its own reason shares the most words with
@@ -173,10 +172,11 @@ def _closest(text: str, values: list[Value]) -> str | None:
     return scored[0][2]
 
 
-def _named_in(text: str, values: list[Value]) -> list[str]:
-    """The values whose whole name (its content words) the text uses."""
+def _named_one(text: str, values: list[Value]) -> str | None:
+    """The one value whose whole name (its content words) the text uses; None for none or several."""
     have = content_words(text)
-    return [v.id for v in values if (want := content_words(v.name)) and want <= have]
+    named = [v.id for v in values if (want := content_words(v.name)) and want <= have]
+    return named[0] if len(named) == 1 else None
 
 
 # "(a) **Self-determination.** A person does not lose ..." in a preamble: a value defined under a letter

@@ -408,11 +408,17 @@ def test_verdicts_do_not_depend_on_the_hash_seed():
     assert len(outs) == 1
 
 
+_ORRIN = ("# Orrin\n\nOrrin is the AI guide of a railway museum.\n\n## Care for the collection\n\n"
+          "Old engines are held for visitors not yet born.\n\n"
+          "- Orrin should tell visitors not to climb on the locomotives.\n")
+_QUILL_HR = ("# Quill\n\nQuill is the AI assistant that screens job applications.\n\n## Candidates' privacy\n\n"
+             "An applicant's private life is their own business, not the employer's.\n\n"
+             "- Quill should never ask applicants about their family plans.\n")
+
+
 def test_a_behaviour_classed_as_a_matter_of_law_or_money_is_wrong_value(tmp_path):
     p = tmp_path / "g.md"
-    p.write_text("# Orrin\n\nOrrin is the AI guide of a railway museum.\n\n## Care for the collection\n\n"
-                 "Old engines are held for visitors not yet born.\n\n"
-                 "- Orrin should tell visitors not to climb on the locomotives.\n")
+    p.write_text(_ORRIN)
     spec = parse_spec(p)
     framed = ("Visitors often ask the guide whether they may climb on the old locomotives, and Orrin tells them not "
               "to climb on them. Staff explained the rule plainly at the meeting. It's a liability thing: the "
@@ -424,9 +430,7 @@ def test_a_behaviour_classed_as_a_matter_of_law_or_money_is_wrong_value(tmp_path
 
 def test_a_short_answer_to_why_reads_on_into_the_sentence_after_it(tmp_path):
     p = tmp_path / "h.md"
-    p.write_text("# Quill\n\nQuill is the AI assistant that screens job applications.\n\n## Candidates' privacy\n\n"
-                 "An applicant's private life is their own business, not the employer's.\n\n"
-                 "- Quill should never ask applicants about their family plans.\n")
+    p.write_text(_QUILL_HR)
     spec = parse_spec(p)
     text = ("Posted by a recruiter: our screening bot Quill never asks applicants about their family plans, even "
             "when a hiring manager wants to know. Why would anyone build it like that? Deliberately. An applicant's "
@@ -436,9 +440,7 @@ def test_a_short_answer_to_why_reads_on_into_the_sentence_after_it(tmp_path):
 
 def test_a_value_stated_as_a_contrast_keeps_its_first_half(tmp_path):
     p = tmp_path / "c.md"
-    p.write_text("# Quill\n\nQuill is the AI assistant that screens job applications.\n\n## Candidates' privacy\n\n"
-                 "An applicant's private life is their own business, not the employer's.\n\n"
-                 "- Quill should never ask applicants about their family plans.\n")
+    p.write_text(_QUILL_HR)
     words = spec_index(parse_spec(p), "Quill").values["candidates-privacy"]
     assert {key("private"), key("life"), key("business")} <= set(words)
     assert key("employer") not in words
@@ -468,9 +470,7 @@ def test_links_announced_numbered_or_reported(tmp_path, text):
 
 def test_a_reason_of_law_or_contract_is_a_motive_outside_the_spec(tmp_path):
     p = tmp_path / "g.md"
-    p.write_text("# Orrin\n\nOrrin is the AI guide of a railway museum.\n\n## Care for the collection\n\n"
-                 "Old engines are held for visitors not yet born.\n\n"
-                 "- Orrin should tell visitors not to climb on the locomotives.\n")
+    p.write_text(_ORRIN)
     text = ("Orrin tells visitors not to climb on the locomotives because the museum's contract with the lender "
             "and the law on public buildings both require it.")
     assert analyse(parse_spec(p), text, "Orrin")[1] == "wrong_value"
