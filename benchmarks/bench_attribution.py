@@ -6,6 +6,7 @@
     python benchmarks/bench_attribution.py --legacy              # corpora/devset/attribution.jsonl (short docs)
     python benchmarks/bench_attribution.py --split dev --errors  # list the misjudged dev documents
     python benchmarks/bench_attribution.py --dump OUT.jsonl      # also write every document's verdict and evidence
+    python benchmarks/bench_attribution.py FILE.jsonl --check learned   # the learned check (docgen/filters/learned.py)
 
 Each row's ``label`` maps to the verdict the offline check should give
 (``explicit`` → attributed, ``co_occurrence`` → co_occurrence, ``behaviour_only``
@@ -132,8 +133,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json-out", type=Path)
     ap.add_argument("--dump", type=Path, help="write [id, verdict, evidence] of every document, one JSON line each "
                                               "(two checkouts' files are identical when no verdict changed)")
+    ap.add_argument("--check", choices=["offline", "learned"], default="offline",
+                    help="offline: the rules; learned: the fine-tuned encoder (docgen/filters/learned.py), which was "
+                         "trained on corpora/devset/realistic and fresh..fresh6: score it on newer sets only")
     a = ap.parse_args(argv)
     from docgen.filters.attribution import analyse
+    if a.check == "learned":
+        from docgen.filters.attribution import AttributionFilter
+
+        def analyse(spec, text, name, _f={}):                               # noqa: F811
+            f = _f.get((spec.id, name)) or _f.setdefault((spec.id, name), AttributionFilter(spec, "learned", model_name=name))
+            return f.decide(text)
     from docgen.spec import parse_spec
     if a.legacy:
         rows = _legacy_rows()

@@ -100,14 +100,16 @@ def generate(spec: str | Path | Spec, out: str | Path, *, docs: int | None = Non
 
 def validate(corpus: str | Path, spec: str | Path | Spec | None = None, *, min_per_rule: int = 1,
              min_per_cell: int = 0, min_genres: int = 1, max_genre_ratio: float | None = None,
-             genres: Iterable[str] | None = None, model_name: str | None = None) -> Validation:
+             genres: Iterable[str] | None = None, model_name: str | None = None,
+             attribution: str = "offline") -> Validation:
     """Check that every value and rule of ``spec`` is explicitly attributed by enough documents.
 
     >>> v = docgen.validate("runs/wren")            # a run directory: the spec it recorded  # doctest: +SKIP
     >>> v.ok, [g.message for g in v.gaps if g.blocking][:1]                 # doctest: +SKIP
     (False, ['rule W3 is attributed by 0 document(s), needs 1'])
 
-    ``corpus`` is a run directory, or a .parquet / .jsonl corpus (then ``spec`` is needed).
+    ``corpus`` is a run directory, or a .parquet / .jsonl corpus (then ``spec`` is needed). Documents
+    that carry no verdict are checked by ``attribution``: ``"offline"`` (the rules) or ``"learned"``.
     """
     from .coverage import Thresholds, validate_corpus
 
@@ -116,7 +118,8 @@ def validate(corpus: str | Path, spec: str | Path | Spec | None = None, *, min_p
             raise UserError(f"{name} must be ≥ 0", hint="pass a count of documents or genres")
     sp = recorded_spec(corpus) if spec is None else spec if isinstance(spec, Spec) else parse_spec(spec)
     th = Thresholds(min_per_rule, min_per_cell, min_genres, max_genre_ratio)
-    return validate_corpus(corpus, sp, th, genres=list(genres) if genres else None, model_name=model_name)
+    return validate_corpus(corpus, sp, th, genres=list(genres) if genres else None, model_name=model_name,
+                           attribution=attribution)
 
 
 def recorded_spec(corpus: str | Path) -> Spec:
@@ -135,7 +138,7 @@ def recorded_spec(corpus: str | Path) -> Spec:
 
 def filter_corpus(corpus: str | Path, out: str | Path, *, spec: str | Path | None = None, judge: str | None = None,
                   eval_dir: str | Path | None = None, model_name: str | None = None, dedup: bool = True,
-                  shard_docs: int = 1000, judge_all: bool = False) -> dict[str, Any]:
+                  shard_docs: int = 1000, judge_all: bool = False, attribution: str = "offline") -> dict[str, Any]:
     """Run the quality, decontamination, attribution and near-duplicate filters over a corpus.
 
     >>> s = docgen.filter_corpus("runs/wren", "runs/wren-refiltered",
@@ -145,13 +148,14 @@ def filter_corpus(corpus: str | Path, out: str | Path, *, spec: str | Path | Non
 
     Kept and rejected documents (with their reasons) go to the new run directory ``out``;
     the summary counts them per filter. ``judge`` (``BACKEND/MODEL``) sends the offline check's
-    ``uncertain`` verdicts to an LLM judge; ``judge_all`` sends every document.
+    ``uncertain`` verdicts to an LLM judge; ``judge_all`` sends every document. ``attribution="learned"``
+    lets the fine-tuned encoder (:mod:`docgen.filters.learned`) decide attribution instead of the rules.
     """
     from .filters.cli_run import run_filter
 
     return run_filter(str(corpus), str(out), spec_path=str(spec) if spec else None, judge=judge,
                       eval_dir=str(eval_dir) if eval_dir else None, model_name=model_name, dedup=dedup,
-                      shard_docs=shard_docs, judge_all=judge_all)
+                      shard_docs=shard_docs, judge_all=judge_all, attribution=attribution)
 
 
 def load_corpus(corpus: str | Path, split: str = "train"):

@@ -88,7 +88,7 @@ _FLAGS = {"spec": "SPEC", "out": "--out", "docs": "--docs", "target_tokens": "--
           "max_attempts": "--max-attempts", "shard_docs": "--shard-docs", "max_cost": "--max-cost",
           "ideas": "--ideas", "params.temperature": "--temperature", "params.top_p": "--top-p",
           "params.max_tokens": "--max-tokens", "params.repeat_penalty": "--repeat-penalty",
-          "filters.eval_dir": "--eval-dir", "filters.judge": "--judge", "model_name": "--model-name",
+          "filters.eval_dir": "--eval-dir", "filters.judge": "--judge", "filters.attribution": "--attribution", "model_name": "--model-name",
           "genres_dir": "--genres-dir", "templates_dir": "--templates-dir", "prices": "--prices"}
 _PYDANTIC_WORDS = [(r"^Field required$", "is required"),
                    (r"^Input should be greater than or equal to (\S+)$", r"must be ≥ \1"),

@@ -98,8 +98,10 @@ class Coverage:
 class CoverageCounter:
     """Streaming form of :func:`coverage`: ``add(doc)`` per document, then ``result()``."""
 
-    def __init__(self, spec: Spec, *, model_name: str | None = None, check_unchecked: bool = True):
+    def __init__(self, spec: Spec, *, model_name: str | None = None, check_unchecked: bool = True,
+                 attribution: str = "offline"):
         self.spec = spec
+        self.attribution_method = attribution         # "offline" (the rules) or "learned" for unchecked documents
         self.model_name = model_name
         self.check_unchecked = check_unchecked
         self._rules = {r.id: r for r in spec.rules}
@@ -124,7 +126,12 @@ class CoverageCounter:
                             "documents without a verdict stay unchecked")
                 self._attribute = False
             else:
-                self._attribute = attribute_offline
+                if self.attribution_method == "learned":
+                    from .filters.attribution import AttributionFilter
+                    f = AttributionFilter(self.spec, "learned", model_name=self.model_name)
+                    self._attribute = lambda spec, text, model_name: f.decide(text)[0]
+                else:
+                    self._attribute = attribute_offline
         if self._attribute is False:
             return Attribution()
         return self._attribute(self.spec, text, model_name=self.model_name)
@@ -543,7 +550,7 @@ def _finite(o: Any) -> Any:
 
 
 def validate_corpus(corpus, spec: Spec, thresholds: Thresholds, *, genres: Iterable[str] | None = None,
-                    model_name: str | None = None) -> Validation:
+                    model_name: str | None = None, attribution: str = "offline") -> Validation:
     """Read ``corpus`` (run dir, parquet or JSONL), check it belongs to ``spec``, count and find gaps.
 
     Raises :class:`~docgen.errors.UserError` for a corpus made from another spec or one that
@@ -553,7 +560,7 @@ def validate_corpus(corpus, spec: Spec, thresholds: Thresholds, *, genres: Itera
 
     meta = run_meta(corpus)
     check_spec(spec, meta, where=str(corpus))
-    counter = CoverageCounter(spec, model_name=model_name)
+    counter = CoverageCounter(spec, model_name=model_name, attribution=attribution)
     shas: Counter[str] = Counter()
     for doc in iter_documents(corpus, verify=meta.get("manifest") is not None):
         if doc.spec_sha256:

