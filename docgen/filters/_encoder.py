@@ -54,6 +54,7 @@ class Bert:
         self.tok = Tokenizer.from_str(tokenizer_json)
         self.tok.no_padding()
         self.tok.enable_truncation(max_tokens, strategy="longest_first")
+        self.max_tokens = max_tokens
         f = dict(weights)
         for name, d in (deltas or {}).items():
             if name not in f or f[name].shape != d.shape:
@@ -94,20 +95,41 @@ class Bert:
         return 0.5 * x * (1.0 + np.tanh(np.float32(0.7978845608028654) * (x + np.float32(0.044715) * x * x * x)))
 
     def mean_pooled(self, texts: list[str], batch: int = 16) -> np.ndarray:
-        """Mean of the last layer's token states, one row per text (not normalised)."""
-        encs = self.tok.encode_batch(texts)
-        out = np.zeros((len(texts), self.width), dtype=np.float32)
-        order = sorted(range(len(encs)), key=lambda i: len(encs[i].ids))    # similar lengths together
+        """Mean of the last layer's token states, one row per text (not normalised); a text longer than
+        ``max_tokens`` is cut to its start."""
+        return self._pooled([e.ids for e in self.tok.encode_batch(texts)], batch)
+
+    def windows_pooled(self, texts: list[str], batch: int = 16) -> list[np.ndarray]:
+        """Like :meth:`mean_pooled`, but a long text is read whole, in windows of ``max_tokens`` that overlap
+        by half: one row per window, one array per text."""
+        self.tok.no_truncation()
+        try:
+            encs = self.tok.encode_batch(texts)
+        finally:
+            self.tok.enable_truncation(self.max_tokens, strategy="longest_first")
+        size = self.max_tokens - 2
+        step = size // 2
+        seqs, owner = [], []
+        for t, e in enumerate(encs):
+            cls, body, sep = e.ids[:1], e.ids[1:-1], e.ids[-1:]
+            starts = range(0, max(1, len(body) - size + step), step) if len(body) > size else [0]
+            for a in starts:
+                seqs.append(cls + body[a:a + size] + sep)
+                owner.append(t)
+        pooled = self._pooled(seqs, batch)
+        return [pooled[[k for k, o in enumerate(owner) if o == t]] for t in range(len(texts))]
+
+    def _pooled(self, seqs: list[list[int]], batch: int) -> np.ndarray:
+        out = np.zeros((len(seqs), self.width), dtype=np.float32)
+        order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))       # similar lengths together
         for s in range(0, len(order), batch):
             chunk = order[s:s + batch]
-            n = max(len(encs[i].ids) for i in chunk)
+            n = max(len(seqs[i]) for i in chunk)
             ids = np.zeros((len(chunk), n), dtype=np.int64)
-            typ = np.zeros((len(chunk), n), dtype=np.int64)
             mask = np.zeros((len(chunk), n), dtype=np.float32)
             for r, i in enumerate(chunk):
-                e = encs[i]
-                ids[r, :len(e.ids)], typ[r, :len(e.ids)], mask[r, :len(e.ids)] = e.ids, e.type_ids, 1.0
-            out[chunk] = self._forward(ids, typ, mask)
+                ids[r, :len(seqs[i])], mask[r, :len(seqs[i])] = seqs[i], 1.0
+            out[chunk] = self._forward(ids, np.zeros_like(ids), mask)
         return out
 
     def _forward(self, ids: np.ndarray, typ: np.ndarray, mask: np.ndarray) -> np.ndarray:

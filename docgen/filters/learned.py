@@ -14,8 +14,8 @@ behaviour to a reason (and whether that reason is a principle or a motive like l
 domain. Which rules and values a kept document covers still comes from the offline rules' reading.
 
 Scored leave-one-set-out (each set predicted by a model that never saw its writers), its verdicts beat the
-rules; the figures are in ``learned_minilm.json`` and BENCHMARKS.md. About 8 documents a second on 2 cores:
-for validation runs and judged samples, not the 41M-token corpus path.
+rules; the figures are in ``learned_minilm.json`` and BENCHMARKS.md. About 4 documents a second on 2 cores:
+for generation runs, validation and samples, not the 41M-token corpus path.
 """
 
 from __future__ import annotations
@@ -57,11 +57,18 @@ class LearnedCheck:
             raise ValueError(f"{ADAPTER.name}: labels {self.labels} are not {LABELS}")
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, len(LABELS)), dtype=np.float32)
-        z = self.bert.mean_pooled(texts) @ self.head_w.T + self.head_b
-        z = np.exp(z - z.max(1, keepdims=True))
-        return z / z.sum(1, keepdims=True)
+        """Six probabilities per document. A document longer than the encoder's 512 tokens is read in
+        overlapping windows (it was trained on documents that fit in one): when a window reads as an explicit
+        attribution, that window's probabilities stand for the document (the link is somewhere in it);
+        otherwise the windows' mean does."""
+        out = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
+        for i, pooled in enumerate(self.bert.windows_pooled(texts)):
+            z = pooled @ self.head_w.T + self.head_b
+            z = np.exp(z - z.max(1, keepdims=True))
+            p = z / z.sum(1, keepdims=True)
+            linked = p.argmax(1) == 0
+            out[i] = p[int(np.argmax(np.where(linked, p[:, 0], -1.0)))] if linked.any() else p.mean(0)
+        return out
 
     def verdicts(self, texts: list[str]) -> list[tuple[str, float, np.ndarray]]:
         """``(verdict, probability of that verdict, all six probabilities)`` per document."""

@@ -164,3 +164,31 @@ def test_validate_an_external_corpus_with_the_learned_check(tmp_path):
     att = {m: v.coverage.verdicts.get("attributed", 0) for m, v in by.items()}
     # 10 of these 25 documents are explicit attributions
     assert 8 <= att["learned"] <= 12 and att["learned"] > att["offline"], att
+
+
+def test_a_long_document_is_read_whole():
+    """A link after the encoder's 512 tokens is still found: the document is read in overlapping windows."""
+    rows = [json.loads(line) for line in (FRESH7 / "grocery_delivery_assistant.jsonl").read_text().splitlines()]
+    filler = "\n\n".join(r["text"] for r in rows if r["label"] == "behaviour_only")[:4000]
+    check = learned_check()
+    assert LABELS[int(check.probabilities([filler])[0].argmax())] != "explicit"
+    found = 0
+    for r in [r for r in rows if r["label"] == "explicit"][:4]:
+        long = filler + "\n\n" + r["text"]
+        assert len(check.bert.tok.encode(long).ids) >= check.bert.max_tokens     # the start alone would be cut here
+        head = check.bert.mean_pooled([long]) @ check.head_w.T + check.head_b      # what the start alone reads as
+        assert int(head[0].argmax()) != 0
+        found += LABELS[int(check.probabilities([long])[0].argmax())] == "explicit"
+    assert found >= 3
+
+
+def test_generate_records_the_learned_check_in_its_config(tmp_path):
+    import os
+    import subprocess
+    import sys
+    env = {**os.environ, "DOCGEN_TEST_BACKENDS": "1"}
+    r = subprocess.run([sys.executable, "-m", "docgen", "generate", str(REPO / "corpora" / "examples" / "wren_spec.md"),
+                        "--out", str(tmp_path / "run"), "--docs", "2", "--backend", "fake", "--attribution", "learned"],
+                       cwd=REPO, capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode in (0, 4), r.stderr                # 4: the fake writer's drafts leave coverage gaps
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["filters"]["attribution"] == "learned"
