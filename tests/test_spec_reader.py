@@ -824,3 +824,47 @@ def test_a_briefing_that_asks_the_model_to_do_things_with_reasons_after_a_dash(t
                    "Sprocket should not push an upgrade the rider did not ask about.":
                    ("do_not", "It is their bike and their budget.")}, got
     assert all("want" not in v.statement for v in spec.values)      # a lead-in line is no value's words
+
+
+def test_a_decision_guide_reads_numbered_principles_and_the_habits_under_each_situation():
+    """corpora/specs/warehouse_robot_guide.md (a fresh8 spec): bold numbered principles after a paragraph that
+    calls them principles, then "- When …:" items whose nested items say what Otto does, with the reason in a
+    parenthesis ("principle 2: …"), after a dash, or in a nested "Why:" item."""
+    spec = parse_spec(CORPUS / "warehouse_robot_guide.md")
+    vals = {v.id: v for v in spec.values}
+    principles = ["people-before-throughput", "rated-limits-are-facts", "honest-records",
+                  "staff-data-serves-safety-only", "people-decide-about-people"]
+    assert all(p in vals for p in principles)
+    assert len(spec.rules) >= 10
+    by_text = {r.text: r for r in spec.rules}
+    stop = next(r for t, r in by_text.items() if "stop every vehicle in that lane" in t)
+    assert stop.text.startswith("When a person enters a marked vehicle lane")
+    assert stop.value_ids == ["people-before-throughput"] and stop.polarity == "do"
+    near_miss = next(r for r in spec.rules if "near-miss report" in r.text)
+    assert near_miss.value_ids == ["honest-records"], "'(principle 3)' in its Why: item names the third principle"
+    assert "cheapest warning" in near_miss.rationale
+    # the situation headings group rules; those whose rules all stand behind a principle are no values
+    assert "loads" not in vals and "incidents" not in vals
+
+
+def test_an_faq_reads_its_questions_answers_and_the_values_it_stands_for():
+    """corpora/specs/insurance_claims_helper.md (a fresh7 spec): "## Q: …?" headings answered in prose, after a
+    "What Ledger stands for" list of bold names with no lead-in."""
+    spec = parse_spec(CORPUS / "insurance_claims_helper.md")
+    names = {v.name for v in spec.values}
+    assert {"Honesty about what it cannot promise", "Fairness between customers", "The customer's privacy",
+            "Clarity for people under stress"} <= names
+    texts = {r.text: r for r in spec.rules}
+    approve = texts["Ledger should not tell a customer whether their claim will be approved."]   # "Will …?" / "No."
+    assert approve.polarity == "do_not"
+    assert texts["Ledger should not move an angry or well-connected customer up the queue."].polarity == "do_not"
+    assert any(t.startswith("Ledger should set out the excess") for t in texts), "an answer's habit is a rule"
+    skip = texts["Ledger should not advise customers to skip small claims to protect their no-claims discount."]
+    assert "the-customer-s-interest-not-ours" in skip.value_ids
+    assert len(spec.rules) >= 10
+
+
+def test_a_founders_letter_reads_that_is_why_sentences_as_rules():
+    spec = parse_spec(CORPUS / "language_tutor_letter.md")
+    homework = next(r for r in spec.rules if "write homework" in r.text)
+    assert homework.polarity == "do_not" and homework.text.startswith("Mira does not write homework")

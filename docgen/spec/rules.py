@@ -31,7 +31,7 @@ import re
 from .build import Build, clean_heading
 from .model import Example, Rule, Span, SubPoint
 from .text import (EXAMPLE_HEADING, IMPERATIVE_START, deontic, example_label, finish, first_person_rule, is_dialogue,
-                   could_be_imperative, is_imperative, lcfirst, lead_clause, lead_in_polarity, question_rule, sentences, slugify,
+                   could_be_imperative, is_imperative, lcfirst, lead_clause, lead_in_polarity, question_rule, sentences, yes_no_rule, slugify,
                    model_should, second_person_rule, subject_pattern, to_base_clause, ucfirst, verb_base)
 from .tree import Node, Section, walk_nodes
 
@@ -43,7 +43,7 @@ _CLAUSE = re.compile(r"^\s*(?:§\s*)?(\d+(?:\.\d+)+|\d+\.(?=\s)|\([a-z]{1,3}\)|[
 # a statute's clause number opening a sentence: "Art. 3(2) ...", "Article 4.1 ...", "§ 12(1)(b) ...", "Rule 7 ..."
 _STATUTE_CLAUSE = re.compile(r"^\s*((?:Art(?:icle)?\.?|Section|Sec\.|§|Clause|Rule|Reg(?:ulation)?\.?|Para(?:graph)?\.?)"
                              r"\s*\d+[A-Za-z]?(?:\.\d+)*(?:\(\w{1,3}\))*|\d+(?:\(\w{1,3}\))+|\d+(?:\.\d+)+)[.:]?\s+(?=[A-Z{])")
-_CONNECTIVE = re.compile(r"^(?:This\s+means(?:\s+that)?|In\s+other\s+words|That\s+is|In\s+practice|In\s+short|"
+_CONNECTIVE = re.compile(r"^(?:(?:That|This)['’]s\s+why|(?:That|This|Which)\s+is\s+why|This\s+means(?:\s+that)?|In\s+other\s+words|That\s+is|In\s+practice|In\s+short|"
                          r"Also|And|But|So|Thus|Therefore|Hence|Similarly|Likewise|Instead)\s*,?\s+", re.I)
 _DANGLING = re.compile(r"^(?:This|That|These|Those|It|They|Such|Here|There)\b", re.I)
 # a paragraph led by a bold polarity word ("**Do** ask the filer …", "**Don't** fill in …"): every sentence of it
@@ -71,6 +71,9 @@ _MARKED_EXAMPLE = re.compile(r"(?:^|\n)\W{0,4}(?:[✅❌✔✗✘]\s*)?(?:good|b
 _RATIONALE = re.compile(r"^(?:This|That|These|Because|Since|Otherwise|Doing\s+so|The\s+reason)\b", re.I)
 _VALUE_LEAD = re.compile(r"\b(?:values?|principles?|properties|priorities|commitments|virtues|ideals|pillars|"
                          r"tenets)\b", re.I)
+_SITUATION = re.compile(r"(?:when|whenever|after|before|at|if|once|during|while|on|where)\b[^:]{3,240}:\s*$", re.I)
+_STANDS_FOR = re.compile(r"\bstands?\s+for\b|\bwhat\s+(?:\w+\s+)?(?:matters|cares?\s+about|believes?)\b|"
+                         r"\bwe\s+believe\b", re.I)
 _TO_BE = re.compile(r"\b(?:should|must|to)\s+be\s*:?\s*$", re.I)
 _ORDER = re.compile(r"\b(?:in\s+the\s+order\s+(?:in\s+which\s+)?(?:they\s+are\s+|they['’]re\s+)?listed|"
                     r"in\s+(?:that|this|the\s+listed|the\s+same)\s+order|"
@@ -124,6 +127,7 @@ class GeneralReader:
         self._lead_label: str | None = None
         self.read_secs: list[Section] = []     # sections read as prose (not rules or examples)
         self._cur_sec: Section | None = None     # the section whose body is being read
+        self._prev_para: str | None = None       # the paragraph just before the node being read
 
     # ----------------------------------------------------------------- structure
     def _title_section(self) -> Section | None:
@@ -244,6 +248,34 @@ class GeneralReader:
         lead = "" if lead.lower() in ("and", "so", "instead") else lead
         return model_should(self.b.subject, f"{m.group('adv')}{base} {m.group('rest').rstrip('. ')}", lead), "do"
 
+    def _habit_rule(self, got: tuple[str, str], item_text: str, it: Node, owner: Section) -> Rule | None:
+        """A rule from a list item that describes the model's habit, its reason taken from the item's tail
+        ("(principle 4: …)", "— a restart near …") or a nested "Why: …" item."""
+        text, reason = _split_reason(got[0])
+        if not reason:
+            reason = _split_reason(item_text)[1]
+        for sub in walk_nodes([c for c in it.children if c.kind == "list"]):
+            if sub.kind == "item":
+                lab = self._labelled(_item_first(sub))
+                if lab and lab[1] == "why":
+                    reason = (reason + " " + finish(ucfirst(lab[0]))).strip()
+        return self._new_rule(text, got[1], owner, it.start, it.end, rationale=reason)
+
+    def _situation(self, cond: str, it: Node, owner: Section) -> Rule | None:
+        """The model's habits listed under a situation ("When a load is heavier than …:"), as rules under it."""
+        last = None
+        for lst in [c for c in it.children if c.kind == "list"]:
+            for sub in [c for c in lst.children if c.kind == "item"]:
+                t = _item_first(sub).strip()
+                if re.match(r"It\s", t):
+                    t = self.b.model_name + t[2:]
+                body, _ = _split_reason(t)
+                s = f"{cond}, {body}"
+                got = self._sentence_rule(s) or self._habit(s)
+                if got:
+                    last = self._habit_rule((got[0], got[1]), t, sub, owner) or last
+        return last
+
     def _command(self, s: str, pol: str, strip_do: bool) -> tuple[str, str] | None:
         """A sentence under a run-in polarity lead that is a command ("Say plainly when …", "Before anything
         is submitted, show a summary …"), as a rule of that polarity; None for any other sentence."""
@@ -298,6 +330,9 @@ class GeneralReader:
                     self._attach(target, n, example_label(s.title)[1])
                 continue
             q = question_rule(s.title, self.b.model_name) if s.level and not self._is_doc(s) else None
+            if not q and s.level and not self._is_doc(s) and s.title.rstrip().endswith("?"):
+                first_para = next((n.text for n in s.body if n.kind == "para"), "")
+                q = yes_no_rule(s.title, first_para, self.b.model_name)
             if q:
                 # "Why does X never ask for a PIN?" heads an answer that gives the reason: the question is the
                 # rule, the answer the value it stands behind (the section is that value)
@@ -310,6 +345,7 @@ class GeneralReader:
                 continue
             self.read_secs.append(s)
             self._cur_sec = s
+            self._prev_para = None
             self._ordinal_values(s)
             if self.b.second_person:
                 self._paragraph_values(s)
@@ -461,12 +497,15 @@ class GeneralReader:
                 # asks about the model ("What should X do when …?" / "It should pause …")
                 asked = owner.title.rstrip().endswith("?") and \
                     bool(re.search(subject_pattern(self.b.model_name) + r"(?!\w)", owner.title, re.I))
-                if owner.attrs.get("habits") and self.b.model_name:
+                if (owner.attrs.get("habits") or asked) and self.b.model_name:
+                    # a principle that describes the model's habits, or an FAQ answer about it ("Ledger requests
+                    # what the claim needs …", "It declines, politely, unless …")
                     for i, s in enumerate(sents):
                         if not found[i]:
                             found[i] = self._habit(s)
-                        if not found[i] and i and re.match(r"It\s", s) and \
-                                (found[i - 1] or subj_re.match(sents[i - 1])):      # "… It says plainly …"
+                        if not found[i] and re.match(r"It\s", s) and \
+                                ((i and (found[i - 1] or subj_re.match(sents[i - 1]))) or (asked and not any(
+                                    subj_re.match(x) for x in sents[:i]))):      # "… It says plainly …"
                             found[i] = self._habit(self.b.model_name + s[2:])
                             if found[i]:
                                 sents[i] = self.b.model_name + s[2:]
@@ -500,6 +539,7 @@ class GeneralReader:
                             self.b.note("warning", f"not a self-contained rule, kept as prose: {s[:80]}",
                                         n.start, n.end)
                 lead = n.text if n.text.rstrip().endswith(":") else None
+                self._prev_para = n.text
                 self._sub_target = sub_target
                 self._lead_label = para_label if lead else None     # "3.3 … the assistant should:" numbers its items
             elif k == "list" and getattr(self, "_sub_target", None) is not None:
@@ -531,6 +571,8 @@ class GeneralReader:
                     self._skip(n, "table is not read as values or rules")
             elif k in ("footnote_block", "footnote"):
                 self._skip(n, "footnotes are not read as values or rules")
+            if k != "para":
+                self._prev_para = None
 
     def _inline_values(self, n: Node, owner: Section) -> bool:
         """A paragraph that names three or more values in bold, each with its words ("It cares about four things.
@@ -651,6 +693,19 @@ class GeneralReader:
                 cur.children.append(_sub_value(cur, term, it.start, it.end,
                                                [Node("para", it.start, it.end, text=desc, raw=desc)], habits="yes"))
             return None
+        if not lead and hrule is None and not ex_mode and len(items) >= 2 and not any(nested_of) \
+                and sum(1 for it, first in zip(items, texts) if _value_term(it, first, words=8)
+                        and not is_imperative(_term_desc(it, first)[0])) >= \
+                max(2, (2 * len(items) + 2) // 3) \
+                and (_VALUE_LEAD.search(owner.title) or _STANDS_FOR.search(owner.title) or
+                     _VALUE_LEAD.search(self._prev_para or "")):
+            # "## What Ledger stands for" / "… where two principles pull against each other:" then a list of bold
+            # names, each with a sentence: the values, as under a lead-in that says so
+            for it in items:
+                term, desc = _term_desc(it, _item_first(it))
+                self.listed.append((term, desc or _item_first(it), it, owner))
+            self.list_ordered = lst.ordered
+            return None
         if ex_mode or all(is_dialogue(t) for t in texts if t):
             for it in items:
                 self._attach(self.raws[-1].rule if self.raws else hrule, it, ex_mode[0] if ex_mode else None,
@@ -690,7 +745,21 @@ class GeneralReader:
             if not head:
                 skipped += 1
                 continue
+            if hrule is None and not pol and nested and self.b.model_name and _SITUATION.match(first_text):
+                # "- When a person enters a marked lane:\n  - Otto stops every vehicle … (principle 1)": a decision
+                # guide's situation over the model's habits in it; each habit is a rule under that condition
+                made = self._situation(first_text.rstrip().rstrip(":").strip(), it, owner)
+                if made:
+                    last = made
+                    continue
             own = deontic(head, self.b.model_name) or ("do" if is_imperative(head) and not lead else None)
+            if hrule is None and not pol and not own and not lead and self.b.model_name:
+                habit = self._habit(head)          # "Otto keeps the location traces … (principle 4)"
+                if habit:
+                    made = self._habit_rule(habit, first_text, it, owner)
+                    if made:
+                        last = made
+                        continue
             if hrule is not None and not pol:
                 hrule.subpoints.append(SubPoint(id=f"{hrule.id}.{len(hrule.subpoints) + 1}", text=first_text,
                                                 lines=Span(start=it.start, end=it.end)))
@@ -725,6 +794,16 @@ class GeneralReader:
             self.b.note("skipped", f"{skipped} list item(s) not read as rules: the list ({why}) is not a list of "
                                    f"behaviours", lst.start, lst.end)
         return last
+
+
+def _split_reason(text: str) -> tuple[str, str]:
+    """"… the published schedule (honesty: members plan around it)" → ("… the published schedule.", "Honesty:
+    members plan around it."): an item's trailing reason, in a parenthesis or after a dash; "" when none."""
+    tail = _ITEM_REASON.search(text)
+    if not tail or _NOT_A_REASON.match(tail.group("r") or tail.group("r2")):
+        return text, ""
+    reason = (tail.group("r") or tail.group("r2")).strip().rstrip(".")
+    return finish(text[:tail.start()].rstrip(" ,;")), finish(ucfirst(reason))
 
 
 def _sub_value(parent: Section, title: str, start: int, end: int, body: list[Node], **attrs: str) -> Section:
@@ -790,11 +869,11 @@ def _term_desc(it: Node, first: str) -> tuple[str, str]:
     return raw.rstrip(":. "), desc
 
 
-def _value_term(it: Node, first: str) -> bool:
+def _value_term(it: Node, first: str, words: int = 4) -> bool:
     """"**Honesty**: Kite tells the truth.": a short bold name (no list heading such as "Default behaviours
     operators can turn off") followed by a description."""
     term, desc = _term_desc(it, first)
-    return bool(term) and len(term.split()) <= 4 and bool(desc) and \
+    return bool(term) and len(term.split()) <= words and bool(desc) and \
         not re.search(r"\b(?:behaviou?rs?|defaults?|can|cannot|rules?|examples?|do|don['’]?t|never|always)\b", term, re.I)
 
 

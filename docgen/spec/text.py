@@ -96,6 +96,7 @@ def _deontic_res(model_name: str | None):
 
 
 _CONNECTIVE_START = re.compile(r"^(?:so|and|but|then|instead|also|thus|therefore|hence|otherwise|still|now|here|"
+                               r"(?:that|this)['’]s\s+why|(?:that|this)\s+is\s+why|which\s+is\s+why|"
                                r"above\s+all|in\s+particular|in\s+short|in\s+practice|equally|likewise|similarly|"
                                r"for\s+(?:the\s+same|that|this)\s+reason)\s+",
                                re.I)
@@ -303,11 +304,33 @@ _QUESTION_AUX = (r"(?P<aux>does|do|did|will|would|won['’]t|doesn['’]t|don['�
                  r"should|shouldn['’]t)")
 
 
+_FAQ_PREFIX = re.compile(r"^\W*(?:Q|Question)\s*\d*\s*[:.]\s*", re.I)
+
+
+def yes_no_rule(title: str, answer: str, model_name: str | None) -> tuple[str, str] | None:
+    """An FAQ's yes/no question about the model answered "No." or "Yes." ("Will X tell a customer whether
+    their claim will be approved?" / "No. …") → ("X should not tell a customer …", "do_not")."""
+    m = re.match(r"^\W*(?:will|does|would|can|should|is)\s+(?P<subj>" + subject_pattern(model_name) +
+                 r")\s+(?P<rest>[^?]{6,}?)\s*\?\s*$", _FAQ_PREFIX.sub("", title), re.I)
+    a = re.match(r"\W*(no|yes)\b", answer, re.I)
+    if not m or not a or m.group("subj").lower() == "you":
+        return None
+    rest = m.group("rest").strip()
+    first = rest.split()[0].lower()
+    if first in ("be", "ever", "do") or not re.fullmatch(r"[a-z’'-]+", first):
+        return None
+    who = ucfirst(m.group("subj"))
+    if a.group(1).lower() == "no":
+        return finish(f"{who} should not {rest}"), "do_not"
+    return finish(f"{who} should {rest}"), "do"
+
+
 def question_rule(title: str, model_name: str | None) -> tuple[str, str] | None:
     """A heading that asks why (or how) the model does something: "Why does X never ask for a PIN?" →
     ("X should never ask for a PIN.", "do_not"); "How should X explain fees?" → ("X should explain fees.",
     "do"). None for any other heading ("What should X do when ...?" holds its rule in the answer)."""
     subj = subject_pattern(model_name)
+    title = _FAQ_PREFIX.sub("", title)                 # "Q: Why does X …?" in an FAQ
     m = re.match(r"^\W*(?:why|how\s+come|how)\s+" + _QUESTION_AUX + r"\s+(?P<subj>" + subj + r")\s+(?P<rest>[^?]{6,}?)\s*\?\s*$",
                  title, re.I)
     if not m or m.group("subj").lower() == "you":

@@ -116,6 +116,12 @@ def assemble(rd: GeneralReader, b: Build) -> None:
             b.note("skipped", f"section '{s.title}' states no rule or behaviour: read as context", s.start,
                    s.end_line())
     # rules → the value of their enclosing section (and its outermost value)
+    asked = {id(r.owner) for r in rd.raws if r.owner.title.rstrip().endswith("?")}
+    if listed_ids:
+        for raw in rd.raws:
+            if id(raw.owner) in asked and not raw.rule.rationale:
+                # an FAQ's answer gives the reason for the behaviour its question asks about
+                raw.rule.rationale = _cap(" ".join(rd.prose.get(id(raw.owner), [])))
     top = [v.id for v in b.values if v.parent is None]
     values = {v.id: v for v in b.values}
     spec_wide: set[str] = set()
@@ -141,20 +147,41 @@ def assemble(rd: GeneralReader, b: Build) -> None:
         raw.rule.value_ids = [near] if len(chain) == 1 else [near, chain[-1]]
         listed_vals = [values[v] for v in listed_ids]
         named = _named_one(raw.rule.rationale, listed_vals) if raw.rule.rationale else None
+        ref = _NUMBERED_REF.search(raw.rule.rationale or "")
+        if not named and ref and 1 <= int(ref.group(1)) <= len(listed_vals) and rd.list_ordered:
+            named = listed_vals[int(ref.group(1)) - 1].id        # "(principle 3)" in a guide that numbers them
         if named and named not in raw.rule.value_ids:
             # the rule's own reason names one of the listed values ("Why: Neighbourliness: the shadow lands …")
             raw.rule.value_ids = [named]
-        elif raw.rule.rationale and listed_vals and not rd.prose.get(id(s)):
+        elif raw.rule.rationale and listed_vals and (not rd.prose.get(id(s)) or id(s) in asked):
             # a section that only groups rules by topic ("Savings and numbers") under values the spec lists
             # elsewhere: the rule stands behind the listed value its own reason shares the most words with
             best = _closest(raw.rule.rationale + " " + clean_heading(s.title), listed_vals)
             if best and best not in raw.rule.value_ids:
                 raw.rule.value_ids = [best, *raw.rule.value_ids]
+    if listed_ids:
+        # a section that only groups rules by situation ("## Loads", "## Q: What does X do when …?") is no value of
+        # its own once its rules stand behind the listed values: keep it only while a rule still needs it
+        secs = {vid: sec for sec in rd.root.walk() for sid, vid in vid_of.items() if id(sec) == sid}
+        used = {v for raw in rd.raws for v in raw.rule.value_ids}
+        for vid, sec in secs.items():
+            if vid in used or vid in listed_ids or any(v.parent == vid for v in b.values):
+                continue
+            if id(sec) in asked or (not rd.prose.get(id(sec)) and id(sec) in owners):
+                b.values = [v for v in b.values if v.id != vid]
+                b.note("skipped", f"section '{sec.title}' groups rules that stand behind the listed values: not a "
+                                  f"value of its own", sec.start, sec.end_line())
+        for raw in rd.raws:
+            kept = {v.id for v in b.values}
+            raw.rule.value_ids = [v for v in raw.rule.value_ids if v in kept] or list(listed_ids)
     _section_order(rd, b, vid_of)
     if not any(v.authority for v in b.values):
         _prose_order(rd, b)
     _authority(rd, b, values, spec_wide)
     b.rules.extend(r.rule for r in rd.raws)
+
+
+_NUMBERED_REF = re.compile(r"\b(?:principle|value|priority|rule)\s+(\d{1,2})\b", re.I)
 
 
 def _closest(text: str, values: list[Value]) -> str | None:
