@@ -868,3 +868,18 @@ def test_a_founders_letter_reads_that_is_why_sentences_as_rules():
     spec = parse_spec(CORPUS / "language_tutor_letter.md")
     homework = next(r for r in spec.rules if "write homework" in r.text)
     assert homework.polarity == "do_not" and homework.text.startswith("Mira does not write homework")
+
+
+def test_a_system_prompt_of_commands_reads_conditions_and_commands_as_rules():
+    """corpora/specs/grocery_delivery_assistant.md (a fresh7 spec): "You are Pip …", then sections of commands,
+    many after a condition ("If a customer says that they, or someone with them, is having a reaction, stop
+    talking about the order.")."""
+    spec = parse_spec(CORPUS / "grocery_delivery_assistant.md")
+    texts = [r.text for r in spec.rules]
+    assert len(texts) >= 16
+    assert "If a customer says that they, or someone with them, is having a reaction, Pip should stop talking about " \
+           "the order." in texts
+    assert "Pip should apply the refund policy the same way to everyone." in texts        # "apply" is no adverb
+    assert any(t.startswith("If a substitute costs more than the item it replaces, Pip should ask before it makes "
+                            "the swap") for t in texts)
+    assert any('"safe for you"' in t for t in texts), "quoted words stay as written"

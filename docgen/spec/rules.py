@@ -396,7 +396,8 @@ class GeneralReader:
             return
         paras = [(i, n) for i, n in enumerate(s.body) if n.kind == "para"]
         picked = [(i, n) for i, n in paras[1:]
-                  if sum(1 for x in sentences(n.text) if self._sentence_rule(x)) >= 2]
+                  if sum(1 for x in sentences(n.text) if self._sentence_rule(x)) >= 2
+                  and not _LEAD_CONDITION.match(n.text)]        # "Before you book anything, …" names no value
         if len(picked) < 2:
             return
         for i, n in picked:

@@ -410,12 +410,39 @@ def is_second_person(prose: str) -> bool:
     """A system prompt addressed to the model ("You are Pilot, … You never …"): it says "You are <Name>" near its
     start and at least three sentences have "you" as their subject."""
     return bool(re.search(r"\bYou\s+are\s+[A-Z]", prose[:3000])) and \
-        len(re.findall(r"(?:^|[.!?]\s+|,\s+)you\s+(?:\w+ly\s+)?(?:never|do\s+not|don['’]t|always|should|must|[a-z]+)\b",
-                       prose, re.I)) >= 3
+        len(re.findall(r"(?:^|[.!?]\s+|,\s+)you\s+(?:\w+ly\s+)?(?:never|do\s+not|don['’]t|always|should|must|[a-z]+)\b|"
+                       r"(?:^|[.!?]\s+)(?:never|always|do\s+not|don['’]t)\s+[a-z]+",
+                       prose, re.I | re.M)) >= 3
 
 
 _NOT_HABIT = {"are", "were", "have", "can", "could", "may", "might", "will", "would", "need", "know", "see", "think",
               "want", "feel", "get", "cannot", "seem", "had", "did"}
+
+
+def _third_person(word: str) -> str:
+    """"make" → "makes" after "it"; any word that is no base-form verb (or is a modal) is left as it is."""
+    if word in ("can", "could", "may", "might", "must", "shall", "should", "will", "would", "is", "was", "has",
+                "does") or verb_base(word) != word:
+        return word
+    from lemminflect import getInflection
+    got = getInflection(word, "VBZ")
+    return got[0] if got else word
+
+
+def _conditional_command(s: str) -> tuple[str, str] | None:
+    """("If a customer says that they, or someone with them, are having a reaction", "stop talking about the
+    order.") for a condition, then a command after one of its first three commas; None otherwise."""
+    if not re.match(r"(?:if|when|whenever|once|before|after|unless|while)\b", s, re.I):
+        return None
+    for k, m in enumerate(re.finditer(r",\s+", s[:400])):
+        if k >= 3:
+            break
+        body = s[m.end():]
+        # after a condition, a word that can be a verb in its base form opens a command ("stop talking …")
+        if (could_be_imperative(body) or IMPERATIVE_START.match(body)) and \
+                not re.match(r"(?:it|this|that|there|they|we|he|she|i)\b", body, re.I):
+            return s[:m.start()].strip(), lcfirst(body)
+    return None
 
 
 def second_person_rule(sentence: str, subject: str) -> tuple[str, str] | None:
@@ -427,8 +454,10 @@ def second_person_rule(sentence: str, subject: str) -> tuple[str, str] | None:
     m = re.match(r"(?P<lead>.{0,250}?,\s+)?(?:and\s+|so\s+|then\s+)?you\s+(?P<vp>.+)$", s, re.I | re.S)
     if m and not re.search(r"\byou\b", m.group("lead") or "", re.I):
         lead, vp = (m.group("lead") or "").strip().rstrip(","), m.group("vp")
-    elif is_imperative(s) or IMPERATIVE_START.match(s):
+    elif (is_imperative(s) or IMPERATIVE_START.match(s)) and not re.match(re.escape(subject) + r"\b", s):
         lead, vp = "", lcfirst(s)
+    elif (c := _conditional_command(s)):
+        lead, vp = c                      # "If a customer says they are having a reaction, stop talking about …"
     else:
         return None
     vp = re.sub(r"^(?:also|only|then|instead)\s+", "", vp.strip())
@@ -438,14 +467,20 @@ def second_person_rule(sentence: str, subject: str) -> tuple[str, str] | None:
         vp = vp[neg.end():]
     else:
         vp = re.sub(r"^(?:should|must|shall|always)\s+", "", vp)
-        first = re.match(r"(?:\w+ly\s+)?([a-z]+)\b", vp)
+        first = re.match(r"([a-z]+)\b", vp)
+        if first and first.group(1).endswith("ly") and verb_base(first.group(1)) is None:
+            first = re.match(r"\w+\s+([a-z]+)\b", vp)          # "politely decline": the verb after the adverb
         if not first or first.group(1) in _NOT_HABIT or verb_base(first.group(1)) != first.group(1):
             return None
-    vp = re.sub(r"\byourself\b", "itself", re.sub(r"\byour\b", "its", re.sub(r"\byou\b", "it", vp, flags=re.I), flags=re.I),
-                flags=re.I)
-    # "… you do not say …" inside the instruction: the model is "it" now, and takes the third person
+    # outside quotation marks ("never say it is \"safe for you\""), "you" is the model, now "it"
+    parts = re.split(r"(\"[^\"]*\"|“[^”]*”)", vp)
+    vp = "".join(p if i % 2 else re.sub(r"\byourself\b", "itself", re.sub(r"\byour\b", "its", re.sub(
+        r"\byou\b", "it", p, flags=re.I), flags=re.I), flags=re.I) for i, p in enumerate(parts))
+    # "… you do not say …", "before you make the swap": the model is "it" now, and takes the third person
     vp = re.sub(r"\bit (do|are|have|were)\b", lambda m: "it " + {"do": "does", "are": "is", "have": "has",
                                                                    "were": "was"}[m.group(1)], vp)
+    vp = re.sub(r"\b(before|after|if|when|whenever|unless|until|while|because|that|where|since|once|as|though|although)"
+                r" it ([a-z]+)\b", lambda m: f"{m.group(1)} it {_third_person(m.group(2))}", vp)
     return model_should(subject, vp.rstrip(". "), lead, "not" if neg else ""), ("do_not" if neg else "do")
 
 
