@@ -436,8 +436,13 @@ class AttributionFilter:
         return self._verdict(doc, att, reason, ev)
 
     async def acheck(self, doc: Document) -> Verdict:
-        """The engine awaits this, so the judge runs on the engine's own event loop."""
-        att, reason, ev = self.decide(doc.text)
+        """The engine awaits this, so the judge runs on the engine's own event loop. The learned check (~0.25 s a
+        document on 2 cores) runs in a worker thread, so requests in flight keep moving meanwhile."""
+        if self._learned is not None:
+            import asyncio
+            att, reason, ev = await asyncio.to_thread(self.decide, doc.text)
+        else:
+            att, reason, ev = self.decide(doc.text)
         if self._to_judge(doc.text, reason):
             att, reason = await self._judge.judge(doc.text)
             ev = att.evidence

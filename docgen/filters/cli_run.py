@@ -10,6 +10,7 @@ document to the one kept and their Jaccard similarity.
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -78,8 +79,12 @@ def run_filter(corpus: str | Path, out: str | Path, *, spec_path: str | None = N
     meta = {"filtered_from": str(corpus), "spec_id": spec.id if spec else None, "model_name": model_name,
             "spec_sha256": spec.sha256 if spec else None}
     writer = CorpusWriter(out, shard_docs=shard_docs, meta=meta)
+    shown = time.monotonic()
     for doc in iter_documents(corpus):
         read += 1
+        if time.monotonic() - shown > 10:        # a slow check (--attribution learned) says how far it has got
+            shown = time.monotonic()
+            sys.stderr.write(f"[docgen] filter: {read - 1} documents read, {len(survivors)} kept so far\n")
         v = chain.check(doc)
         if v.keep:
             survivors.append(doc)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -53,10 +54,15 @@ class LearnedCheck:
         self.head_w = adapter["head.weight"].astype(np.float32)
         self.head_b = adapter["head.bias"].astype(np.float32)
         self.labels = tuple(card["labels"])
+        self._lock = threading.Lock()
         if self.labels != LABELS:
             raise ValueError(f"{ADAPTER.name}: labels {self.labels} are not {LABELS}")
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
+        with self._lock:                  # one reader at a time: the tokenizer's truncation is switched per call
+            return self._probabilities(texts)
+
+    def _probabilities(self, texts: list[str]) -> np.ndarray:
         """Six probabilities per document. A document longer than the encoder's 512 tokens is read in
         overlapping windows (it was trained on documents that fit in one): when a window reads as an explicit
         attribution, that window's probabilities stand for the document (the link is somewhere in it);

@@ -192,3 +192,30 @@ def test_generate_records_the_learned_check_in_its_config(tmp_path):
                        cwd=REPO, capture_output=True, text=True, env=env, timeout=300)
     assert r.returncode in (0, 4), r.stderr                # 4: the fake writer's drafts leave coverage gaps
     assert json.loads((tmp_path / "run" / "config.json").read_text())["filters"]["attribution"] == "learned"
+
+
+def test_the_engine_path_runs_the_learned_check_off_the_event_loop():
+    import asyncio
+
+    from docgen.corpus import Document
+    from docgen.filters.attribution import AttributionFilter
+    from docgen.spec import parse_spec
+
+    rows = [json.loads(line) for line in (FRESH7 / "insurance_claims_helper.jsonl").read_text().splitlines()][:3]
+    f = AttributionFilter(parse_spec(REPO / rows[0]["spec"]), "learned", model_name="Ledger")
+
+    async def both():
+        ticks = 0
+
+        async def ticker():
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+        t = asyncio.create_task(ticker())
+        got = await asyncio.gather(*(f.acheck(Document(text=r["text"])) for r in rows))
+        t.cancel()
+        return got, ticks
+    got, ticks = asyncio.run(both())
+    assert [v.keep for v in got] == [f.check(Document(text=r["text"])).keep for r in rows]
+    assert ticks >= 3, "the loop kept running while the documents were read"
