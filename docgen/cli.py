@@ -602,7 +602,8 @@ def cmd_aft(args) -> int:
 
 def _judge_eval_args(p):
     p.add_argument("set", help="labelled JSONL set (dev-set format: text, spec, label[, model_name, split])")
-    p.add_argument("--judge", required=True, metavar="BACKEND/MODEL", help="the judge to calibrate, e.g. local/smollm2-135m")
+    p.add_argument("--judge", required=True, metavar="BACKEND/MODEL",
+                   help="the judge to calibrate, e.g. local/smollm2-135m; 'learned' measures the learned check instead")
     p.add_argument("--specs-dir", help="folder holding the specs the set names (default: next to the set, or cwd)")
     p.add_argument("--limit", type=int, help="judge only the first N documents")
     p.add_argument("--split", help="only rows with this split (dev or heldout)")

@@ -6,6 +6,8 @@ document per line with ``text``, ``spec`` (a path, or a file name under
 value_only, wrong_value, contradiction) and optionally ``model_name``.
 Every document is judged by the LLM judge and by the offline check; the
 report gives precision/recall per label for both and how often they agree.
+``--judge learned`` puts the learned check (:mod:`docgen.filters.learned`) in the
+judge's place.
 """
 
 from __future__ import annotations
@@ -104,7 +106,7 @@ def run_judge_eval(set_path: str | Path, judge: str, *, specs_dir: str | None = 
     from .attribution import analyse
     from .cli_run import _judge_backend
     rows = load_set(set_path, specs_dir, limit, split)
-    backend = _judge_backend(judge)
+    backend = None if judge == "learned" else _judge_backend(judge)
     specs: dict = {}
     offline = []
     for r in rows:
@@ -121,7 +123,20 @@ def run_judge_eval(set_path: str | Path, judge: str, *, specs_dir: str | None = 
             if close is not None:
                 await close()
 
-    judged = asyncio.run(go())
+    if judge == "learned":
+        # the fine-tuned encoder (docgen/filters/learned.py) in the judge's place: the same report, no model calls
+        from .attribution import AttributionFilter
+        checks: dict = {}
+        judged = []
+        for r in rows:
+            name = r.get("model_name")
+            name = None if not name or name == "generic" else name
+            k = (str(r["_spec_path"]), name)
+            if k not in checks:
+                checks[k] = AttributionFilter(specs[k[0]], "learned", model_name=name)
+            judged.append(checks[k].decide(r["text"])[1])
+    else:
+        judged = asyncio.run(go())
     expected = [EXPECTED[r["label"]] for r in rows]
     jp = list(zip(expected, judged))
     op = list(zip(expected, offline))

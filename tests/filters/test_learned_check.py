@@ -219,3 +219,13 @@ def test_the_engine_path_runs_the_learned_check_off_the_event_loop():
     got, ticks = asyncio.run(both())
     assert [v.keep for v in got] == [f.check(Document(text=r["text"])).keep for r in rows]
     assert ticks >= 3, "the loop kept running while the documents were read"
+
+
+def test_judge_eval_measures_the_learned_check_on_a_labelled_set():
+    from docgen.filters.judge_eval import run_judge_eval
+    from _paths import SPECS
+    rep = run_judge_eval(FRESH7 / "rules_spec.jsonl", "learned", specs_dir=SPECS)
+    assert rep["documents"] == 13 and rep["judge_failed"] == 0
+    # a held-out set: the learned check keeps more of the explicit attributions than the rules
+    assert rep["judge_explicit"]["recall"] > rep["offline_explicit"]["recall"]
+    assert rep["judge_exact"] > rep["offline_exact"]
