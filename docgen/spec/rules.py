@@ -774,13 +774,11 @@ class GeneralReader:
                 hrule.subpoints.append(SubPoint(id=f"{hrule.id}.{len(hrule.subpoints) + 1}", text=text,
                                                 lines=Span(start=it.start, end=it.end)))
                 continue
-            tail = _ITEM_REASON.search(text)
-            if tail and not _NOT_A_REASON.match(tail.group("r") or tail.group("r2")):
-                # "… the published schedule (honesty: members plan around it)", "… until it is looked at — a failed
-                # brake can kill": the item's reason, kept as the rule's rationale
-                reason = (tail.group("r") or tail.group("r2")).strip().rstrip(".")
-                text = finish(text[:tail.start()].rstrip(" ,;"))
-                rest = (finish(ucfirst(reason)) + " " + rest).strip()
+            # "… the published schedule (honesty: members plan around it)", "… until it is looked at — a failed
+            # brake can kill": the item's reason, kept as the rule's rationale
+            text, reason = _split_reason(text)
+            if reason:
+                rest = (reason + " " + rest).strip()
             m = _CLAUSE.match(head)
             label = m.group(1).rstrip(".") if m else None
             if label is None and self._lead_label:
