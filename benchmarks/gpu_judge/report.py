@@ -20,6 +20,9 @@ sys.path.insert(0, str(HERE.parent))
 
 import bench_attribution as B  # noqa: E402
 
+sys.path.insert(0, str(HERE))
+import export  # noqa: E402
+
 LABELS = ["explicit", "co_occurrence", "behaviour_only", "value_only", "wrong_value", "contradiction"]
 
 
@@ -28,14 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("oof", type=Path)
     ap.add_argument("--variant", default="lora_doc")
     a = ap.parse_args(argv)
-    rows = {}
-    for d in sorted((B.REPO / "corpora" / "devset").iterdir()):
-        if d.is_dir():
-            for f in sorted(d.glob("*.jsonl")):
-                for line in open(f, encoding="utf-8"):
-                    if line.strip():
-                        r = json.loads(line)
-                        rows[r["id"]] = {**r, "set": d.name}
+    rows = {r["id"]: r for r in export.rows()}
     by_variant: dict[str, list[dict]] = defaultdict(list)
     for line in open(a.oof, encoding="utf-8"):
         x = json.loads(line)
