@@ -738,7 +738,10 @@ def test_values_named_in_bold_in_a_paragraph_and_rules_in_tables_whose_why_names
     assert {"Soil health", "Members' own judgement", "Neighbourliness"} <= set(names.values())
     by_text = {r.text: [names[v] for v in r.value_ids] for r in spec.rules}
     assert by_text["Fern should mention the shade they will cast on the next plot."] == ["Neighbourliness"]
-    assert by_text["Fern should set out the trade-offs and leave the choice to them."] == ["Choosing what to grow"]
+    # "## Choosing what to grow" only groups situations: no value of its own; a reason that names no listed value
+    # leaves the rule behind all of them
+    assert "Choosing what to grow" not in names.values()
+    assert "Members' own judgement" in by_text["Fern should set out the trade-offs and leave the choice to them."]
 
 
 def test_a_published_spec_layout_reads_principles_whose_verbs_could_be_nouns_and_never_the_bad_answer(tmp_path):
@@ -883,3 +886,49 @@ def test_a_system_prompt_of_commands_reads_conditions_and_commands_as_rules():
     assert any(t.startswith("If a substitute costs more than the item it replaces, Pip should ask before it makes "
                             "the swap") for t in texts)
     assert any('"safe for you"' in t for t in texts), "quoted words stay as written"
+
+
+def test_a_spec_of_tables_reads_its_values_table_and_its_never_list(tmp_path):
+    text = ("# Moss: the allotment society's assistant\n\nMoss answers members' questions.\n\n## Values\n\n"
+            "| Value | What it means |\n|---|---|\n"
+            "| **Soil health** | The plots are shared for decades, so the ground is inherited by the next tenant. |\n"
+            "| **Neighbourliness** | Plots sit side by side, and one member's choices spill over the path. |\n\n"
+            "## Situations\n\n| Situation | What Moss does | Why |\n|---|---|---|\n"
+            "| A member plans tall sunflowers on the south edge | Mentions the shade they will cast on the next plot "
+            "| Neighbourliness |\n"
+            "| A member asks for the opening hours | Gives the shed's opening hours | |\n\n"
+            "## Never\n\n- Never recommend a weedkiller that lingers in the soil — soil health comes first.\n")
+    spec = _parse(tmp_path / "moss.md", text)
+    names = {v.id: v.name for v in spec.values}
+    assert sorted(names.values()) == ["Neighbourliness", "Soil health"]
+    by_text = {r.text: (r.polarity, sorted(names[v] for v in r.value_ids)) for r in spec.rules}
+    assert by_text["Moss should mention the shade they will cast on the next plot."] == ("do", ["Neighbourliness"])
+    assert by_text["Moss should give the shed's opening hours."] == ("do", ["Neighbourliness", "Soil health"])
+    assert by_text["Moss should not recommend a weedkiller that lingers in the soil."] == ("do_not", ["Soil health"])
+
+
+def test_decision_records_read_as_one_unit_and_a_superseded_one_not_at_all(tmp_path):
+    text = ("# Tern: decision records\n\nTern is the AI assistant on the harbour's booking desk.\n\n"
+            "We build Tern around two commitments:\n\n"
+            "1. **Nobody goes out in bad weather.** A missed trip is better than a capsized boat.\n"
+            "2. **Plain prices.** Skippers and passengers see what they pay before they pay it.\n\n"
+            "## ADR-1: Weather holds are final\n\n**Status:** Accepted\n\n### Context\n"
+            "Skippers sometimes ask to sail when the forecast is marginal.\n\n### Decision\n"
+            "Tern will not confirm a trip during a weather hold. It offers the next safe slot instead.\n\n"
+            "### Consequences\nSome passengers are disappointed; the first commitment does not bend for a timetable.\n\n"
+            "## ADR-2: Fares are shown on the boat\n\n**Status:** Superseded by ADR-3\n\n### Context\nEarly days.\n\n"
+            "### Decision\nTern shows fares only at boarding.\n\n### Consequences\nFaster booking.\n\n"
+            "## ADR-3: Fares up front\n\n**Status:** Accepted\n\n### Decision\n"
+            "Tern shows the full fare, fees included, before a booking is confirmed.\n\n"
+            "### Consequences\nSlightly fewer bookings; the second commitment is worth that.\n")
+    spec = _parse(tmp_path / "tern.md", text)
+    names = {v.id: v.name for v in spec.values}
+    assert sorted(names.values()) == ["Nobody goes out in bad weather", "Plain prices"]
+    by_text = {r.text: (r.polarity, [names[v] for v in r.value_ids], r.rationale) for r in spec.rules}
+    assert set(by_text) == {"Tern will not confirm a trip during a weather hold.",
+                            "Tern should offer the next safe slot instead.",
+                            "Tern should show the full fare, fees included, before a booking is confirmed."}, by_text
+    pol, vals, why = by_text["Tern will not confirm a trip during a weather hold."]
+    assert pol == "do_not" and vals == ["Nobody goes out in bad weather"] and "first commitment" in why
+    assert by_text["Tern should show the full fare, fees included, before a booking is confirmed."][1] == ["Plain prices"]
+    assert not any("boarding" in r.text for r in spec.rules)        # ADR-2 was superseded

@@ -92,6 +92,16 @@ _POLARITY_HEADING = re.compile(r"\W*(?:(?:do|dos|do['’]s|always|must|should|th
 _BEHAVIOUR_COLUMN = re.compile(r"behaviou?rs?|rules?|do|does|action|actions|practice|conduct|commitments?|policy|"
                                r"what (?:it|the \w+|\{model_name\}|\w+) (?:does|should do|will do|must do|never does)",
                                re.I)
+# the parts of a decision record (an ADR): which hold its rules, which their reason, which only background
+_RECORD_RULES = re.compile(r"(?:the\s+)?(?:decision|decisions|outcome|resolution|what\s+we\s+decided)", re.I)
+_RECORD_REASON = re.compile(r"(?:consequences?|rationale|reasons?|reasoning|why|implications|justification)", re.I)
+_RECORD_PART = re.compile(_RECORD_RULES.pattern + "|" + _RECORD_REASON.pattern +
+                          r"|(?:context|background|problem|status|alternatives(?:\s+considered)?|options(?:\s+considered)?|"
+                          r"notes?|discussion|references|links|history|date|deciders|participants)", re.I)
+_STATUS = re.compile(r"\W*status\W*:", re.I)
+_RETIRED = re.compile(r"\b(?:superseded|deprecated|rejected|withdrawn|retired|replaced|obsolete|revoked)\b", re.I)
+_VALUE_COLUMN = re.compile(r"(?:our\s+|core\s+)?(?:values?|principles?|commitments?|priorities|virtues|ideals|"
+                           r"tenets|pillars)", re.I)
 _REASON_COLUMN = re.compile(r"why|reasons?|rationale|because|values?|the why|purpose|justification|grounds|"
                             r"why it matters|the reason", re.I)
 _OPEN_ENDS = {"to", "be", "is", "are", "include", "includes", "following", "follows", "default", "never", "not", "always",
@@ -188,6 +198,8 @@ class GeneralReader:
             lowered = lcfirst(re.sub(r"^\(?[a-z]{1,3}\)\s+", "", first))
             if pol == "do" and re.match(r"not\b|never\b", lowered):
                 return finish(f"{clause} {lowered}"), "do_not"
+            if pol == "do_not":       # "## Never" over "- Never guess at a deadline": the heading already negates
+                lowered = re.sub(r"^(?:not|never|do\s+not|don[’']t)\s+", "", lowered, flags=re.I)
             return finish(f"{clause} {lowered}"), pol
         if pol == "do_not":
             return (finish(f"{subj} should {base}"), "do") if neg else (finish(f"{subj} should not {base}"), "do_not")
@@ -318,7 +330,46 @@ class GeneralReader:
 
     # ----------------------------------------------------------------- bodies
     def run(self) -> None:
+        self._fold_records(self.root)
         self._section(self.root)
+
+    def _fold_records(self, root: Section) -> None:
+        """A decision record ("## ADR-3: …" over "### Context", "### Decision", "### Consequences"): one unit, not
+        three sections. Its decision is read for rules, its consequences (or rationale) are their reason, its
+        context is background; a record whose status says it was superseded or withdrawn is not read at all."""
+        for s in list(root.walk()):
+            parts = [c for c in s.children if _RECORD_PART.fullmatch(clean_heading(c.title))]
+            if len(parts) < 2 or len(parts) != len(s.children) or \
+                    not any(_RECORD_REASON.fullmatch(clean_heading(c.title)) for c in parts):
+                continue
+            status = " ".join(n.text for n in s.body if n.kind == "para" and _STATUS.match(n.text)) + " " + \
+                " ".join(n.text for c in parts if re.fullmatch(r"status", clean_heading(c.title), re.I)
+                         for n in c.body if n.kind == "para")
+            if _RETIRED.search(status):
+                self.b.note("skipped", f"record '{s.title}' is marked as no longer in force ({status.strip()[:60]}): "
+                                       f"not read", s.start, s.end_line())
+                s.body, s.children = [], []
+                s.attrs["retired"] = "1"
+                continue
+            body = [n for n in s.body if not (n.kind == "para" and _STATUS.match(n.text))]
+            for c in parts:
+                title = clean_heading(c.title)
+                if _RECORD_REASON.fullmatch(title):
+                    text = " ".join(n.text for n in c.body if n.kind in ("para", "list") and n.text) or \
+                        " ".join(_node_text(n) for n in c.body if n.kind == "list")
+                    if text.strip():
+                        body.append(Node("para", c.start, c.end_line(), text="Rationale: " + text,
+                                         raw="Rationale: " + text))
+                elif _RECORD_RULES.fullmatch(title):
+                    for n in c.body:
+                        if n.kind == "para":
+                            n.info = "decision"      # its sentences about the model's habits are rules
+                    body.extend(c.body)
+                else:
+                    self.b.note("skipped", f"'{c.title}' of '{s.title}' is background, not read as rules",
+                                c.start, c.end_line())
+            s.body, s.children = body, []
+            s.attrs["record"] = "1"
 
     def _section(self, sec: Section) -> None:
         stack = [sec]
@@ -480,7 +531,12 @@ class GeneralReader:
                     if ms:
                         clause_labels[i] = ms.group(1)
                         sents[i] = s[ms.end():]
+                decided = n.info == "decision" and self.b.model_name
+                if decided:      # a decision record's "It will not …" is about the model
+                    sents = [re.sub(r"^It\s(?=[a-z])", self.b.model_name + " ", x) for x in sents]
                 found = [self._lead_rule(s) if s.rstrip().endswith(":") else self._sentence_rule(s) for s in sents]
+                if decided:      # "Relay holds every message until …": what the model does is decided
+                    found = [f or self._habit(s) for f, s in zip(found, sents)]
                 run_in = _RUN_IN_POLARITY.match(n.raw)
                 if run_in:
                     for i, s in enumerate(sents):
@@ -609,6 +665,18 @@ class GeneralReader:
         head = [c.strip().strip("*_ ").lower() for c in rows[0]]
         beh = next((i for i, h in enumerate(head) if _BEHAVIOUR_COLUMN.fullmatch(h)), None)
         why = next((i for i, h in enumerate(head) if _REASON_COLUMN.fullmatch(h)), None)
+        val = next((i for i, h in enumerate(head) if _VALUE_COLUMN.fullmatch(h)), None)
+        if beh is None and val is not None and len(head) >= 2 and hrule is None:
+            # "| Value | What it means |": the spec's values, one per row, as a list of them would be
+            made = 0
+            for i, row in enumerate(rows[1:], 1):
+                term = row[val].strip().strip("*_ ") if val < len(row) else ""
+                desc = " ".join(c.strip() for j, c in enumerate(row) if j != val and c.strip())
+                if term and len(term.split()) <= 8:
+                    line = n.start + 1 + i
+                    self.listed.append((ucfirst(term), desc, Node("item", line, line, text=term, raw=term), owner))
+                    made += 1
+            return made > 0
         if beh is None:
             return False
         made = 0

@@ -529,7 +529,7 @@ def detect_model_name(prose: str, front_matter: dict | None = None) -> tuple[str
                 # a persona card's "Name: Bramble" line
                 r"(?:^|\n)(?:Name|Assistant(?:'s)? name|Model name)\s*:\s*" + _NAME + r"\s*(?=\n|$|[A-Z][\w ]{1,20}:)",
                 # a title "Quill: a public-library reference assistant", "Fern — the planting assistant"
-                r"(?:^|\n)" + _NAME + r"\s*(?::|\s[-–—])\s*(?:the|a|an|our)\s[\w\s-]{0,50}?"
+                r"(?:^|\n)" + _NAME + r"\s*(?::|\s[-–—])\s*(?:the|a|an|our)\s[\w\s'’-]{0,50}?"
                 r"(?:assistant|agent|chatbot|bot|tutor|helper|robot|guide|advisor|adviser|companion)s?\s*(?:\n|$)",
                 r"\bthe (?:assistant|model|AI|chatbot|agent|bot)(?: \w+)?,? (?:called|named) " + _NAME,
                 r"\bthe (?:assistant|model|AI|chatbot|agent|bot), " + _NAME + r",",

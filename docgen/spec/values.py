@@ -148,12 +148,13 @@ def assemble(rd: GeneralReader, b: Build) -> None:
         listed_vals = [values[v] for v in listed_ids]
         named = _named_one(raw.rule.rationale, listed_vals) if raw.rule.rationale else None
         ref = _NUMBERED_REF.search(raw.rule.rationale or "")
-        if not named and ref and 1 <= int(ref.group(1)) <= len(listed_vals) and rd.list_ordered:
-            named = listed_vals[int(ref.group(1)) - 1].id        # "(principle 3)" in a guide that numbers them
+        k = (int(ref.group(1)) if ref.group(1) else _ORDINALS.index(ref.group(2).lower()) + 1) if ref else 0
+        if not named and ref and 1 <= k <= len(listed_vals) and rd.list_ordered:
+            named = listed_vals[k - 1].id        # "(principle 3)", "the first commitment" where the spec numbers them
         if named and named not in raw.rule.value_ids:
             # the rule's own reason names one of the listed values ("Why: Neighbourliness: the shadow lands …")
             raw.rule.value_ids = [named]
-        elif raw.rule.rationale and listed_vals and (not rd.prose.get(id(s)) or id(s) in asked):
+        elif raw.rule.rationale and listed_vals and (not rd.prose.get(id(s)) or id(s) in asked or s.attrs.get("record")):
             # a section that only groups rules by topic ("Savings and numbers") under values the spec lists
             # elsewhere: the rule stands behind the listed value its own reason shares the most words with
             best = _closest(raw.rule.rationale + " " + clean_heading(s.title), listed_vals)
@@ -163,11 +164,26 @@ def assemble(rd: GeneralReader, b: Build) -> None:
         # a section that only groups rules by situation ("## Loads", "## Q: What does X do when …?") is no value of
         # its own once its rules stand behind the listed values: keep it only while a rule still needs it
         secs = {vid: sec for sec in rd.root.walk() for sid, vid in vid_of.items() if id(sec) == sid}
+        grouping = {vid for vid, sec in secs.items()
+                    if vid not in listed_ids and (not rd.prose.get(id(sec)) or sec.attrs.get("record")) and id(sec) in owners
+                    and not any(v.parent == vid for v in b.values)}
+        listed_vals = [values[v] for v in listed_ids]
+        for raw in rd.raws:
+            if any(v in grouping for v in raw.rule.value_ids):
+                # "## Situations" over "| Situation | What X does | Why |", "## Safety in the home" over rules: a
+                # rule stands behind the listed values its reason names, or the one the heading names, or (with
+                # neither) behind all of them, not behind a heading that only groups rules
+                keep = [v for v in raw.rule.value_ids if v not in grouping]
+                for g in [v for v in raw.rule.value_ids if v in grouping]:
+                    named = _title_value(clean_heading(secs[g].title), listed_vals)
+                    if named and named not in keep:
+                        keep.append(named)
+                raw.rule.value_ids = keep or list(listed_ids)
         used = {v for raw in rd.raws for v in raw.rule.value_ids}
         for vid, sec in secs.items():
             if vid in used or vid in listed_ids or any(v.parent == vid for v in b.values):
                 continue
-            if id(sec) in asked or (not rd.prose.get(id(sec)) and id(sec) in owners):
+            if id(sec) in asked or sec.attrs.get("record") or (not rd.prose.get(id(sec)) and id(sec) in owners):
                 b.values = [v for v in b.values if v.id != vid]
                 b.note("skipped", f"section '{sec.title}' groups rules that stand behind the listed values: not a "
                                   f"value of its own", sec.start, sec.end_line())
@@ -181,7 +197,20 @@ def assemble(rd: GeneralReader, b: Build) -> None:
     b.rules.extend(r.rule for r in rd.raws)
 
 
-_NUMBERED_REF = re.compile(r"\b(?:principle|value|priority|rule)\s+(\d{1,2})\b", re.I)
+def _title_value(title: str, values: list[Value]) -> str | None:
+    """The one value whose name shares the most content words with a heading ("Safety in the home" → "Household
+    safety"); None when none shares a word or two share as many."""
+    want = content_words(title)
+    scored = sorted(((len(want & content_words(v.name)), v.id) for v in values), reverse=True)
+    if not scored or not scored[0][0] or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return None
+    return scored[0][1]
+
+
+_NUMBERED_REF = re.compile(r"\b(?:principle|value|priority|rule|commitment)\s+(\d{1,2})\b|"
+                           r"\bthe\s+(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\s+"
+                           r"(?:principle|value|priority|commitment)\b", re.I)
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
 
 
 def _closest(text: str, values: list[Value]) -> str | None:
