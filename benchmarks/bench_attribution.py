@@ -133,16 +133,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json-out", type=Path)
     ap.add_argument("--dump", type=Path, help="write [id, verdict, evidence] of every document, one JSON line each "
                                               "(two checkouts' files are identical when no verdict changed)")
-    ap.add_argument("--check", choices=["offline", "learned"], default="offline",
+    ap.add_argument("--check", choices=["offline", "learned", "learned-strict"], default="offline",
                     help="offline: the rules; learned: the fine-tuned encoder (docgen/filters/learned.py), which was "
                          "trained on corpora/devset/realistic and fresh..fresh6: score it on newer sets only")
     a = ap.parse_args(argv)
     from docgen.filters.attribution import analyse
-    if a.check == "learned":
+    if a.check.startswith("learned"):
         from docgen.filters.attribution import AttributionFilter
 
         def analyse(spec, text, name, _f={}):                               # noqa: F811
-            f = _f.get((spec.id, name)) or _f.setdefault((spec.id, name), AttributionFilter(spec, "learned", model_name=name))
+            f = _f.get((spec.id, name)) or _f.setdefault((spec.id, name), AttributionFilter(spec, a.check, model_name=name))
             return f.decide(text)
     from docgen.spec import parse_spec
     if a.legacy:

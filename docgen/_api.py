@@ -109,7 +109,7 @@ def validate(corpus: str | Path, spec: str | Path | Spec | None = None, *, min_p
     (False, ['rule W3 is attributed by 0 document(s), needs 1'])
 
     ``corpus`` is a run directory, or a .parquet / .jsonl corpus (then ``spec`` is needed). Documents
-    that carry no verdict are checked by ``attribution``: ``"offline"`` (the rules) or ``"learned"``.
+    that carry no verdict are checked by ``attribution``: ``"offline"`` (the rules), ``"learned"`` or ``"learned-strict"``.
     """
     from .coverage import Thresholds, validate_corpus
 
@@ -149,7 +149,8 @@ def filter_corpus(corpus: str | Path, out: str | Path, *, spec: str | Path | Non
     Kept and rejected documents (with their reasons) go to the new run directory ``out``;
     the summary counts them per filter. ``judge`` (``BACKEND/MODEL``) sends the offline check's
     ``uncertain`` verdicts to an LLM judge; ``judge_all`` sends every document. ``attribution="learned"``
-    lets the fine-tuned encoder (:mod:`docgen.filters.learned`) decide attribution instead of the rules.
+    lets the fine-tuned encoder (:mod:`docgen.filters.learned`) decide attribution instead of the rules;
+    ``"learned-strict"`` keeps only what it is sure of or the rules agree with.
     """
     from .filters.cli_run import run_filter
 

@@ -303,8 +303,9 @@ def _generate_args(p):
     p.add_argument("--repeat-penalty", type=float, default=None)
     p.add_argument("--eval-dir", default=None, help="drop documents sharing long n-grams with these eval files")
     p.add_argument("--judge", default=None, metavar="BACKEND/MODEL", help="LLM judge for attribution")
-    p.add_argument("--attribution", choices=["offline", "learned"], default=None,
-                   help="attribution check without a judge: the offline rules (default) or the learned check")
+    p.add_argument("--attribution", choices=["offline", "learned", "learned-strict"], default=None,
+                   help="attribution check without a judge: the offline rules (default), the learned check, or "
+                        "learned-strict (precision first: keeps only what the learned check is sure of or the rules agree with)")
     p.add_argument("--no-filters", action="store_true", help="keep every complete document")
     p.add_argument("--ideas", type=_at_least(0), default=None, metavar="K",
                    help="ask the model for K document ideas per plan cell first (needs a capable model)")
@@ -440,9 +441,9 @@ def _validate_args(p):
     p.add_argument("--genres", default=None, metavar="A,B",
                    help="genres the corpus should span (default: the run's configured genres, else those seen)")
     p.add_argument("--model-name", default=None, help="model name for the offline attribution check")
-    p.add_argument("--attribution", choices=["offline", "learned"], default="offline",
+    p.add_argument("--attribution", choices=["offline", "learned", "learned-strict"], default="offline",
                    help="how documents without a stored verdict (an external corpus) are checked: the offline "
-                        "rules, or the learned check (more accurate, ~5 documents/s)")
+                        "rules, or the learned check (more accurate, ~5 documents/s; learned-strict: precision first)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -542,9 +543,10 @@ def _filter_args(p):
                    help="send the offline check's uncertain verdicts, and the rejected documents its router finds "
                         "likely explicit, to this LLM judge")
     p.add_argument("--judge-all", action="store_true", help="with --judge: judge every document, not only the uncertain and routed ones")
-    p.add_argument("--attribution", choices=["offline", "learned"], default="offline",
+    p.add_argument("--attribution", choices=["offline", "learned", "learned-strict"], default="offline",
                    help="who decides explicit attribution: the offline rules (fast, corpus scale) or the learned "
-                        "check, a fine-tuned sentence encoder (more accurate, ~5 documents/s)")
+                        "check, a fine-tuned sentence encoder (more accurate, ~5 documents/s); learned-strict keeps only "
+                        "what it is sure of or the rules agree with (precision first)")
     p.add_argument("--eval-dir", help="decontaminate against evaluation files under this directory")
     p.add_argument("--model-name", help="the assistant's name in the documents, read in place of the spec's "
                                         "(default: the spec's; for a {model_name} spec, the name the corpus uses)")
@@ -603,7 +605,8 @@ def cmd_aft(args) -> int:
 def _judge_eval_args(p):
     p.add_argument("set", help="labelled JSONL set (dev-set format: text, spec, label[, model_name, split])")
     p.add_argument("--judge", required=True, metavar="BACKEND/MODEL",
-                   help="the judge to calibrate, e.g. local/smollm2-135m; 'learned' measures the learned check instead")
+                   help="the judge to calibrate, e.g. local/smollm2-135m; 'learned' (or 'learned-strict') measures the learned "
+                        "check instead")
     p.add_argument("--specs-dir", help="folder holding the specs the set names (default: next to the set, or cwd)")
     p.add_argument("--limit", type=int, help="judge only the first N documents")
     p.add_argument("--split", help="only rows with this split (dev or heldout)")

@@ -64,7 +64,7 @@ def _default_eval_dir() -> str | None:
 class FilterConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     enabled: bool = True
-    attribution: Literal["offline", "learned", "judge", "off"] = "offline"
+    attribution: Literal["offline", "learned", "learned-strict", "judge", "off"] = "offline"
     judge: str | None = None          # BACKEND/MODEL for the judge
     dedup: bool = True
     # decontaminate against these eval files; default: corpora/eval (the bundled item sets and

@@ -101,7 +101,7 @@ class CoverageCounter:
     def __init__(self, spec: Spec, *, model_name: str | None = None, check_unchecked: bool = True,
                  attribution: str = "offline"):
         self.spec = spec
-        self.attribution_method = attribution         # "offline" (the rules) or "learned" for unchecked documents
+        self.attribution_method = attribution         # "offline" (the rules), "learned" or "learned-strict" for unchecked documents
         self.model_name = model_name
         self.check_unchecked = check_unchecked
         self._rules = {r.id: r for r in spec.rules}
@@ -126,9 +126,9 @@ class CoverageCounter:
                             "documents without a verdict stay unchecked")
                 self._attribute = False
             else:
-                if self.attribution_method == "learned":
+                if self.attribution_method.startswith("learned"):
                     from .filters.attribution import AttributionFilter
-                    f = AttributionFilter(self.spec, "learned", model_name=self.model_name)
+                    f = AttributionFilter(self.spec, self.attribution_method, model_name=self.model_name)
                     self._attribute = lambda spec, text, model_name: f.decide(text)[0]
                 else:
                     self._attribute = attribute_offline

@@ -24,7 +24,7 @@ def build_filter_chain(spec: Any, *, model_name: str | None = None,
     """The standard chain: quality → decontam (with ``eval_dir``) → attribution → dedup.
 
     ``attribution`` is ``"offline"``, ``"learned"`` (the fine-tuned encoder decides,
-    :mod:`docgen.filters.learned`), ``"judge"`` (every document to the judge;
+    :mod:`docgen.filters.learned`), ``"learned-strict"`` (precision first), ``"judge"`` (every document to the judge;
     needs ``judge_backend``) or ``"none"``. With ``judge_backend`` and
     ``attribution="offline"``, the offline check's ``uncertain`` verdicts go to
     the judge, and so do the rejected documents the router

@@ -362,7 +362,10 @@ class AttributionFilter:
     likely to be an explicit attribution (``None`` turns the router off).
     ``method="judge"`` judges every document. ``method="learned"`` takes every verdict from the
     fine-tuned encoder (:mod:`docgen.filters.learned`); the offline reading still names the rules and
-    values a kept document covers, and its evidence.
+    values a kept document covers, and its evidence. ``method="learned-strict"`` puts precision first: it
+    keeps a document only when the encoder is sure (:data:`docgen.filters.learned.STRICT_P`) or when the
+    encoder and the offline rules both read an explicit attribution; any other document the encoder reads
+    as attributed becomes ``uncertain``.
     """
 
     name = "attribution"
@@ -371,9 +374,10 @@ class AttributionFilter:
                  model_name: str | None = None, judge_cache: str | None = None,
                  judge_verdicts: tuple[str, ...] = ("uncertain",), judge_route: float | None = 0.3):
         from ..errors import UserError
-        if method not in ("offline", "judge", "learned"):
-            raise UserError(f"unknown attribution method '{method}'", hint="use 'offline', 'learned' or 'judge'")
-        if method == "learned" and judge_backend is not None:
+        if method not in ("offline", "judge", "learned", "learned-strict"):
+            raise UserError(f"unknown attribution method '{method}'",
+                            hint="use 'offline', 'learned', 'learned-strict' or 'judge'")
+        if method.startswith("learned") and judge_backend is not None:
             raise UserError("the learned check and an LLM judge cannot both decide",
                             hint="drop --judge, or use --attribution offline with --judge")
         self.spec, self.method, self.model_name = spec, method, model_name
@@ -382,7 +386,7 @@ class AttributionFilter:
         self.routed = 0                   # rejected documents the router sent to the judge
         self._judge = None
         self._learned = None
-        if method == "learned":
+        if method.startswith("learned"):
             from ._encoder import INSTALL
             from .learned import learned_check
             self._learned = learned_check()
@@ -410,8 +414,13 @@ class AttributionFilter:
         return False
 
     def _learned_verdict(self, text: str, att: Attribution, reason: str, ev: str) -> tuple[Attribution, str, str]:
-        from .learned import METHOD_LEARNED
+        from .learned import METHOD_LEARNED, STRICT_P
         verdict, p, _ = self._learned.verdicts([text])[0]
+        if verdict == "attributed" and self.method == "learned-strict" and p < STRICT_P and reason != "attributed":
+            # the encoder leans to a link but is not sure, and the rules do not see one: neither keeps it
+            return (Attribution(verdict="not_attributed", method=METHOD_LEARNED + "+strict", value_ids=att.value_ids,
+                                rule_ids=att.rule_ids, evidence=att.evidence, confidence=round(p, 3)),
+                    "uncertain", ev)
         values = att.value_ids
         if verdict == "attributed" and reason != "attributed":
             # the rules found the behaviour but no link to its value: the kept document covers the rules'

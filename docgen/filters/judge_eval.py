@@ -106,7 +106,7 @@ def run_judge_eval(set_path: str | Path, judge: str, *, specs_dir: str | None = 
     from .attribution import analyse
     from .cli_run import _judge_backend
     rows = load_set(set_path, specs_dir, limit, split)
-    backend = None if judge == "learned" else _judge_backend(judge)
+    backend = None if judge in ("learned", "learned-strict") else _judge_backend(judge)
     specs: dict = {}
     offline = []
     for r in rows:
@@ -123,7 +123,7 @@ def run_judge_eval(set_path: str | Path, judge: str, *, specs_dir: str | None = 
             if close is not None:
                 await close()
 
-    if judge == "learned":
+    if judge in ("learned", "learned-strict"):
         # the fine-tuned encoder (docgen/filters/learned.py) in the judge's place: the same report, no model calls
         from .attribution import AttributionFilter
         checks: dict = {}
@@ -133,7 +133,7 @@ def run_judge_eval(set_path: str | Path, judge: str, *, specs_dir: str | None = 
             name = None if not name or name == "generic" else name
             k = (str(r["_spec_path"]), name)
             if k not in checks:
-                checks[k] = AttributionFilter(specs[k[0]], "learned", model_name=name)
+                checks[k] = AttributionFilter(specs[k[0]], judge, model_name=name)
             judged.append(checks[k].decide(r["text"])[1])
     else:
         judged = asyncio.run(go())

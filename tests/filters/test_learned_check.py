@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from docgen.filters import _encoder
+from tests._paths import SHARED
 from docgen.filters.learned import ADAPTER, LABELS, VERDICT_OF, card, learned_check
 
 REPO = Path(__file__).resolve().parents[2]
@@ -229,3 +230,31 @@ def test_judge_eval_measures_the_learned_check_on_a_labelled_set():
     # a held-out set: the learned check keeps more of the explicit attributions than the rules
     assert rep["judge_explicit"]["recall"] > rep["offline_explicit"]["recall"]
     assert rep["judge_exact"] > rep["offline_exact"]
+
+
+def test_learned_strict_keeps_a_subset_with_fewer_false_links():
+    """``learned-strict`` (precision first) keeps only documents the encoder is sure of or the rules agree with:
+    a subset of what ``learned`` keeps, with no more false links, on a set written after the adapter."""
+    from docgen.filters.attribution import AttributionFilter
+    from docgen.filters.learned import STRICT_P
+    from docgen.spec import parse_spec
+
+    rows = [json.loads(line) for line in (FRESH7 / "general_spec.jsonl").read_text().splitlines() if line.strip()]
+    rows += [json.loads(line) for line in (FRESH7 / "claude_constitution.jsonl").read_text().splitlines()
+             if line.strip()]
+    specs: dict = {}
+    both = []
+    for r in rows:
+        spec = specs.get(r["spec"]) or specs.setdefault(r["spec"], parse_spec(SHARED / "specs" / r["spec"]))
+        name = None if r.get("model_name") in (None, "generic") else r["model_name"]
+        loose = AttributionFilter(spec, "learned", model_name=name).decide(r["text"])
+        strict = AttributionFilter(spec, "learned-strict", model_name=name).decide(r["text"])
+        both.append((r, loose, strict))
+    kept_loose = {r["id"] for r, (a, _, _), _ in both if a.verdict == "attributed"}
+    kept_strict = {r["id"] for r, _, (a, _, _) in both if a.verdict == "attributed"}
+    assert kept_strict <= kept_loose and kept_strict, "strict keeps a non-empty subset"
+    for r, (a, v, _), (b, w, _) in both:
+        if r["id"] in kept_loose - kept_strict:
+            assert w == "uncertain" and b.confidence < STRICT_P and b.method.endswith("+strict")
+    false = lambda kept: sum(r["label"] != "explicit" for r, _, _ in both if r["id"] in kept)  # noqa: E731
+    assert false(kept_strict) <= false(kept_loose)
