@@ -932,3 +932,37 @@ def test_decision_records_read_as_one_unit_and_a_superseded_one_not_at_all(tmp_p
     assert pol == "do_not" and vals == ["Nobody goes out in bad weather"] and "first commitment" in why
     assert by_text["Tern should show the full fare, fees included, before a booking is confirmed."][1] == ["Plain prices"]
     assert not any("boarding" in r.text for r in spec.rules)        # ADR-2 was superseded
+
+
+def test_a_quick_card_of_task_boxes_under_emoji_headings(tmp_path):
+    text = ("# 🚣 Oar — at a glance\n\n*Quick card for Oar, the assistant in the rowing club's app.*\n\n"
+            "## 🛟 Safety\n\n**Why it matters:** Nobody goes on the water alone in the dark.\n\n"
+            "- [x] Oar asks who else is going out before it books a single scull after sunset.\n"
+            "- [ ] Oar never books a boat that is tagged as damaged (a cracked rigger fails mid-stroke).\n\n"
+            "> Tip: staff can check the tag board by the door.\n")
+    spec = _parse(tmp_path / "oar.md", text)
+    assert spec.model_name == "Oar"
+    assert [(v.name, v.statement) for v in spec.values] == [("Safety", "Nobody goes on the water alone in the dark.")]
+    by_text = {r.text: (r.polarity, r.rationale) for r in spec.rules}
+    assert by_text == {
+        "Oar should ask who else is going out before it books a single scull after sunset.": ("do", ""),
+        "Oar never books a boat that is tagged as damaged.": ("do_not", "A cracked rigger fails mid-stroke."),
+    }, by_text
+
+
+def test_a_changelog_reads_its_release_notes_and_not_what_was_taken_back(tmp_path):
+    text = ("# Wick changelog\n\nThe team's changelog for Wick, the AI receptionist at the surgery. Everything here "
+            "serves one thing: patients in pain reach a clinician quickly.\n\n"
+            "## v2.1 — 2026-03-01\n\n### Added\n\n"
+            "- Wick now puts a caller straight through to the duty nurse when they mention chest pain (minutes matter).\n\n"
+            "### Removed\n\n- Wick no longer reads out every free slot on the phone — a list of twelve times helps nobody.\n\n"
+            "## v2.0 — 2026-01-10\n\n### Added\n\n"
+            "- Wick now asks new patients for a card deposit (withdrawn in v2.1).\n")
+    spec = _parse(tmp_path / "wick.md", text)
+    assert spec.model_name == "Wick"
+    assert not [v for v in spec.values if v.name in ("Added", "Removed") or v.name.startswith("v2")]
+    by_text = {r.text: r.polarity for r in spec.rules}
+    assert by_text == {
+        "Wick should put a caller straight through to the duty nurse when they mention chest pain.": "do",
+        "Wick should not read out every free slot on the phone.": "do_not",
+    }, by_text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from .model import Note, Rule, Span, Value
@@ -43,5 +44,10 @@ class Build:
 
 
 def clean_heading(text: str) -> str:
-    """Heading text without parentheticals and trailing colons: "Core Safety Principles (SPs)"."""
-    return re.sub(r"\s*\([^)]*\)\s*", " ", text).strip(" :")
+    """Heading text without parentheticals, trailing colons and leading emoji: "Core Safety Principles (SPs)",
+    "🛟 Safety" → "Safety"."""
+    text = re.sub(r"\s*\([^)]*\)\s*", " ", text).strip(" :")
+    i = 0
+    while i < len(text) and (unicodedata.category(text[i]) in ("So", "Mn", "Cf", "Sk") or text[i].isspace()):
+        i += 1
+    return text[i:] or text

@@ -92,6 +92,10 @@ _POLARITY_HEADING = re.compile(r"\W*(?:(?:do|dos|do['’]s|always|must|should|th
 _BEHAVIOUR_COLUMN = re.compile(r"behaviou?rs?|rules?|do|does|action|actions|practice|conduct|commitments?|policy|"
                                r"what (?:it|the \w+|\{model_name\}|\w+) (?:does|should do|will do|must do|never does)",
                                re.I)
+# a changelog's release ("## v3.2 — 2026-09-14", "## [1.4.0]") and its parts ("### Added"): they group rules by
+# when they changed, they are no values
+_RELEASE_HEADING = re.compile(r"\s*(?:(?:version|release)\s+)?\[?v?\d+(?:\.\d+)+\]?(?:\W|$)|"
+                              r"\s*(?:added|changed|removed|fixed|deprecated|security|improvements?|new)\s*$", re.I)
 # the parts of a decision record (an ADR): which hold its rules, which their reason, which only background
 _RECORD_RULES = re.compile(r"(?:the\s+)?(?:decision|decisions|outcome|resolution|what\s+we\s+decided)", re.I)
 _RECORD_REASON = re.compile(r"(?:consequences?|rationale|reasons?|reasoning|why|implications|justification)", re.I)
@@ -190,7 +194,7 @@ class GeneralReader:
             return finish(first), own
         if self.b.model_name and not own:
             # "Harbor asks before reading records aloud": the item names the model and describes its habit
-            first = re.sub(r"^" + re.escape(self.b.model_name) + r"\s+(?=[a-z])", "", first)
+            first = re.sub(r"^" + re.escape(self.b.model_name) + r"\s+(?:now\s+)?(?=[a-z])", "", first)
         base, neg = to_base_clause(first)
         if base is None:
             return None
@@ -249,7 +253,8 @@ class GeneralReader:
         """"Wick treats what people write as theirs alone." under a principle that describes the model's habits:
         the model's name, a verb in the present tense (not "does this because …", not "is"/"has"), as a rule."""
         m = re.match(r"(?P<lead>(?:.{0,250}?,|and|so|instead)\s+)?" + re.escape(self.b.model_name) +
-                     r"\s+(?P<adv>(?:\w+ly\s+)?)(?P<v>[a-z]+s)\s+(?P<rest>.+)$", s.strip())
+                     r"\s+(?:now\s+)?(?P<neg>no\s+longer\s+)?(?P<adv>(?:\w+ly\s+)?)(?P<v>[a-z]+s)\s+(?P<rest>.+)$",
+                     s.strip())     # a changelog's "Sable now offers …", "Sable no longer quotes …"
         if not m or m.group("v") in ("is", "has", "was", "does", "seems") or \
                 re.match(r"(?:this|that|so|these|those|it)\b", m.group("rest")) or re.search(r"\bbecause\b", s[:m.start("v")]):
             return None
@@ -258,14 +263,20 @@ class GeneralReader:
             return None
         lead = (m.group("lead") or "").strip()
         lead = "" if lead.lower() in ("and", "so", "instead") else lead
-        return model_should(self.b.subject, f"{m.group('adv')}{base} {m.group('rest').rstrip('. ')}", lead), "do"
+        neg = "not " if m.group("neg") else ""
+        return model_should(self.b.subject, f"{neg}{m.group('adv')}{base} {m.group('rest').rstrip('. ')}", lead), \
+            "do_not" if neg else "do"
 
     def _habit_rule(self, got: tuple[str, str], item_text: str, it: Node, owner: Section) -> Rule | None:
         """A rule from a list item that describes the model's habit, its reason taken from the item's tail
-        ("(principle 4: …)", "— a restart near …") or a nested "Why: …" item."""
+        ("(principle 4: …)", "— a restart near …") or a nested "Why: …" item. None for a habit the item itself
+        says was taken back ("… (Withdrawn in v3.2.)")."""
         text, reason = _split_reason(got[0])
         if not reason:
             reason = _split_reason(item_text)[1]
+        if _RETIRED.match(reason.strip(" ([")):
+            self.b.note("skipped", f"no longer in force ({reason.strip()[:40]}): {text[:60]}", it.start, it.end)
+            return None
         for sub in walk_nodes([c for c in it.children if c.kind == "list"]):
             if sub.kind == "item":
                 lab = self._labelled(_item_first(sub))
@@ -465,7 +476,8 @@ class GeneralReader:
         """A section that only groups rules ("Things to avoid", "Core behaviours") is no value
         of its own: its rules belong to the value of the section around it."""
         while s.parent is not None and s.level and not self._is_doc(s) and not s.attrs.get("named_by") \
-                and (_GROUP_HEADING.search(s.title) or _POLARITY_HEADING.fullmatch(clean_heading(s.title))) \
+                and (_GROUP_HEADING.search(s.title) or _POLARITY_HEADING.fullmatch(clean_heading(s.title))
+                     or _RELEASE_HEADING.match(s.title)) \
                 and not s.title.rstrip().endswith("?"):        # "Why does X never …?" asks about one behaviour
             s = s.parent
         return s

@@ -358,7 +358,7 @@ def to_base_clause(item: str) -> tuple[str | None, bool]:
     "Doesn't consider X" → ("consider X", True)."""
     s = item.strip().lstrip("*_ ").strip()
     neg = False
-    m = re.match(r"^(?:does\s+not|doesn[’']t|do\s+not|don[’']t|not|never)\s+", s, re.I)
+    m = re.match(r"^(?:does\s+not|doesn[’']t|do\s+not|don[’']t|not|never|no\s+longer)\s+", s, re.I)
     if m:
         neg, s = True, s[m.end():]
     words = s.split(" ", 2)
@@ -525,7 +525,8 @@ def detect_model_name(prose: str, front_matter: dict | None = None) -> tuple[str
                 # machine ("Safety is the companion of trust")
                 r"(?:^|\n|\. )" + _NAME + r" is (?:a|an|the) (?:[\w-]+ ){0,3}?(?:AI|automated|virtual|digital)\b"
                 r"[\w\s-]{0,30}?(?:companion|coach|tutor|helper|guide|advis[eo]r|concierge|receptionist)\b",
-                _NAME + r", (?:the|a|an|our|their|its) [\w\s'’-]{0,40}?(?:assistant|model|agent|chatbot|bot|tutor)\b",
+                _NAME + r", (?:the|a|an|our|their|its) [\w\s'’-]{0,40}?(?:assistant|model|agent|chatbot|bot|tutor|"
+                r"receptionist|concierge|robot)\b",
                 # a persona card's "Name: Bramble" line
                 r"(?:^|\n)(?:Name|Assistant(?:'s)? name|Model name)\s*:\s*" + _NAME + r"\s*(?=\n|$|[A-Z][\w ]{1,20}:)",
                 # a title "Quill: a public-library reference assistant", "Fern — the planting assistant"

@@ -24,6 +24,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 MAX_NESTING = 32
 BOLD_HEADING_LEVEL = 7     # "**Privacy**" alone on a line: below every real heading
+_TASK_BOX = re.compile(r"\s*\[[ xX]\]\s+")
 # a plain-text FAQ entry: "Q: …?" on its own line, the answer ("A: …") on the next line or in the next paragraph
 _QA_LINE = re.compile(r"\s*(?:Q|Question)\s*[:.]\s*(?P<q>[^\n]{6,300}\?)\s*(?:\n(?P<a>.*))?$", re.S)
 _QA_ANSWER_LABEL = re.compile(r"\s*(?:A|Answer)\s*[:.]\s+")
@@ -218,6 +219,11 @@ def parse_markdown(text: str, title_fallback: str = "") -> Document:
             if heading_open is not None:
                 continue
             plain, lead = _inline_text(tok)
+            if stack and stack[-1].kind == "item" and not stack[-1].children and _TASK_BOX.match(plain):
+                # a task-list item ("- [x] Pedal asks …", "- [ ] …"): the box is layout, not words of the rule
+                plain = _TASK_BOX.sub("", plain, count=1)
+                tok = tok.copy(content=_TASK_BOX.sub("", tok.content, count=1))
+                lead = _inline_text(tok)[1]
             start = mp[0] + 1 if mp else last_line
             end = mp[1] if mp else start
             if not stack and not cur.body and cur.level and re.fullmatch(r"\{:?\s*[^{}]*\}", tok.content.strip()):

@@ -89,7 +89,8 @@ def assemble(rd: GeneralReader, b: Build) -> None:
         name = clean_heading(s.title[m.end():] if m else s.title)
         # the first sentence that says something (not a bare label such as "Commentary.")
         first = next((x for x in sentences(prose) if len(x.split()) > 2), "") if prose else ""
-        statement = re.sub(r"^\W*value\W*:\W*", "", first, flags=re.I) if first else name
+        statement = re.sub(r"^\W*(?:value|why\s+it\s+matters|why|purpose|what\s+it\s+means)\W*:\W*", "", first,
+                           flags=re.I) if first else name
         statement = statement[:1].upper() + statement[1:]
         auth = None
         if id(s) in by_section:
