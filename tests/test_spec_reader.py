@@ -966,3 +966,20 @@ def test_a_changelog_reads_its_release_notes_and_not_what_was_taken_back(tmp_pat
         "Wick should put a caller straight through to the duty nurse when they mention chest pain.": "do",
         "Wick should not read out every free slot on the phone.": "do_not",
     }, by_text
+
+
+def test_a_code_of_lettered_purposes_and_numbered_duties_with_commentary(tmp_path):
+    text = ("# Code of Conduct for Ferry, the Harbour Booking Assistant\n\nThis Code governs Ferry.\n\n"
+            "# Part I — Purposes\n\nThis Code exists to secure the following purposes.\n\n"
+            "(a) **Safe crossings.** Nobody sails in weather the harbour master has closed.\n\n"
+            "(b) **Plain fares.** Every passenger pays the published fare and knows it before paying.\n\n"
+            "# Part II — Duties\n\n**§ 2.1 Weather.**\n(1) Ferry shall not confirm a crossing during a weather hold.\n"
+            "(2) Ferry shall offer the next open crossing.\n\n*Commentary:* Purpose (a).\n\n"
+            "**§ 2.2 Fares.**\n(1) Ferry shall show the full fare before a booking is confirmed.\n\n"
+            "*Commentary:* Purpose (b). A fare found out at the gangway is a broken promise.\n")
+    spec = _parse(tmp_path / "ferry.md", text)
+    names = {v.id: v.name for v in spec.values}
+    assert {"Safe crossings", "Plain fares"} <= set(names.values())
+    got = {r.label: (r.polarity, [names[v] for v in r.value_ids]) for r in spec.rules}
+    assert got == {"2.1(1)": ("do_not", ["Safe crossings"]), "2.1(2)": ("do", ["Safe crossings"]),
+                   "2.2(1)": ("do", ["Plain fares"])}, got

@@ -42,7 +42,8 @@ _CLAUSE = re.compile(r"^\s*(?:§\s*)?(\d+(?:\.\d+)+|\d+\.(?=\s)|\([a-z]{1,3}\)|[
                      r"(?:Article|Art\.|Chapter|Part|Section|Clause|Rule)\s+(?:\d+|[IVX]+)(?:\.\d+)*[.:]?(?=\s))\s+")
 # a statute's clause number opening a sentence: "Art. 3(2) ...", "Article 4.1 ...", "§ 12(1)(b) ...", "Rule 7 ..."
 _STATUTE_CLAUSE = re.compile(r"^\s*((?:Art(?:icle)?\.?|Section|Sec\.|§|Clause|Rule|Reg(?:ulation)?\.?|Para(?:graph)?\.?)"
-                             r"\s*\d+[A-Za-z]?(?:\.\d+)*(?:\(\w{1,3}\))*|\d+(?:\(\w{1,3}\))+|\d+(?:\.\d+)+)[.:]?\s+(?=[A-Z{])")
+                             r"\s*\d+[A-Za-z]?(?:\.\d+)*(?:\(\w{1,3}\))*|\d+(?:\(\w{1,3}\))+|\d+(?:\.\d+)+|\(\d{1,2}\))[.:]?\s+"
+                             r"(?=[A-Z{])")
 _CONNECTIVE = re.compile(r"^(?:(?:That|This)['’]s\s+why|(?:That|This|Which)\s+is\s+why|This\s+means(?:\s+that)?|In\s+other\s+words|That\s+is|In\s+practice|In\s+short|"
                          r"Also|And|But|So|Thus|Therefore|Hence|Similarly|Likewise|Instead)\s*,?\s+", re.I)
 _DANGLING = re.compile(r"^(?:This|That|These|Those|It|They|Such|Here|There)\b", re.I)
@@ -55,7 +56,7 @@ _ORDINAL_VALUE = re.compile(
     r"\W*(?:the|our)\s+(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|next|last|final)\s+"
     r"(?:(?:thing|value|principle|commitment|priority|concern|idea)s?\s+(?:(?:that|which)\s+)?"
     r"(?:we|I|it|they)\s+(?:\w+\s+){0,3}?)?(?:is|are)\s+(?P<v>[^.;:!?]{3,90}?)\s*[.;:!]", re.I)
-_RATIONALE_LABEL = re.compile(r"^\W*(?:rationale|why|reasons?|the\s+reason|because)\W*:\s*", re.I)
+_RATIONALE_LABEL = re.compile(r"^\W*(?:rationale|why|reasons?|the\s+reason|because|commentary|explanation)\W*:\s*", re.I)
 # "**Soil health**: the plots …", "**Candour.** Members …": a value named in bold inside a paragraph
 _INLINE_TERM = re.compile(r"(?:\*\*|__)(?P<t>[^*_\n]{2,50}?)[:.]?(?:\*\*|__)\s*[:.—–-]?\s*(?=[A-Za-z])")
 # "First, household safety: nobody should be hurt … Second, honesty about savings: …" inside one paragraph
@@ -70,7 +71,7 @@ _MARKED_EXAMPLE = re.compile(r"(?:^|\n)\W{0,4}(?:[✅❌✔✗✘]\s*)?(?:good|b
                              r"(?:\s+(?:response|answer|reply))?\W{0,3}:", re.I)
 _RATIONALE = re.compile(r"^(?:This|That|These|Because|Since|Otherwise|Doing\s+so|The\s+reason)\b", re.I)
 _VALUE_LEAD = re.compile(r"\b(?:values?|principles?|properties|priorities|commitments|virtues|ideals|pillars|"
-                         r"tenets)\b", re.I)
+                         r"tenets|purposes)\b", re.I)
 _SITUATION = re.compile(r"(?:when|whenever|after|before|at|if|once|during|while|on|where)\b[^:]{3,240}:\s*$", re.I)
 _STANDS_FOR = re.compile(r"\bstands?\s+for\b|\bwhat\s+(?:\w+\s+)?(?:matters|cares?\s+about|believes?)\b|"
                          r"\bwe\s+believe\b", re.I)
@@ -83,7 +84,8 @@ _ORDER = re.compile(r"\b(?:in\s+the\s+order\s+(?:in\s+which\s+)?(?:they\s+are\s+
                     r"\bfirst\b[^.]{0,80}\bsecond\b[^.]{0,80}\bthird\b)", re.I)
 _SHOULD = re.compile(r"^(?:\{model_name\}|[\w-]+) should (?:not )?")
 _GROUP_HEADING = re.compile(r"\b(?:avoid|avoids|don['’]?ts?|do\s+nots?|never|should\s+not|must\s+not|"
-                            r"things\s+to|behaviou?rs?|rules|dos|requirements|prohibitions|red\s+lines)\b", re.I)
+                            r"things\s+to|behaviou?rs?|rules|dos|requirements|prohibitions|red\s+lines|duties|"
+                            r"obligations)\b", re.I)
 # a heading that is only a polarity over the list below it: "Do", "Don'ts", "Never", "Things to avoid"
 _POLARITY_HEADING = re.compile(r"\W*(?:(?:do|dos|do['’]s|always|must|should|things\s+to\s+do|yes)|"
                                r"(?P<neg>don['’]?t|don['’]?ts|do\s+not|never|avoid|must\s+not|should\s+not|shouldn['’]t|"
@@ -96,6 +98,8 @@ _BEHAVIOUR_COLUMN = re.compile(r"behaviou?rs?|rules?|do|does|action|actions|prac
 # when they changed, they are no values
 _RELEASE_HEADING = re.compile(r"\s*(?:(?:version|release)\s+)?\[?v?\d+(?:\.\d+)+\]?(?:\W|$)|"
                               r"\s*(?:added|changed|removed|fixed|deprecated|security|improvements?|new)\s*$", re.I)
+# "(a) **Equal access.** Every family is …": a lettered value defined in a paragraph of its own
+_LETTERED_VALUE = re.compile(r"\s*\((?P<k>[a-z])\)\s*(?:\*\*|__)(?P<name>[^*_\n]{2,80}?)(?:\*\*|__)\s*(?P<desc>\S.*)$", re.S)
 # the parts of a decision record (an ADR): which hold its rules, which their reason, which only background
 _RECORD_RULES = re.compile(r"(?:the\s+)?(?:decision|decisions|outcome|resolution|what\s+we\s+decided)", re.I)
 _RECORD_REASON = re.compile(r"(?:consequences?|rationale|reasons?|reasoning|why|implications|justification)", re.I)
@@ -136,6 +140,7 @@ class GeneralReader:
         self.prose: dict[int, list[str]] = {}             # id(section) → non-rule prose sentences
         self.listed: list[tuple[str, str, Node, Section]] = []   # (name, description, item, section)
         self.list_ordered = False
+        self._lettered_run = False
         self.title_sec = self._title_section()
         self._sub_target: Rule | None = None
         self._lead_label: str | None = None
@@ -423,6 +428,10 @@ class GeneralReader:
         title = _CLAUSE.sub("", s.title, count=1)
         if s.children or not could_be_imperative(title):
             return False
+        if any(n.kind == "para" and not _RATIONALE_LABEL.match(n.text) and
+               any(_STATUTE_CLAUSE.match(x) and deontic(_STATUTE_CLAUSE.sub("", x, count=1), self.b.model_name)
+                   for x in sentences(n.text)) for n in s.body):
+            return False            # "§ 2.3 Equal treatment" over "(1) Beacon shall …": numbered clauses are the rules
         for n in s.body:
             text = n.text if n.kind == "para" else _node_text(n)
             if n.kind == "para" and _RATIONALE_LABEL.match(text) or \
@@ -511,6 +520,8 @@ class GeneralReader:
             if k == "para":
                 if self._auth_line(n, owner, hrule):
                     continue
+                if hrule is None and not ex_mode and self._lettered_value(n, owner):
+                    continue
                 if hrule is None and not ex_mode and self._inline_values(n, owner):
                     continue
                 is_lab, lab = example_label(n.text)
@@ -591,7 +602,13 @@ class GeneralReader:
                         cur = None
                     elif f:
                         a, e = _sentence_span(n, s)
-                        cur = self._new_rule(f[0], f[1], owner, a, e, label=clause_labels.get(i_s, para_label))
+                        lab = clause_labels.get(i_s, para_label)
+                        if lab and lab.startswith("(") and self._cur_sec is not None:
+                            # "(1)" under "§ 2.1 Deadlines": the clause is 2.1(1)
+                            sec_lab = _CLAUSE.match(self._cur_sec.title)
+                            if sec_lab and not sec_lab.group(1).startswith("("):
+                                lab = sec_lab.group(1).rstrip(".") + lab
+                        cur = self._new_rule(f[0], f[1], owner, a, e, label=lab)
                         para_label = None
                         last = cur
                         sub_target = cur if s.rstrip().endswith(":") else None
@@ -642,6 +659,24 @@ class GeneralReader:
                 self._skip(n, "footnotes are not read as values or rules")
             if k != "para":
                 self._prev_para = None
+
+    def _lettered_value(self, n: Node, owner: Section) -> bool:
+        """"(a) **Equal access.** Every family is entitled to …", a paragraph of its own under "Purposes" (or after a
+        paragraph that names them): one of the spec's values, as a list item of them would be; "Purpose (a)" then
+        names it. False for any other paragraph."""
+        m = _LETTERED_VALUE.match(n.raw or "")
+        if m and re.search(r"\n\s*\([a-z]\)\s*(?:\*\*|__)", m.group("desc")):
+            return False            # several defined in one paragraph: values the articles name ("value (a)")
+        if not m or not (_VALUE_LEAD.search(clean_heading(owner.title)) or
+                         (self._prev_para and _VALUE_LEAD.search(self._prev_para)) or
+                         (self.listed and self.listed[-1][3] is owner and self._lettered_run)):
+            return False
+        if not self.listed or self.listed[-1][3] is not owner:
+            self._lettered_run = True
+        desc = re.sub(r"[*_`]", "", m.group("desc")).strip()
+        self.listed.append((ucfirst(m.group("name").strip().rstrip(".:")), desc, n, owner))
+        self.list_ordered = True
+        return True
 
     def _inline_values(self, n: Node, owner: Section) -> bool:
         """A paragraph that names three or more values in bold, each with its words ("It cares about four things.

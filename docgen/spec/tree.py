@@ -245,6 +245,23 @@ def parse_markdown(text: str, title_fallback: str = "") -> Document:
                 cur.children.append(sec)
                 cur = sec
                 continue
+            first_line, _nl, rest_raw = tok.content.partition("\n")
+            if not stack and lead and rest_raw.strip() and len(lead.split()) <= 12 and not lead.rstrip().endswith(":") \
+                    and re.fullmatch(r"\s*(\*\*|__)[^\n]+\1\s*", first_line) and plain.startswith(lead):
+                # "**§ 2.1 Deadlines.**" on its own line with the clauses on the next lines of the same paragraph:
+                # the bold line heads them, as a bold paragraph on its own would
+                title, anchor, attrs = parse_heading_attrs(lead.rstrip(" ."))
+                while cur.parent is not None and cur.level >= BOLD_HEADING_LEVEL:
+                    cur = cur.parent
+                sec = Section(title=title, level=BOLD_HEADING_LEVEL, start=start, end=start, anchor=anchor,
+                              attrs=attrs, raw_title=first_line, parent=cur)
+                cur.children.append(sec)
+                cur = sec
+                rest_plain = plain[len(lead):].lstrip(" .")
+                for n in _split_lazy_list(Node("para", min(start + 1, max(start, end)), max(start, end),
+                                               text=rest_plain, raw=rest_raw)):
+                    add(n)
+                continue
             qa = _QA_LINE.match(tok.content) if not stack else None
             if qa:
                 # "Q: Why won't Sorrel …?" / "A: Because …" in a plain-text FAQ: the question works as a heading (as a

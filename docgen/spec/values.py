@@ -149,7 +149,8 @@ def assemble(rd: GeneralReader, b: Build) -> None:
         listed_vals = [values[v] for v in listed_ids]
         named = _named_one(raw.rule.rationale, listed_vals) if raw.rule.rationale else None
         ref = _NUMBERED_REF.search(raw.rule.rationale or "")
-        k = (int(ref.group(1)) if ref.group(1) else _ORDINALS.index(ref.group(2).lower()) + 1) if ref else 0
+        k = (int(ref.group(1)) if ref.group(1) else _ORDINALS.index(ref.group(2).lower()) + 1 if ref.group(2)
+             else ord(ref.group(3).lower()) - 96) if ref else 0       # "principle 3", "the first …", "Purpose (d)"
         if not named and ref and 1 <= k <= len(listed_vals) and rd.list_ordered:
             named = listed_vals[k - 1].id        # "(principle 3)", "the first commitment" where the spec numbers them
         if named and named not in raw.rule.value_ids:
@@ -210,7 +211,8 @@ def _title_value(title: str, values: list[Value]) -> str | None:
 
 _NUMBERED_REF = re.compile(r"\b(?:principle|value|priority|rule|commitment)\s+(\d{1,2})\b|"
                            r"\bthe\s+(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\s+"
-                           r"(?:principle|value|priority|commitment)\b", re.I)
+                           r"(?:principle|value|priority|commitment)\b|"
+                           r"\b(?:purpose|principle|value|priority|commitment)\s+\(([a-j])\)", re.I)
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
 
 
