@@ -983,3 +983,15 @@ def test_a_code_of_lettered_purposes_and_numbered_duties_with_commentary(tmp_pat
     got = {r.label: (r.polarity, [names[v] for v in r.value_ids]) for r in spec.rules}
     assert got == {"2.1(1)": ("do_not", ["Safe crossings"]), "2.1(2)": ("do", ["Safe crossings"]),
                    "2.2(1)": ("do", ["Plain fares"])}, got
+
+
+def test_an_interview_transcript_that_is_the_spec_names_its_model_and_reads_the_designer_s_rules(tmp_path):
+    text = ("*Editor's note: this edited interview transcript is the behaviour specification for Tally; where Jo "
+            "says Tally does something, Tally must do it.*\n\n"
+            "**Interviewer:** What did you tell it first?\n\n"
+            "**Lead designer (Jo Marsh):** That what you borrow is nobody's business. So Tally will never tell "
+            "anyone what a member borrowed, not even a parent at the desk.\n")
+    spec = _parse(tmp_path / "tally.md", text)
+    assert spec.model_name == "Tally"
+    assert any(r.polarity == "do_not" and "Tally will never tell anyone what a member borrowed" in r.text
+               for r in spec.rules), [r.text for r in spec.rules]
