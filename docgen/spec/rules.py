@@ -140,7 +140,6 @@ class GeneralReader:
         self.prose: dict[int, list[str]] = {}             # id(section) → non-rule prose sentences
         self.listed: list[tuple[str, str, Node, Section]] = []   # (name, description, item, section)
         self.list_ordered = False
-        self._lettered_run = False
         self.title_sec = self._title_section()
         self._sub_target: Rule | None = None
         self._lead_label: str | None = None
@@ -365,7 +364,6 @@ class GeneralReader:
                 self.b.note("skipped", f"record '{s.title}' is marked as no longer in force ({status.strip()[:60]}): "
                                        f"not read", s.start, s.end_line())
                 s.body, s.children = [], []
-                s.attrs["retired"] = "1"
                 continue
             body = [n for n in s.body if not (n.kind == "para" and _STATUS.match(n.text))]
             for c in parts:
@@ -668,11 +666,8 @@ class GeneralReader:
         if m and re.search(r"\n\s*\([a-z]\)\s*(?:\*\*|__)", m.group("desc")):
             return False            # several defined in one paragraph: values the articles name ("value (a)")
         if not m or not (_VALUE_LEAD.search(clean_heading(owner.title)) or
-                         (self._prev_para and _VALUE_LEAD.search(self._prev_para)) or
-                         (self.listed and self.listed[-1][3] is owner and self._lettered_run)):
-            return False
-        if not self.listed or self.listed[-1][3] is not owner:
-            self._lettered_run = True
+                         (self._prev_para and _VALUE_LEAD.search(self._prev_para))):
+            return False                # (the lead paragraph stays _prev_para across the lettered ones)
         desc = re.sub(r"[*_`]", "", m.group("desc")).strip()
         self.listed.append((ucfirst(m.group("name").strip().rstrip(".:")), desc, n, owner))
         self.list_ordered = True

@@ -149,8 +149,7 @@ def assemble(rd: GeneralReader, b: Build) -> None:
         listed_vals = [values[v] for v in listed_ids]
         named = _named_one(raw.rule.rationale, listed_vals) if raw.rule.rationale else None
         ref = _NUMBERED_REF.search(raw.rule.rationale or "")
-        k = (int(ref.group(1)) if ref.group(1) else _ORDINALS.index(ref.group(2).lower()) + 1 if ref.group(2)
-             else ord(ref.group(3).lower()) - 96) if ref else 0       # "principle 3", "the first …", "Purpose (d)"
+        k = _ref_index(ref) if ref else 0
         if not named and ref and 1 <= k <= len(listed_vals) and rd.list_ordered:
             named = listed_vals[k - 1].id        # "(principle 3)", "the first commitment" where the spec numbers them
         if named and named not in raw.rule.value_ids:
@@ -214,6 +213,15 @@ _NUMBERED_REF = re.compile(r"\b(?:principle|value|priority|rule|commitment)\s+(\
                            r"(?:principle|value|priority|commitment)\b|"
                            r"\b(?:purpose|principle|value|priority|commitment)\s+\(([a-j])\)", re.I)
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+
+
+def _ref_index(ref: re.Match) -> int:
+    """The 1-based place a reference gives: "principle 3" → 3, "the first commitment" → 1, "Purpose (d)" → 4."""
+    if ref.group(1):
+        return int(ref.group(1))
+    if ref.group(2):
+        return _ORDINALS.index(ref.group(2).lower()) + 1
+    return ord(ref.group(3).lower()) - ord("a") + 1
 
 
 def _closest(text: str, values: list[Value]) -> str | None:
