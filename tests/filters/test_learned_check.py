@@ -170,6 +170,11 @@ def test_filter_cli_attribution_learned(tmp_path):
     r = subprocess.run(cmd + ["--out", str(tmp_path / "run2"), "--judge", "local/smollm2-135m"], capture_output=True,
                        text=True, cwd=REPO, timeout=300)
     assert r.returncode == 2 and "cannot both decide" in r.stderr and "Traceback" not in r.stderr
+    strict = [c if c != "learned" else "learned-strict" for c in cmd]
+    r = subprocess.run(strict + ["--out", str(tmp_path / "run3")], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert r.returncode == 0, r.stderr
+    kept = json.loads((tmp_path / "run3" / "filter_summary.json").read_text())["filters"]["attribution"]["kept"]
+    assert 1 <= kept <= summary["filters"]["attribution"]["kept"]
 
 
 def test_learned_method_without_the_encoder_is_a_clear_error(monkeypatch):
