@@ -258,7 +258,7 @@ class GeneralReader:
         the model's name, a verb in the present tense (not "does this because …", not "is"/"has"), as a rule."""
         m = re.match(r"(?P<lead>(?:.{0,250}?,|and|so|instead)\s+)?" + re.escape(self.b.model_name) +
                      r"\s+(?:now\s+)?(?P<neg>no\s+longer\s+)?(?P<adv>(?:\w+ly\s+)?)(?P<v>[a-z]+s)\s+(?P<rest>.+)$",
-                     s.strip())     # a changelog's "Sable now offers …", "Sable no longer quotes …"
+                     s.strip())     # a changelog's "X now offers …", "X no longer quotes …"
         if not m or m.group("v") in ("is", "has", "was", "does", "seems") or \
                 re.match(r"(?:this|that|so|these|those|it)\b", m.group("rest")) or re.search(r"\bbecause\b", s[:m.start("v")]):
             return None
@@ -429,7 +429,7 @@ class GeneralReader:
         if any(n.kind == "para" and not _RATIONALE_LABEL.match(n.text) and
                any(_STATUTE_CLAUSE.match(x) and deontic(_STATUTE_CLAUSE.sub("", x, count=1), self.b.model_name)
                    for x in sentences(n.text)) for n in s.body):
-            return False            # "§ 2.3 Equal treatment" over "(1) Beacon shall …": numbered clauses are the rules
+            return False            # "§ 2.3 Equal treatment" over "(1) X shall …": numbered clauses are the rules
         for n in s.body:
             text = n.text if n.kind == "para" else _node_text(n)
             if n.kind == "para" and _RATIONALE_LABEL.match(text) or \
@@ -556,7 +556,7 @@ class GeneralReader:
                 if decided:      # a decision record's "It will not …" is about the model
                     sents = [re.sub(r"^It\s(?=[a-z])", self.b.model_name + " ", x) for x in sents]
                 found = [self._lead_rule(s) if s.rstrip().endswith(":") else self._sentence_rule(s) for s in sents]
-                if decided:      # "Relay holds every message until …": what the model does is decided
+                if decided:      # "X holds every message until …": what the model does is decided
                     found = [f or self._habit(s) for f, s in zip(found, sents)]
                 run_in = _RUN_IN_POLARITY.match(n.raw)
                 if run_in:

@@ -535,7 +535,7 @@ def detect_model_name(prose: str, front_matter: dict | None = None) -> tuple[str
                 r"\bthe (?:assistant|model|AI|chatbot|agent|bot)(?: \w+)?,? (?:called|named) " + _NAME,
                 r"\bthe (?:assistant|model|AI|chatbot|agent|bot), " + _NAME + r",",
                 r"\b(?:describes|governs|defines) (?:the )?" + _NAME + r"['’]s\b",
-                # "this transcript is the behaviour specification for Quire"
+                # "this transcript is the behaviour specification for X"
                 r"\b(?:behaviou?r(?:al)?\s+)?spec(?:ification)?\s+(?:for|of)\s+" + _NAME + r"\b(?=[;,.:])",
                 r"\b(?:assistant|model|agent|bot) is called " + _NAME):
         for m in re.finditer(pat, prose):

@@ -220,7 +220,7 @@ def parse_markdown(text: str, title_fallback: str = "") -> Document:
                 continue
             plain, lead = _inline_text(tok)
             if stack and stack[-1].kind == "item" and not stack[-1].children and _TASK_BOX.match(plain):
-                # a task-list item ("- [x] Pedal asks …", "- [ ] …"): the box is layout, not words of the rule
+                # a task-list item ("- [x] X asks …", "- [ ] …"): the box is layout, not words of the rule
                 plain = _TASK_BOX.sub("", plain, count=1)
                 tok = tok.copy(content=_TASK_BOX.sub("", tok.content, count=1))
                 lead = _inline_text(tok)[1]
