@@ -995,3 +995,81 @@ def test_an_interview_transcript_that_is_the_spec_names_its_model_and_reads_the_
     assert spec.model_name == "Tally"
     assert any(r.polarity == "do_not" and "Tally will never tell anyone what a member borrowed" in r.text
                for r in spec.rules), [r.text for r in spec.rules]
+
+
+def test_an_rfc_style_standard_reads_labelled_principles_as_values_and_cited_labels_as_reasons(tmp_path):
+    text = ("# KS-7: Behaviour of Kestrel, the Lab Booking Assistant\n\n## 2. Principles\n\n"
+            "The rationale paragraphs refer to these principles.\n\n"
+            "- **K1. Safety of people.** Nobody works alone with a hazardous rig.\n"
+            "- **K2. Fair shares.** Beam time is split between thirty groups.\n\n"
+            "## 3. Requirements\n\n**3.1** Kestrel MUST NOT book a solo slot on a class-4 laser.\n\n"
+            "Rationale: a second person is the only safety net (K1).\n\n"
+            "**3.2** Kestrel SHOULD release an unclaimed slot after fifteen minutes, and SHOULD say so first, "
+            "for example:\n\n```\nslot 14:00 released (unclaimed)\n```\n\nRationale: K2.\n\n"
+            "## 4. Examples (informative)\n\nExample 1:\n\nUser: Can I take the laser tonight alone?\n\n"
+            "Assistant: Not alone; I can book you a slot with the duty tech.\n")
+    spec = _parse(tmp_path / "kestrel.md", text)
+    names = {v.id: v.name for v in spec.values}
+    assert sorted(names.values()) == ["Fair shares", "Safety of people"]
+    got = {r.label: (r.polarity, [names[v] for v in r.value_ids]) for r in spec.rules}
+    assert got == {"3.1": ("do_not", ["Safety of people"]), "3.2": ("do", ["Fair shares"])}, got
+    assert not any("laser tonight" in r.text or "released" in r.text for r in spec.rules)
+
+
+def test_rules_whose_reasons_live_in_footnotes(tmp_path):
+    text = ("# Heron: page 3\n\nHeron is the community hall's booking assistant. We care about **fairness** (the same calendar "
+            "for every club), **quiet** (the street sleeps at ten) and **honesty** (a booking made is a booking "
+            "kept).\n\n## Rules\n\n1. Offer every club the same booking window.[^f]\n"
+            "2. Never book a slot that ends after ten.[^q]\n3. Reply with the booking reference.\n\n"
+            "[^f]: Fairness. The big clubs would fill the calendar otherwise.\n\n"
+            "[^q]: Quiet. The neighbours agreed to evening use on that condition.\n")
+    spec = _parse(tmp_path / "heron.md", text)
+    names = {v.id: v.name for v in spec.values}
+    assert sorted(names.values()) == ["Fairness", "Honesty", "Quiet"]
+    got = {r.text: [names[v] for v in r.value_ids] for r in spec.rules}
+    assert got["Heron should offer every club the same booking window."] == ["Fairness"]
+    assert got["Heron should not book a slot that ends after ten."] == ["Quiet"]
+    assert "Heron should reply with the booking reference." in got      # a command in a list of commands
+    assert next(r for r in spec.rules if "ten" in r.text).rationale.startswith("Quiet. The neighbours")
+
+
+def test_a_slide_deck_reads_its_bullets_and_the_speaker_notes_that_explain_them(tmp_path):
+    text = ("# Plover launch deck\n\n## Slide 1 — Meet Plover\n\n- Plover, the station's parking assistant\n"
+            "- Live from May\n\nSpeaker notes: Plover answers where to park.\n\n"
+            "## Slide 2 — What we stand for\n\n- **Fairness** — the same spaces for everyone\n"
+            "- **Safety** — no shortcut through the ramps\n\n"
+            "## Slide 3 — Parking\n\n- Blue-badge bays offered first, always\n"
+            "- Full level → send drivers up one level, never round again\n\n"
+            "Speaker notes: Blue-badge bays come first for anyone who needs them. That's fairness. "
+            "When a level is full Plover sends drivers straight up. Circling the ramps is where cars meet "
+            "pedestrians, and that one is safety.\n")
+    spec = _parse(tmp_path / "plover.md", text)
+    assert spec.model_name == "Plover"
+    names = {v.id: v.name for v in spec.values}
+    assert sorted(names.values()) == ["Fairness", "Safety"]
+    got = {r.text: (r.polarity, [names[v] for v in r.value_ids]) for r in spec.rules}
+    assert got == {
+        "Plover: blue-badge bays offered first, always.": ("do", ["Fairness"]),
+        "Plover: full level → send drivers up one level, never round again.": ("do", ["Safety"]),
+    }, got
+
+
+def test_a_persona_card_in_the_first_person_reads_what_it_says_it_does(tmp_path):
+    text = ("---\nname: Wren\n---\n\n# Wren — persona card\n\n## Who I am\n\nI am Wren, the museum's ticket helper. "
+            "I care about **getting the times right**, because a family that arrives at a closed door has lost "
+            "a day. I care about **the collection's safety**: some rooms are fragile. And I care about "
+            "**treating every visitor alike**, which means the same prices for everyone.\n\n"
+            "## What I always do\n\n**Opening times** — I check the date before answering, since opening times "
+            "change in the holidays.\n\n**Concessions** — Before taking payment I mention the reduced price to everyone.\n\n"
+            "## What I won't do\n\n**Guess** — I won't give a time I have not checked; a wrong time is worse than "
+            "none.\n")
+    spec = _parse(tmp_path / "wren.md", text)
+    assert spec.model_name == "Wren"
+    assert {"Getting the times right", "The collection's safety", "Treating every visitor alike"} <= \
+        {v.name for v in spec.values}
+    rules = {r.text: r for r in spec.rules}
+    assert "Wren should check the date before answering." in rules
+    assert rules["Wren should check the date before answering."].rationale == "Opening times change in the holidays."
+    assert "Before taking payment, Wren should mention the reduced price to everyone." in rules
+    never = rules["Wren should not give a time it has not checked."]
+    assert never.polarity == "do_not" and never.rationale == "A wrong time is worse than none."

@@ -39,11 +39,21 @@ def _nested_items(node: Node) -> list[Node]:
     return [n for n in walk_nodes([c for c in node.children if c.kind == "list"]) if n.kind == "item"]
 
 
+# "- **P1. Quiet hours.** The building sleeps at ten …": a labelled term in bold, defined after it (a principle
+# that rules refer to as "(P1)"), not a labelled rule
+_DEFINITION = re.compile(r"^\s*(?:\*\*|__)[A-Z][A-Za-z]{0,5}\d+(?:\.\d+)*\s*[:.)\u2014-]?\s*[^*_\n]{2,60}?(?:\*\*|__)\s*\S")
+
+
+def _is_definition(item: Node) -> bool:
+    para = next((c for c in item.children if c.kind == "para"), None)
+    return bool(para is not None and _DEFINITION.match(para.raw or ""))
+
+
 def has_labelled_rules(root: Section) -> bool:
     for s in root.walk():
         if s.level and LABEL.match(s.title):
             return True
-        if any(LABEL.match(_item_text(it)) for it in _top_items(s)):
+        if any(LABEL.match(_item_text(it)) and not _is_definition(it) for it in _top_items(s)):
             return True
     return False
 

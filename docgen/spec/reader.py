@@ -44,7 +44,7 @@ def _prose_text(root: Section) -> str:
     for s in root.walk():
         if s.level:
             out.append(s.title)
-        if re.match(r"^(?:examples?|transcripts?)\b", s.title, re.I):
+        if re.match(r"^(?:\d+(?:\.\d+)*\.?\s+)?(?:examples?|transcripts?)\b", s.title, re.I):
             continue
         stack = list(s.body)
         in_example = False

@@ -30,7 +30,8 @@ import re
 
 from .build import Build, clean_heading
 from .model import Example, Rule, Span, SubPoint
-from .text import (EXAMPLE_HEADING, IMPERATIVE_START, deontic, example_label, finish, first_person_rule, is_dialogue,
+from .text import (_REASON_TAIL, EXAMPLE_HEADING, IMPERATIVE_START, deontic, example_label, finish, first_person_habit,
+                   first_person_rule, is_dialogue,
                    could_be_imperative, is_imperative, lcfirst, lead_clause, lead_in_polarity, question_rule, sentences, yes_no_rule, slugify,
                    model_should, second_person_rule, subject_pattern, to_base_clause, ucfirst, verb_base)
 from .tree import Node, Section, walk_nodes
@@ -56,9 +57,17 @@ _ORDINAL_VALUE = re.compile(
     r"\W*(?:the|our)\s+(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|next|last|final)\s+"
     r"(?:(?:thing|value|principle|commitment|priority|concern|idea)s?\s+(?:(?:that|which)\s+)?"
     r"(?:we|I|it|they)\s+(?:\w+\s+){0,3}?)?(?:is|are)\s+(?P<v>[^.;:!?]{3,90}?)\s*[.;:!]", re.I)
-_RATIONALE_LABEL = re.compile(r"^\W*(?:rationale|why|reasons?|the\s+reason|because|commentary|explanation)\W*:\s*", re.I)
+_RATIONALE_LABEL = re.compile(r"^\W*(?:rationale|why|reasons?|the\s+reason|because|commentary|explanation|"
+                              r"(?:speaker|presenter)(?:['’]s)?\s+notes?)\W*:\s*", re.I)
+# a terse bullet that still says what the model does: "X → do Y", "No back-door shortcuts, ever", "Only on a yes"
+_ARROW = re.compile(r"\s*(?:→|->|⇒)\s*")
+_BEHAVIOUR_FRAGMENT = re.compile(r"→|->|⇒|^(?:no|never|not|only|always)\b", re.I)
+_NOTES_LABEL = re.compile(r"^\W*(?:speaker|presenter)(?:['’]s)?\s+notes?\W*:", re.I)
 # "**Soil health**: the plots …", "**Candour.** Members …": a value named in bold inside a paragraph
-_INLINE_TERM = re.compile(r"(?:\*\*|__)(?P<t>[^*_\n]{2,50}?)[:.]?(?:\*\*|__)\s*[:.—–-]?\s*(?=[A-Za-z])")
+_INLINE_TERM = re.compile(r"(?:\*\*|__)(?P<t>[^*_\n]{2,50}?)[:.]?(?:\*\*|__)\s*[:.—–-]?\s*(?=[A-Za-z(])")
+_INLINE_TERM_COMMA = re.compile(r"(?:\*\*|__)(?P<t>[^*_\n]{2,60}?)[:.]?(?:\*\*|__)\s*[:.,—–-]?\s*(?=[A-Za-z(])")
+_CARES_TAIL = re.compile(r"\s*(?:(?:and|but)\s+)?(?:I|we)\s+(?:also\s+)?cares?\s+about\s*$", re.I)
+_CARES = re.compile(r"\b(?:I|we)\s+(?:care|cares)\s+about\b|\bthings\s+(?:I|we)\s+care\s+about\b", re.I)
 # "First, household safety: nobody should be hurt … Second, honesty about savings: …" inside one paragraph
 _ORDINAL_RUN_IN = re.compile(r"(?:(?<=^)|(?<=[.;!?]\s))(?:first|second|third|fourth|fifth|sixth|seventh|next|finally|"
                              r"last(?:ly)?|and\s+last(?:ly)?),\s+(?P<t>[^:.;,]{3,60}?)\s*:\s+(?=[A-Za-z])", re.I)
@@ -322,10 +331,18 @@ class GeneralReader:
         text = finish(f"{self.b.subject} should {'not ' if neg or pol == 'do_not' else ''}{base.rstrip('. ')}{tail}")
         return text, "do_not" if neg or pol == "do_not" else "do"
 
+    def _explained_here(self) -> bool:
+        """The section being read has a paragraph that gives reasons ("Speaker notes: …", "Rationale: …")."""
+        sec = self._cur_sec
+        return sec is not None and any(n.kind == "para" and _RATIONALE_LABEL.match(n.text) for n in sec.body)
+
     def _lead_rule(self, s: str) -> tuple[str, str] | None:
         """A lead-in that is itself a complete rule ("X must say so, in this order:")."""
         if lead_clause(s, self.b.model_name) or len(s.split()) < 6:
             return None
+        # "X MUST warn before overwriting and SHOULD offer a backup, for example:" (a code block follows): the rule is
+        # what comes before the example's lead-in
+        s = re.sub(r"[,;]\s*(?:for\s+example|for\s+instance|e\.g\.|such\s+as|like\s+this)\s*:\s*$", ":", s, flags=re.I)
         last = re.findall(r"[\w’']+", s.lower())[-1:]
         if last and last[0] in _OPEN_ENDS or re.search(subject_pattern(self.b.model_name) + r"\s*:\s*$", s, re.I):
             return None
@@ -347,6 +364,25 @@ class GeneralReader:
     def run(self) -> None:
         self._fold_records(self.root)
         self._section(self.root)
+        self._footnoted()
+
+    def _footnoted(self) -> None:
+        """"4. Never ask a member why they cancelled.[^respect]" with "[^respect]: Respect. Nobody owes us a reason …"
+        at the foot of the page: the footnote is the rule's reason."""
+        if not self.root.notes:
+            return
+        cites: dict[int, list[str]] = {}
+        for s in self.root.walk():
+            for n in walk_nodes(s.body):
+                if n.kind == "para" and n.notes:
+                    for line in range(n.start, n.end + 1):
+                        cites.setdefault(line, []).extend(n.notes)
+        for raw in self.raws:
+            r = raw.rule
+            labels = [x for line in range(r.lines.start, r.lines.end + 1) for x in cites.get(line, [])]
+            notes = [self.root.notes[x] for x in dict.fromkeys(labels) if self.root.notes.get(x)]
+            if notes and not r.rationale:
+                r.rationale = " ".join(notes)
 
     def _fold_records(self, root: Section) -> None:
         """A decision record ("## ADR-3: …" over "### Context", "### Decision", "### Consequences"): one unit, not
@@ -432,9 +468,9 @@ class GeneralReader:
             return False            # "§ 2.3 Equal treatment" over "(1) X shall …": numbered clauses are the rules
         for n in s.body:
             text = n.text if n.kind == "para" else _node_text(n)
-            if n.kind == "para" and _RATIONALE_LABEL.match(text) or \
+            if n.kind == "para" and _RATIONALE_LABEL.match(text) and not _NOTES_LABEL.match(text) or \
                     n.kind in ("para", "quote", "code") and _MARKED_EXAMPLE.search(text):
-                return True
+                return True         # (a slide's "Speaker notes:" explain its bullets, not its title)
         sib = [c for c in (s.parent.children if s.parent is not None else []) if c is not s]
         return len(sib) >= 2 and 2 * sum(1 for c in sib if is_imperative(_CLAUSE.sub("", c.title, count=1))) >= len(sib)
 
@@ -533,10 +569,15 @@ class GeneralReader:
                 mr = _RATIONALE_LABEL.match(n.text)
                 if mr and hrule is None and len(self.raws) > first_raw:
                     # "**Rationale:** …" after the rules of a section: their reason (and the section's prose)
-                    for raw in self.raws[first_raw:]:
-                        if not raw.rule.rationale:
-                            raw.rule.rationale = n.text[mr.end():].strip()
-                    self.prose.setdefault(id(owner), []).extend(sentences(n.text[mr.end():]))
+                    why = n.text[mr.end():].strip()
+                    open_ = [raw.rule for raw in self.raws[first_raw:] if not raw.rule.rationale]
+                    # a slide's notes go through its bullets one by one ("That's fairness … The ramp rule is
+                    # safety"); other reasons ("Commentary: …") are the reason of every rule above them
+                    per_rule = _NOTES_LABEL.match(n.text) or any(_POSITIONAL.match(x) for x in sentences(why))
+                    for r, focus in zip(open_, _focus([r.text for r in open_], why) if per_rule else [why] * len(open_)):
+                        r.rationale = focus
+                    if not _NOTES_LABEL.match(n.text):     # a slide's notes explain its bullets, not the slide
+                        self.prose.setdefault(id(owner), []).extend(sentences(why))
                     lead = None
                     continue
                 if n.text.rstrip().endswith(":") and len(n.text.split()) <= 4 and not deontic(n.text, self.b.model_name):
@@ -556,6 +597,24 @@ class GeneralReader:
                 if decided:      # a decision record's "It will not …" is about the model
                     sents = [re.sub(r"^It\s(?=[a-z])", self.b.model_name + " ", x) for x in sents]
                 found = [self._lead_rule(s) if s.rstrip().endswith(":") else self._sentence_rule(s) for s in sents]
+                reasons: dict[int, str] = {}
+                if self.b.first_person and self.b.model_name and (n.strong_lead or re.search(r"\bI\b", owner.title)):
+                    # a persona card's "**Delivery days** — I check the postcode …, since rounds differ …": what
+                    # the model says it does is a rule; the bold words name the situation, the "since …" its reason
+                    for i, x in enumerate(sents):
+                        body = x
+                        if i == 0 and n.strong_lead and x.startswith(n.strong_lead):
+                            body = x[len(n.strong_lead):].lstrip(" —–-:").strip()
+                        if found[i] is None or body is not x:
+                            said_body, said_why = _reason_tail(body)
+                            said = first_person_rule(said_body, self.b.subject)
+                            if said and said_why:
+                                reasons[i] = said_why
+                            habit = None if said else first_person_habit(body, self.b.subject)
+                            if said or habit:
+                                found[i], sents[i] = (said or habit[:2]), body
+                                if habit and habit[2]:
+                                    reasons[i] = habit[2]
                 if decided:      # "X holds every message until …": what the model does is decided
                     found = [f or self._habit(s) for f, s in zip(found, sents)]
                 run_in = _RUN_IN_POLARITY.match(n.raw)
@@ -606,7 +665,7 @@ class GeneralReader:
                             sec_lab = _CLAUSE.match(self._cur_sec.title)
                             if sec_lab and not sec_lab.group(1).startswith("("):
                                 lab = sec_lab.group(1).rstrip(".") + lab
-                        cur = self._new_rule(f[0], f[1], owner, a, e, label=lab)
+                        cur = self._new_rule(f[0], f[1], owner, a, e, label=lab, rationale=reasons.get(i_s, ""))
                         para_label = None
                         last = cur
                         sub_target = cur if s.rstrip().endswith(":") else None
@@ -679,6 +738,10 @@ class GeneralReader:
         values, as a list of them would be. False for any other paragraph."""
         raw = n.raw or ""
         terms = list(_INLINE_TERM.finditer(raw))
+        if _CARES.search(raw) and len(wide := list(_INLINE_TERM_COMMA.finditer(raw))) > len(terms):
+            # "I care about **keeping the kitchen clean**, because …": a paragraph that says it lists what the
+            # model cares about; its bold terms are the values even where a comma follows them
+            terms = wide
         if len(terms) < 3:
             terms = list(_ORDINAL_RUN_IN.finditer(raw))      # "First, household safety: nobody … Second, …"
         if len(terms) < 3 or any(example_label(m.group("t") + ":")[0] for m in terms) or \
@@ -688,6 +751,15 @@ class GeneralReader:
         for j, m in enumerate(terms):
             end = terms[j + 1].start() if j + 1 < len(terms) else len(raw)
             desc = re.sub(r"[*_`]", "", raw[m.end():end]).strip()
+            desc = _CARES_TAIL.sub("", desc).strip()     # "… has lost a day. I care about" (the next term's lead-in)
+            if desc.startswith("("):
+                # "**respect** (members are treated as guests), **privacy** (…)": the brackets
+                depth, k = 0, 0
+                for k, ch in enumerate(desc):
+                    depth += (ch == "(") - (ch == ")")
+                    if depth == 0:
+                        break
+                desc = desc[1:k].strip()
             if len(desc.split()) < 4:
                 return False
             got.append((ucfirst(m.group("t").strip()), desc))
@@ -831,6 +903,12 @@ class GeneralReader:
         clause = lead_clause(lead, self.b.model_name) if lead and pol else None
         last = None
         skipped = 0
+        # a list of commands ("1. Confirm a visit …", "2. Cancel …"): an item whose first word may be a verb or a
+        # noun ("Book guests …", "Reply in the language …") is a command too
+        frags: list[tuple[Node, str]] = []
+        made_here = len(self.raws)
+        commands = not lead and len(items) >= 3 and \
+            sum(1 for t in texts if t and is_imperative(t)) * 3 >= 2 * len([t for t in texts if t])
         for it, first_text in zip(items, texts):
             if not first_text:
                 continue
@@ -863,7 +941,8 @@ class GeneralReader:
                 if made:
                     last = made
                     continue
-            own = deontic(head, self.b.model_name) or ("do" if is_imperative(head) and not lead else None)
+            own = deontic(head, self.b.model_name) or \
+                ("do" if (is_imperative(head) or (commands and could_be_imperative(head))) and not lead else None)
             if hrule is None and not pol and not own and not lead and self.b.model_name:
                 habit = self._habit(head)          # "Otto keeps the location traces … (principle 4)"
                 if habit:
@@ -875,9 +954,10 @@ class GeneralReader:
                 hrule.subpoints.append(SubPoint(id=f"{hrule.id}.{len(hrule.subpoints) + 1}", text=first_text,
                                                 lines=Span(start=it.start, end=it.end)))
                 continue
-            got = self._compose(head, pol, clause) if (pol or own) else None
+            got = self._compose(head, pol, clause) if (pol or own) and not _ARROW.search(head) else None
             if got is None:
                 skipped += 1
+                frags.append((it, first_text))
                 continue
             text, p = got
             if hrule is not None:
@@ -898,11 +978,32 @@ class GeneralReader:
                 r.subpoints.append(SubPoint(id=f"{r.id}.{k}", text=_item_first(sub), lines=Span(start=sub.start,
                                                                                                  end=sub.end)))
             last = r
+        if frags and hrule is None and not lead and self._explained_here() and \
+                (len(self.raws) > made_here or any(_BEHAVIOUR_FRAGMENT.search(t) for _i, t in frags)):
+            # a slide's bullets ("- Ramp route first, always", "- Lift broken → re-route at once") under
+            # notes that explain them: terse, but the behaviours of the model all the same
+            for it, t in frags:
+                t = t.strip().rstrip(".")
+                if len(t.split()) < 3 or re.match(r"[\[(]", t) or re.search(r"@|https?://|\?$", t):
+                    continue
+                act = _ARROW.split(t)[-1].strip()          # "Not sure → say so": what follows the arrow is done
+                p = "do_not" if re.match(r"(?:no|never|not|don['’]t)\b", act, re.I) else "do"
+                last = self._new_rule(finish(f"{self.b.subject}: {lcfirst(t)}"), p, owner, it.start, it.end)
+                skipped -= 1
         if skipped:
             why = f"introduced by '{lead.strip()[-70:]}'" if lead else "with no lead-in"
             self.b.note("skipped", f"{skipped} list item(s) not read as rules: the list ({why}) is not a list of "
                                    f"behaviours", lst.start, lst.end)
         return last
+
+
+def _reason_tail(sentence: str) -> tuple[str, str]:
+    """"I won't guess a day; a guessed Tuesday is worse than …" → ("I won't guess a day.", "A guessed Tuesday is
+    worse than …"): a sentence's trailing reason after "since", "because" or a semicolon; "" when none."""
+    tail = _REASON_TAIL.search(sentence)
+    if not tail or tail.start() < 15:
+        return sentence, ""
+    return finish(sentence[:tail.start()].rstrip(" ,;")), finish(ucfirst(sentence[tail.end():].strip()))
 
 
 def _split_reason(text: str) -> tuple[str, str]:
@@ -991,6 +1092,43 @@ def _value_paragraph(it: Node, first: str) -> bool:
     then a paragraph of at least three sentences."""
     term, desc = _term_desc(it, first)
     return bool(term) and len(term.split()) <= 14 and not is_imperative(term) and len(sentences(desc)) >= 3
+
+
+_BACK_REF = re.compile(r"^(?:that|this|it|which)(?:['’]s|\s+is|\s+one|\s+rule|\s+comes|\s+was)\b", re.I)
+_POSITIONAL = re.compile(r"^(?:the\s+)?(?:(first|last)\s+(one|two|three|four)|(both))\b", re.I)
+_NUM = {"one": 1, "two": 2, "three": 3, "four": 4}
+
+
+def _focus(rules: list[str], why: str) -> list[str]:
+    """One reason paragraph for several rules ("Ramps come first … That's fairness … The back-door rule is
+    safety …"): each rule's own part of it. A sentence belongs to the rules it shares the most words with, a
+    sentence that points back ("That's fairness") or shares none to the rules of the sentence before, and one that
+    picks rules by place ("The first two are honesty", "Both safety") to those. The whole paragraph where there is
+    one rule, a short paragraph, or a rule no sentence belongs to."""
+    sents = sentences(why)
+    if len(rules) < 2 or len(sents) < 3:
+        return [why] * len(rules)
+
+    def overlap(a: set[str], b: set[str]) -> int:
+        return sum(1 for w in a if any(x.startswith(w) or w.startswith(x) for x in b if min(len(w), len(x)) >= 4 or w == x))
+    rule_words = [content_words(r) for r in rules]
+    out: list[list[int]] = [[] for _ in rules]
+    prev: list[int] = []
+    for j, x in enumerate(sents):
+        m = _POSITIONAL.match(x)
+        if m:
+            k = 2 if m.group(3) else _NUM[m.group(2).lower()]
+            owners = list(range(len(rules) - k, len(rules)) if (m.group(1) or "").lower() == "last" else range(min(k, len(rules))))
+        elif _BACK_REF.match(x) and prev:
+            owners = prev
+        else:
+            scores = [overlap(w, content_words(x)) for w in rule_words]
+            best = max(scores)
+            owners = [i for i, sc in enumerate(scores) if sc == best] if best else prev
+        for i in owners:
+            out[i].append(j)
+        prev = owners
+    return [" ".join(sents[j] for j in js) if js else why for js in out]
 
 
 def content_words(text: str) -> set[str]:

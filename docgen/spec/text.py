@@ -232,7 +232,7 @@ def is_dialogue(raw: str) -> bool:
     return len(_ROLE_TURN.findall(raw)) >= 2        # one "User: …" line may be a definition
 
 
-EXAMPLE_HEADING = re.compile(r"^(?:worked\s+|more\s+)?(?:examples?|sample\s+(?:conversations?|dialogues?)|transcripts?|"
+EXAMPLE_HEADING = re.compile(r"^(?:(?:\d+(?:\.\d+)*|[A-Z])[.)]?\s+)?(?:worked\s+|more\s+)?(?:examples?|sample\s+(?:conversations?|dialogues?)|transcripts?|"
                              r"illustrations?|case\s+stud(?:y|ies)|(?:hard|difficult|edge|tricky|borderline)\s+cases?|"
                              r"scenarios?)\b", re.I)
 
@@ -497,12 +497,52 @@ def first_person_rule(sentence: str, subject: str) -> tuple[str, str] | None:
         return None
     vp = m.group("vp").strip()
     # the rest of the sentence speaks of the model as "I/me/my" too
-    vp = re.sub(r"\bI\b", "it", re.sub(r"\b(?:me|myself)\b", "itself", re.sub(r"\bmy\b", "its", vp)))
+    vp = _about_itself(vp)
     lead = sentence.strip()[:m.start("neg") if m.group("neg") else m.start("pos")].rstrip()
     lead = lead[:-1].rstrip() if lead.endswith("I") else lead
     if m.group("neg"):
         return model_should(subject, vp, lead, "never" if m.group("neg").lower().endswith("never") else "not"), "do_not"
     return model_should(subject, vp, lead, "always" if m.group("pos").lower() == "always" else ""), "do"
+
+
+_STATE_VERBS = {"am", "was", "have", "had", "can", "could", "may", "might", "care", "think", "know", "believe", "feel",
+                "hope", "want", "need", "mean", "love", "like", "get", "see", "find", "wish", "guess", "suppose"}
+_REASON_TAIL = re.compile(r"[,;]?\s+(?:since|because)\s+(?=\w)|,\s+as\s+(?=\w)|[,;]\s+so\s+that\s+(?=\w)|;\s+(?=\w)", re.I)
+
+
+def first_person_habit(sentence: str, subject: str) -> tuple[str, str, str] | None:
+    """What the model says it does, in its own voice and the present tense, as a rule about it, with the reason
+    the sentence gives: "I check the postcode before answering, since rounds differ …" → ("X should check the
+    postcode before answering.", "do", "Rounds differ …"). None for "I am …", "I care about …" and other sentences."""
+    m = re.match(r"^(?:(?P<lead>(?:[^,]{0,100}|(?i:if|when|whenever|once|where|before|after)\b.{0,160}?)),\s+|"
+                 r"(?P<lead2>(?i:before|after|when|once|while|whenever|on)\s+\w+ing\b[^,]{0,60}?)\s+)?"
+                 r"I\s+(?:also\s+|always\s+|just\s+)?(?P<v>[a-z]+)\s+(?P<rest>\S.{6,})$", sentence.strip(), re.S)
+    if not m or m.group("v") in _STATE_VERBS or verb_base(m.group("v")) != m.group("v"):
+        return None
+    rest = m.group("rest")
+    reason = ""
+    tail = _REASON_TAIL.search(rest)
+    if tail and tail.start() > 10:
+        rest, reason = rest[:tail.start()], rest[tail.end():].strip()
+    vp = _about_itself(m.group("v") + " " + rest.strip().rstrip("."))
+    return model_should(subject, vp, _about_itself(m.group("lead") or m.group("lead2") or "")), "do", \
+        finish(ucfirst(reason)) if reason else ""
+
+
+def _about_itself(vp: str) -> str:
+    """The rest of a sentence the model says of itself, about it: "… and I give the drop-off point" → "… and give
+    the drop-off point"; "if I have to mention a code I explain it" → "if it has to mention a code it explains it"."""
+    vp = re.sub(r"\b(?:and|then|or)\s+I\s+(?=[a-z])", lambda m: m.group(0).split()[0] + " ", vp)
+    vp = re.sub(r"\bI['’]m\b|\bI\s+am\b", "it is", vp)
+    vp = re.sub(r"\bI['’]ve\b", "it has", vp)
+
+    def agree(m: re.Match) -> str:
+        v = m.group(1)
+        if v in ("can", "could", "will", "would", "should", "must", "may", "might", "did", "won't", "can't"):
+            return "it " + v
+        return "it " + (_third_person(v) if verb_base(v) == v else v)
+    vp = re.sub(r"\bI\s+([a-z’']+)", agree, vp)
+    return re.sub(r"\bI\b", "it", re.sub(r"\bme\b", "it", re.sub(r"\bmyself\b", "itself", re.sub(r"\bmy\b", "its", vp))))
 
 
 def detect_model_name(prose: str, front_matter: dict | None = None) -> tuple[str | None, list[str]]:
@@ -520,12 +560,12 @@ def detect_model_name(prose: str, front_matter: dict | None = None) -> tuple[str
     for pat in (_NAME + r" is (?:trained|developed|built|made|created|designed|operated) by\b",
                 r"\bI am " + _NAME + r"\b(?=[,.])",
                 r"(?:^|\n|\. )" + _NAME + r" is (?:a|an) [\w\s-]{0,40}?(?:assistant|agent|chatbot|bot|tutor|helper|robot)\b",
-                r"(?:^|\n|\. )" + _NAME + r" is the [\w\s-]{0,40}?(?:assistant|agent|chatbot|bot|robot)\b",
+                r"(?:^|\n|\. )" + _NAME + r" is the [\w\s'’-]{0,40}?(?:assistant|agent|chatbot|bot|robot)\b",
                 # "Wick is the AI journaling companion": a companion or a coach only when the words say it is a
                 # machine ("Safety is the companion of trust")
                 r"(?:^|\n|\. )" + _NAME + r" is (?:a|an|the) (?:[\w-]+ ){0,3}?(?:AI|automated|virtual|digital)\b"
                 r"[\w\s-]{0,30}?(?:companion|coach|tutor|helper|guide|advis[eo]r|concierge|receptionist)\b",
-                _NAME + r", (?:the|a|an|our|their|its) [\w\s'’-]{0,40}?(?:assistant|model|agent|chatbot|bot|tutor|"
+                _NAME + r", (?:the|a|an|our|their|its) [\w\s'’-]{0,40}?(?i:assistant|model|agent|chatbot|bot|tutor|"
                 r"receptionist|concierge|robot)\b",
                 # a persona card's "Name: Bramble" line
                 r"(?:^|\n)(?:Name|Assistant(?:'s)? name|Model name)\s*:\s*" + _NAME + r"\s*(?=\n|$|[A-Z][\w ]{1,20}:)",
@@ -543,9 +583,10 @@ def detect_model_name(prose: str, front_matter: dict | None = None) -> tuple[str
                 return m.group(1), placeholders
     counts: dict[str, int] = {}
     for m in re.finditer(_NAME + r"(?:['’]s)? (?:values|likes|dislikes|prefers|should|must|shall|will|does not|never|always|cares)\b"
-                         r"|(?:^|(?<=[-*] ))" + _NAME + r" (?:asks|says|tells|gives|checks|refuses|declines|explains|"
-                         r"keeps|uses|offers|waits|reads|writes|answers|points|flags|reports|stops|admits|notes|helps|suggests|"
-                         r"recommends|names|mentions|sets|leaves|says|shows|sends|books|reviews)\b",
+                         r"|(?:^|(?<=[-*] )|(?<=[.!?] ))" + _NAME + r" (?:asks|says|tells|gives|checks|refuses|declines|"
+                         r"explains|keeps|uses|offers|waits|reads|writes|answers|points|flags|reports|stops|admits|notes|"
+                         r"helps|suggests|recommends|names|mentions|sets|leaves|says|shows|sends|books|reviews|re-routes|"
+                         r"repeats|knows)\b(?!\s*:)",       # "Speaker notes:" is a label, not a habit
                          prose, re.M):
         name = m.group(1) or m.group(2)
         if name not in _NOT_NAMES:

@@ -44,6 +44,7 @@ class Node:
     info: str = ""                 # code fence language, admonition kind
     title: str = ""                # admonition title
     strong_lead: str | None = None  # para starting with **term**: the term
+    notes: list[str] = field(default_factory=list)   # para: labels of the footnotes it cites ("[^privacy]")
     rows: list[list[str]] | None = None  # table: the cells' plain text, row by row (header first)
 
 
@@ -59,6 +60,7 @@ class Section:
     parent: "Section | None" = None
     body: list[Node] = field(default_factory=list)
     children: list["Section"] = field(default_factory=list)
+    notes: dict[str, str] = field(default_factory=dict)   # the document (root) only: footnote label → its text
 
     def walk(self):
         stack = [self]
@@ -85,6 +87,10 @@ class Document:
     root: Section
     front_matter: str = ""
     front_matter_line: int = 1
+
+
+# "## Slide 4 — Getting from A to B", "## Step 2: Ask first": the place in a deck or a sequence, not words of the heading
+_LAYOUT_PREFIX = re.compile(r"^(?:slide|page|part|chapter|step)\s+\d{1,3}\s*[—–:.-]\s+(?=\S)", re.I)
 
 
 def parse_heading_attrs(text: str) -> tuple[str, str | None, dict[str, str]]:
@@ -179,6 +185,7 @@ def parse_markdown(text: str, title_fallback: str = "") -> Document:
         if t == "inline" and heading_open is not None:
             plain, _ = _inline_text(tok)
             title, anchor, attrs = parse_heading_attrs(plain)
+            title = _LAYOUT_PREFIX.sub("", title, count=1) or title
             level = int(heading_open.tag[1])
             line = heading_open.map[0] + 1
             while cur.parent is not None and cur.level >= level:
@@ -199,6 +206,8 @@ def parse_markdown(text: str, title_fallback: str = "") -> Document:
             if kind == "admonition":
                 node.info = (tok.meta or {}).get("tag", "") or (tok.info.split()[0] if tok.info.strip() else "")
                 node.title = tok.content
+            elif kind == "footnote":
+                node.info = str((tok.meta or {}).get("label", ""))
             add(node)
             stack.append(node)
             continue
@@ -214,6 +223,9 @@ def parse_markdown(text: str, title_fallback: str = "") -> Document:
             elif node.kind in ("footnote", "footnote_block") and node.children:
                 node.end = max(node.end, max(c.end for c in node.children))
                 node.start = min(c.start for c in node.children) if node.start == last_line else node.start
+                if node.kind == "footnote" and node.info:
+                    # "[^respect]: Respect. Nobody owes us a reason …": what the paragraphs citing it give as reason
+                    root.notes[node.info] = " ".join(n.text for n in walk_nodes(node.children) if n.kind == "para")
             continue
         if t == "inline":
             if heading_open is not None:
@@ -280,8 +292,9 @@ def parse_markdown(text: str, title_fallback: str = "") -> Document:
                 continue
             if not stack and _QA_ANSWER_LABEL.match(tok.content):
                 plain = _QA_ANSWER_LABEL.sub("", plain, count=1)
+            cites = [str(c.meta.get("label", "")) for c in tok.children or [] if c.type == "footnote_ref"]
             for n in _split_lazy_list(Node("para", start, max(start, end), text=plain, raw=tok.content,
-                                           strong_lead=lead)):
+                                           strong_lead=lead, notes=cites)):
                 add(n)
             continue
         if t in ("fence", "code_block"):

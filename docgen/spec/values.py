@@ -70,6 +70,13 @@ def assemble(rd: GeneralReader, b: Build) -> None:
         if rd.raws or words >= 8:
             vsecs.add(id(doc))
             rd.title_sec = None if doc is rd.title_sec else rd.title_sec
+    # "P1. Quiet hours": a listed value under a label, which rules cite as "(P1)"
+    label_of: dict[str, int] = {}
+    for k, (lname, desc, item, h) in enumerate(rd.listed):
+        m = _LABELLED_NAME.match(lname)
+        if m:
+            label_of[m.group(1)] = k
+            rd.listed[k] = (m.group(2), desc, item, h)
     defined = _lettered_definitions(rd)
     ordered = rd.list_ordered and any(_ORDER.search(x) for x in _all_prose(rd))
     vid_of: dict[int, str] = {}
@@ -109,6 +116,7 @@ def assemble(rd: GeneralReader, b: Build) -> None:
         vid = b.add_value(lname, desc or lname, "", item.start, item.end)
         b.values[-1].authority = k + 1 if ordered else None
         listed_ids[k] = vid
+    cited = {lab: listed_ids[k] for lab, k in label_of.items() if listed_ids[k]}
     listed_ids = [x for x in listed_ids if x]
     owners_all = {id(r.owner) for r in rd.raws}
     for s in rd.read_secs:
@@ -130,6 +138,11 @@ def assemble(rd: GeneralReader, b: Build) -> None:
         s = raw.owner
         near = None if id(s) in holders else \
             next((vid_of[id(x)] for x in [s, *s.ancestors()] if id(x) in vid_of), None)
+        labels = _cited(raw.rule.rationale, cited)
+        if labels:
+            # "Rationale: … (P2)": the rule stands behind the labelled value its reason cites
+            raw.rule.value_ids = labels
+            continue
         if near is None:
             raw.rule.value_ids = list(listed_ids) if id(s) in holders and listed_ids else list(top)
             cands = [values[v] for v in raw.rule.value_ids]
@@ -196,6 +209,17 @@ def assemble(rd: GeneralReader, b: Build) -> None:
         _prose_order(rd, b)
     _authority(rd, b, values, spec_wide)
     b.rules.extend(r.rule for r in rd.raws)
+
+
+_LABELLED_NAME = re.compile(r"^([A-Z][A-Za-z]{0,5}\d+(?:\.\d+)*)\s*[.:)\u2014-]\s+(\S.*)$")
+
+
+def _cited(text: str, cited: dict[str, str]) -> list[str]:
+    """The values a rule's reason cites by their labels ("(P2)", "P4.", "see P1 and P3"), in order."""
+    if not text or not cited:
+        return []
+    found = [cited[t] for t in re.findall(r"\b([A-Z][A-Za-z]{0,5}\d+(?:\.\d+)*)\b", text) if t in cited]
+    return list(dict.fromkeys(found))
 
 
 def _title_value(title: str, values: list[Value]) -> str | None:
