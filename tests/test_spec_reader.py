@@ -1073,3 +1073,28 @@ def test_a_persona_card_in_the_first_person_reads_what_it_says_it_does(tmp_path)
     assert "Before taking payment, Wren should mention the reduced price to everyone." in rules
     never = rules["Wren should not give a time it has not checked."]
     assert never.polarity == "do_not" and never.rationale == "A wrong time is worse than none."
+
+
+def test_a_role_charter_in_the_second_person_and_a_model_card_s_why_lines(tmp_path):
+    charter = ("# Role charter: the library desk assistant\n\n## About the role\n\nYou, Quill, answer the library's "
+               "chat. You give information; members decide.\n\n## What you'll be responsible for\n\n"
+               "- You will tell members when a reserved book is ready.\n"
+               "- You will never say which book a member has borrowed to anyone else.\n\n"
+               "**Why this matters.** Members plan their week around a ready book, and that is courtesy. "
+               "What someone reads is their own business, and saying it to anyone else breaks their privacy. "
+               "Both keep the library trusted.\n\n## The values of this library\n\n"
+               "We care about **courtesy**: members' time is theirs, not ours to waste. We care about **privacy**: "
+               "what a member reads is nobody else's business.\n")
+    spec = _parse(tmp_path / "quill.md", charter)
+    assert spec.model_name == "Quill"
+    got = {r.text: r.polarity for r in spec.rules}
+    assert got.get("Quill should tell members when a reserved book is ready.") == "do", got
+    assert got.get("Quill should not say which book a member has borrowed to anyone else.") == "do_not", got
+    card = ("# Model card: Dill, the garden centre assistant\n\n## Values this card is written around\n\n"
+            "- **Safety first.** Nobody is hurt by advice from us.\n- **Candour.** Customers know what we know.\n\n"
+            "## Behavioural commitments\n\n1. Dill never recommends a pesticide for indoor use.\n   - Why: Safety first.\n"
+            "2. Dill tells customers when a plant is out of stock.\n   - Why: Candour.\n")
+    spec = _parse(tmp_path / "dill.md", card)
+    names = {v.id: v.name for v in spec.values}
+    got = {r.polarity: ([names[v] for v in r.value_ids], r.rationale, r.subpoints) for r in spec.rules}
+    assert got["do_not"] == (["Safety first"], "Safety first.", []), got

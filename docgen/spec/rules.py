@@ -58,7 +58,10 @@ _ORDINAL_VALUE = re.compile(
     r"(?:(?:thing|value|principle|commitment|priority|concern|idea)s?\s+(?:(?:that|which)\s+)?"
     r"(?:we|I|it|they)\s+(?:\w+\s+){0,3}?)?(?:is|are)\s+(?P<v>[^.;:!?]{3,90}?)\s*[.;:!]", re.I)
 _RATIONALE_LABEL = re.compile(r"^\W*(?:rationale|why|reasons?|the\s+reason|because|commentary|explanation|"
-                              r"(?:speaker|presenter)(?:['’]s)?\s+notes?)\W*:\s*", re.I)
+                              r"(?:speaker|presenter)(?:['’]s)?\s+notes?)\W*:\s*|"
+                              r"^\W*why\s+this\s+matters\W*[:.]\s*", re.I)
+# a reason paragraph that goes through the rules above it one by one: a slide's notes, a charter's "Why this matters."
+_PER_RULE = re.compile(r"^\W*(?:(?:speaker|presenter)(?:['’]s)?\s+notes?|why\s+this\s+matters)\W*[:.]", re.I)
 # a terse bullet that still says what the model does: "X → do Y", "No back-door shortcuts, ever", "Only on a yes"
 _ARROW = re.compile(r"\s*(?:→|->|⇒)\s*")
 _BEHAVIOUR_FRAGMENT = re.compile(r"→|->|⇒|^(?:no|never|not|only|always)\b", re.I)
@@ -201,6 +204,10 @@ class GeneralReader:
         when the item is not a behaviour (no verb to complete)."""
         subj = self.b.subject
         first = re.sub(r"^(?:\(?[a-z]{1,3}\)|\(?\d+[.)])\s+", "", first)
+        if self.b.second_person and not clause and re.match(r"(?:.{0,250}?,\s+)?you\s", first, re.I | re.S):
+            said = second_person_rule(first, subj)      # "- You will never tell …": an item said to the model
+            if said:
+                return said
         own = deontic(first, self.b.model_name)
         if own and not IMPERATIVE_START.match(first) and (
                 re.match(subject_pattern(self.b.model_name) + r"(?!\w)", first, re.I) or "," in first[:120]):
@@ -573,10 +580,10 @@ class GeneralReader:
                     open_ = [raw.rule for raw in self.raws[first_raw:] if not raw.rule.rationale]
                     # a slide's notes go through its bullets one by one ("That's fairness … The ramp rule is
                     # safety"); other reasons ("Commentary: …") are the reason of every rule above them
-                    per_rule = _NOTES_LABEL.match(n.text) or any(_POSITIONAL.match(x) for x in sentences(why))
+                    per_rule = _PER_RULE.match(n.text) or any(_POSITIONAL.match(x) for x in sentences(why))
                     for r, focus in zip(open_, _focus([r.text for r in open_], why) if per_rule else [why] * len(open_)):
                         r.rationale = focus
-                    if not _NOTES_LABEL.match(n.text):     # a slide's notes explain its bullets, not the slide
+                    if not _PER_RULE.match(n.text):     # notes that go through the bullets are theirs, not the section's
                         self.prose.setdefault(id(owner), []).extend(sentences(why))
                     lead = None
                     continue
@@ -942,7 +949,8 @@ class GeneralReader:
                     last = made
                     continue
             own = deontic(head, self.b.model_name) or \
-                ("do" if (is_imperative(head) or (commands and could_be_imperative(head))) and not lead else None)
+                ("do" if (is_imperative(head) or (commands and could_be_imperative(head))) and not lead else None) or \
+                ("do" if self.b.second_person and re.match(r"you\s+will\s", head, re.I) else None)
             if hrule is None and not pol and not own and not lead and self.b.model_name:
                 habit = self._habit(head)          # "Otto keeps the location traces … (principle 4)"
                 if habit:
@@ -974,9 +982,13 @@ class GeneralReader:
             if label is None and self._lead_label:
                 label = f"{self._lead_label}.{items.index(it) + 1}"
             r = self._new_rule(text, p, owner, it.start, it.end, rationale=rest, label=label)
-            for k, sub in enumerate(nested, 1):
-                r.subpoints.append(SubPoint(id=f"{r.id}.{k}", text=_item_first(sub), lines=Span(start=sub.start,
-                                                                                                 end=sub.end)))
+            for sub in nested:
+                why = self._labelled(_item_first(sub))
+                if why and why[1] == "why":        # "  - Why: Fairness.": the item's reason, not a sub-point
+                    r.rationale = (r.rationale + " " + why[0]).strip()
+                    continue
+                r.subpoints.append(SubPoint(id=f"{r.id}.{len(r.subpoints) + 1}", text=_item_first(sub),
+                                            lines=Span(start=sub.start, end=sub.end)))
             last = r
         if frags and hrule is None and not lead and self._explained_here() and \
                 (len(self.raws) > made_here or any(_BEHAVIOUR_FRAGMENT.search(t) for _i, t in frags)):

@@ -409,7 +409,7 @@ def is_first_person(prose: str) -> bool:
 def is_second_person(prose: str) -> bool:
     """A system prompt addressed to the model ("You are Pilot, … You never …"): it says "You are <Name>" near its
     start and at least three sentences have "you" as their subject."""
-    return bool(re.search(r"\bYou\s+are\s+[A-Z]", prose[:3000])) and \
+    return bool(re.search(r"\bYou\s+are\s+[A-Z]|\bYou,\s+[A-Z][\w-]+,", prose[:3000])) and \
         len(re.findall(r"(?:^|[.!?]\s+|,\s+)you\s+(?:\w+ly\s+)?(?:never|do\s+not|don['’]t|always|should|must|[a-z]+)\b|"
                        r"(?:^|[.!?]\s+)(?:never|always|do\s+not|don['’]t)\s+[a-z]+",
                        prose, re.I | re.M)) >= 3
@@ -466,7 +466,7 @@ def second_person_rule(sentence: str, subject: str) -> tuple[str, str] | None:
     if neg:
         vp = vp[neg.end():]
     else:
-        vp = re.sub(r"^(?:should|must|shall|always)\s+", "", vp)
+        vp = re.sub(r"^(?:should|must|shall|always|will(?:\s+always)?)\s+", "", vp)     # a charter's "You will …"
         first = re.match(r"([a-z]+)\b", vp)
         if first and first.group(1).endswith("ly") and verb_base(first.group(1)) is None:
             first = re.match(r"\w+\s+([a-z]+)\b", vp)          # "politely decline": the verb after the adverb
@@ -577,7 +577,8 @@ def detect_model_name(prose: str, front_matter: dict | None = None) -> tuple[str
                 r"\b(?:describes|governs|defines) (?:the )?" + _NAME + r"['’]s\b",
                 # "this transcript is the behaviour specification for X"
                 r"\b(?:behaviou?r(?:al)?\s+)?spec(?:ification)?\s+(?:for|of)\s+" + _NAME + r"\b(?=[;,.:])",
-                r"\b(?:assistant|model|agent|bot) is called " + _NAME):
+                r"\b(?:assistant|model|agent|bot) is called " + _NAME,
+                r"\bYou,\s+" + _NAME + r",\s"):          # a charter said to the model: "You, Quill, answer …"
         for m in re.finditer(pat, prose):
             if m.group(1) not in _NOT_NAMES:
                 return m.group(1), placeholders
