@@ -1098,3 +1098,13 @@ def test_a_role_charter_in_the_second_person_and_a_model_card_s_why_lines(tmp_pa
     names = {v.id: v.name for v in spec.values}
     got = {r.polarity: ([names[v] for v in r.value_ids], r.rationale, r.subpoints) for r in spec.rules}
     assert got["do_not"] == (["Safety first"], "Safety first.", []), got
+
+
+def test_a_wiki_page_s_collapsed_why_block_is_the_reason_of_the_rules_above_it(tmp_path):
+    text = ("# Kip: how the booking assistant behaves\n\nKip is the ski school's booking assistant.\n\n"
+            "## Lessons\n\n- Kip never books a child above the level the parent describes.\n\n"
+            "<details><summary>Why?</summary>\nA child over-placed can lose control on a steep slope.\n</details>\n\n"
+            "## Related pages\n\n- [Levels](levels.md)\n")
+    spec = _parse(tmp_path / "kip.md", text)
+    [rule] = spec.rules
+    assert rule.polarity == "do_not" and rule.rationale == "A child over-placed can lose control on a steep slope."

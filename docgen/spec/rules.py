@@ -475,7 +475,8 @@ class GeneralReader:
             return False            # "§ 2.3 Equal treatment" over "(1) X shall …": numbered clauses are the rules
         for n in s.body:
             text = n.text if n.kind == "para" else _node_text(n)
-            if n.kind == "para" and _RATIONALE_LABEL.match(text) and not _NOTES_LABEL.match(text) or \
+            if n.kind == "para" and _RATIONALE_LABEL.match(text) and not _NOTES_LABEL.match(text) and \
+                    not n.raw.lstrip().startswith("<details") or \
                     n.kind in ("para", "quote", "code") and _MARKED_EXAMPLE.search(text):
                 return True         # (a slide's "Speaker notes:" explain its bullets, not its title)
         sib = [c for c in (s.parent.children if s.parent is not None else []) if c is not s]

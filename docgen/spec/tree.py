@@ -89,6 +89,8 @@ class Document:
     front_matter_line: int = 1
 
 
+_DETAILS_WHY = re.compile(r"\s*<details>\s*<summary>\s*(?:why\??|the\s+reason|reasons?|rationale)\s*</summary>(.*?)</details>\s*$",
+                          re.I | re.S)
 # "## Slide 4 — Getting from A to B", "## Step 2: Ask first": the place in a deck or a sequence, not words of the heading
 _LAYOUT_PREFIX = re.compile(r"^(?:slide|page|part|chapter|step)\s+\d{1,3}\s*[—–:.-]\s+(?=\S)", re.I)
 
@@ -300,7 +302,13 @@ def parse_markdown(text: str, title_fallback: str = "") -> Document:
         if t in ("fence", "code_block"):
             add(Node("code", mp[0] + 1, mp[1], raw=tok.content, info=tok.info.strip()))
         elif t == "html_block":
-            add(Node("html", mp[0] + 1, mp[1], raw=tok.content))
+            why = _DETAILS_WHY.match(tok.content)
+            if why:
+                # a wiki's "<details><summary>Why?</summary> … </details>": the reason for the rules above it
+                body = " ".join(re.sub(r"<[^>]+>", " ", why.group(1)).split())
+                add(Node("para", mp[0] + 1, mp[1], text=f"Why: {body}", raw=tok.content))
+            else:
+                add(Node("html", mp[0] + 1, mp[1], raw=tok.content))
         elif t == "hr":
             add(Node("hr", mp[0] + 1, mp[1]))
     # spans end on their last non-blank line (markdown-it maps include trailing blank lines)
