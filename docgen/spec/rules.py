@@ -30,10 +30,10 @@ import re
 
 from .build import Build, clean_heading
 from .model import Example, Rule, Span, SubPoint
-from .text import (_REASON_TAIL, EXAMPLE_HEADING, IMPERATIVE_START, deontic, example_label, finish, first_person_habit,
+from .text import (EXAMPLE_HEADING, IMPERATIVE_START, deontic, example_label, finish, first_person_habit,
                    first_person_rule, is_dialogue,
                    could_be_imperative, is_imperative, lcfirst, lead_clause, lead_in_polarity, question_rule, sentences, yes_no_rule, slugify,
-                   model_should, second_person_rule, subject_pattern, to_base_clause, ucfirst, verb_base)
+                   model_should, second_person_rule, split_reason, subject_pattern, to_base_clause, ucfirst, verb_base)
 from .tree import Node, Section, walk_nodes
 
 _AUTH_KEYS = ("authority", "level", "priority")
@@ -614,7 +614,9 @@ class GeneralReader:
                         if i == 0 and n.strong_lead and x.startswith(n.strong_lead):
                             body = x[len(n.strong_lead):].lstrip(" —–-:").strip()
                         if found[i] is None or body is not x:
-                            said_body, said_why = _reason_tail(body)
+                            said_body, said_why = split_reason(body)
+                            if said_why:
+                                said_body, said_why = finish(said_body), finish(ucfirst(said_why))
                             said = first_person_rule(said_body, self.b.subject)
                             if said and said_why:
                                 reasons[i] = said_why
@@ -1010,15 +1012,6 @@ class GeneralReader:
         return last
 
 
-def _reason_tail(sentence: str) -> tuple[str, str]:
-    """"I won't guess a day; a guessed Tuesday is worse than …" → ("I won't guess a day.", "A guessed Tuesday is
-    worse than …"): a sentence's trailing reason after "since", "because" or a semicolon; "" when none."""
-    tail = _REASON_TAIL.search(sentence)
-    if not tail or tail.start() < 15:
-        return sentence, ""
-    return finish(sentence[:tail.start()].rstrip(" ,;")), finish(ucfirst(sentence[tail.end():].strip()))
-
-
 def _split_reason(text: str) -> tuple[str, str]:
     """"… the published schedule (honesty: members plan around it)" → ("… the published schedule.", "Honesty:
     members plan around it."): an item's trailing reason, in a parenthesis or after a dash; "" when none."""
@@ -1122,8 +1115,6 @@ def _focus(rules: list[str], why: str) -> list[str]:
     if len(rules) < 2 or len(sents) < 3:
         return [why] * len(rules)
 
-    def overlap(a: set[str], b: set[str]) -> int:
-        return sum(1 for w in a if any(x.startswith(w) or w.startswith(x) for x in b if min(len(w), len(x)) >= 4 or w == x))
     rule_words = [content_words(r) for r in rules]
     out: list[list[int]] = [[] for _ in rules]
     prev: list[int] = []
@@ -1135,13 +1126,19 @@ def _focus(rules: list[str], why: str) -> list[str]:
         elif _BACK_REF.match(x) and prev:
             owners = prev
         else:
-            scores = [overlap(w, content_words(x)) for w in rule_words]
+            scores = [shares(w, content_words(x)) for w in rule_words]
             best = max(scores)
             owners = [i for i, sc in enumerate(scores) if sc == best] if best else prev
         for i in owners:
             out[i].append(j)
         prev = owners
     return [" ".join(sents[j] for j in js) if js else why for js in out]
+
+
+def shares(words: set[str], have: set[str]) -> int:
+    """How many of ``words`` are among ``have``, "safe" ~ "safety" (one a prefix of the other, 4+ letters)."""
+    return sum(1 for w in words if any(h.startswith(w) or w.startswith(h) for h in have
+                                       if min(len(h), len(w)) >= 4 or h == w))
 
 
 def content_words(text: str) -> set[str]:

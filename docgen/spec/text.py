@@ -510,6 +510,15 @@ _STATE_VERBS = {"am", "was", "have", "had", "can", "could", "may", "might", "car
 _REASON_TAIL = re.compile(r"[,;]?\s+(?:since|because)\s+(?=\w)|,\s+as\s+(?=\w)|[,;]\s+so\s+that\s+(?=\w)|;\s+(?=\w)", re.I)
 
 
+def split_reason(text: str, min_start: int = 15) -> tuple[str, str]:
+    """"I won't guess a day; a guessed Tuesday is worse than …" → ("I won't guess a day", "a guessed Tuesday is
+    worse than …"): a sentence's trailing reason after "since", "because" or a semicolon; "" when none."""
+    tail = _REASON_TAIL.search(text)
+    if not tail or tail.start() < min_start:
+        return text, ""
+    return text[:tail.start()].rstrip(" ,;"), text[tail.end():].strip()
+
+
 def first_person_habit(sentence: str, subject: str) -> tuple[str, str, str] | None:
     """What the model says it does, in its own voice and the present tense, as a rule about it, with the reason
     the sentence gives: "I check the postcode before answering, since rounds differ …" → ("X should check the
@@ -519,11 +528,7 @@ def first_person_habit(sentence: str, subject: str) -> tuple[str, str, str] | No
                  r"I\s+(?:also\s+|always\s+|just\s+)?(?P<v>[a-z]+)\s+(?P<rest>\S.{6,})$", sentence.strip(), re.S)
     if not m or m.group("v") in _STATE_VERBS or verb_base(m.group("v")) != m.group("v"):
         return None
-    rest = m.group("rest")
-    reason = ""
-    tail = _REASON_TAIL.search(rest)
-    if tail and tail.start() > 10:
-        rest, reason = rest[:tail.start()], rest[tail.end():].strip()
+    rest, reason = split_reason(m.group("rest"), min_start=11)
     vp = _about_itself(m.group("v") + " " + rest.strip().rstrip("."))
     return model_should(subject, vp, _about_itself(m.group("lead") or m.group("lead2") or "")), "do", \
         finish(ucfirst(reason)) if reason else ""
@@ -536,12 +541,7 @@ def _about_itself(vp: str) -> str:
     vp = re.sub(r"\bI['’]m\b|\bI\s+am\b", "it is", vp)
     vp = re.sub(r"\bI['’]ve\b", "it has", vp)
 
-    def agree(m: re.Match) -> str:
-        v = m.group(1)
-        if v in ("can", "could", "will", "would", "should", "must", "may", "might", "did", "won't", "can't"):
-            return "it " + v
-        return "it " + (_third_person(v) if verb_base(v) == v else v)
-    vp = re.sub(r"\bI\s+([a-z’']+)", agree, vp)
+    vp = re.sub(r"\bI\s+([a-z’']+)", lambda m: "it " + _third_person(m.group(1)), vp)
     return re.sub(r"\bI\b", "it", re.sub(r"\bme\b", "it", re.sub(r"\bmyself\b", "itself", re.sub(r"\bmy\b", "its", vp))))
 
 

@@ -7,7 +7,7 @@ import re
 
 from .build import Build, clean_heading
 from .model import Span, Value
-from .rules import _CLAUSE, _ORDER, GeneralReader, content_words
+from .rules import _CLAUSE, _ORDER, GeneralReader, content_words, shares
 from .text import sentences, slugify, unique
 from .tree import Section, walk_nodes
 
@@ -253,9 +253,8 @@ def _closest(text: str, values: list[Value]) -> str | None:
     from its name, and more than any other value shares); None when no value stands out."""
     have = content_words(text)
 
-    def shared(words: set[str]) -> int:      # "safe" ~ "safety", "matter" ~ "matters": one a prefix of the other
-        return sum(1 for w in words if any(h.startswith(w) or w.startswith(h) for h in have
-                                           if min(len(h), len(w)) >= 4 or h == w))
+    def shared(words: set[str]) -> int:      # "safe" ~ "safety", "matter" ~ "matters"
+        return shares(words, have)
     scored = sorted(((2 * shared(content_words(v.name)) + shared(content_words(v.statement) - content_words(v.name)),
                       shared(content_words(v.name)), v.id) for v in values), reverse=True)
     if not scored or scored[0][0] < 3 or not scored[0][1] or (len(scored) > 1 and scored[1][0] >= scored[0][0] - 1):
