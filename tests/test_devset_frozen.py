@@ -64,3 +64,23 @@ def test_test_sets_are_frozen_with_their_specs():
             assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, f"{path} was edited after freezing"
         assert len(rows) >= 100 and all(r["split"] == "test" and r["label"] in LABELS for r in rows)
         assert len({r["id"] for r in rows}) == len(rows)
+
+
+def test_spec_reading_sets_are_frozen():
+    """corpora/specread/{dev,heldout}: the specs and gold readings match the sums taken before the reader first
+    read them, and every gold quote is in its spec (the scorer locates rules by them)."""
+    root = DIR.parent.parent / "specread"
+    for split in ("dev", "heldout"):
+        sums = dict(reversed(line.split()) for line in (root / f"FROZEN-{split}.sha256").read_text().splitlines())
+        files = {p.relative_to(root).as_posix() for p in (root / split).iterdir()}
+        assert files == set(sums), f"{split}: files added or removed after freezing"
+        for rel, digest in sums.items():
+            assert hashlib.sha256((root / rel).read_bytes()).hexdigest() == digest, f"{rel} was edited after freezing"
+        golds = list((root / split).glob("*.gold.json"))
+        assert len(golds) == 8
+        for g in golds:
+            gold = json.loads(g.read_text())
+            text = " ".join((g.parent / gold["spec"]).read_text().split())
+            quotes = [q for v in gold["values"] for q in v["quotes"]] + [q for r in gold["rules"] for q in r["quotes"]]
+            assert all(" ".join(q.split()) in text for q in quotes), g.name
+            assert {r["polarity"] for r in gold["rules"]} <= {"do", "do_not"}
