@@ -23,6 +23,7 @@ class Build:
     levels: list[str] = field(default_factory=list)
     first_person: bool = False          # the model states its own principles ("I never …")
     second_person: bool = False         # a system prompt addressed to the model ("You are Pilot … you never …")
+    descriptive: bool = False           # says what the model does ("Kesh reads only …", "Corran will rank …")
 
     def add_value(self, name: str, statement: str, rationale: str, start: int, end: int,
                   key: str | None = None, parent: str | None = None) -> str:

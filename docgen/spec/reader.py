@@ -17,7 +17,7 @@ from .model import Spec
 from .rules import GeneralReader
 from .source import FORMATS, read_text
 from .structured import check_limits, parse_structured
-from .text import detect_model_name, example_label, is_dialogue, is_first_person, is_second_person, slugify
+from .text import detect_model_name, example_label, is_dialogue, is_first_person, is_descriptive, is_second_person, slugify
 from .tree import Section, parse_markdown
 from .values import assemble
 
@@ -73,7 +73,8 @@ def _read_markdown(text: str, where: str, model_override: str | None):
     prose = _prose_text(root)
     model_name, placeholders = detect_model_name(prose, fm)
     b = Build(lines=text.split("\n"), model_name=model_name, first_person=is_first_person(prose),
-              second_person=bool(model_name) and is_second_person(prose))
+              second_person=bool(model_name) and is_second_person(prose),
+              descriptive=is_descriptive(prose, model_name))
     m = None
     for line in prose.split("\n"):
         if "-numbered" in line:

@@ -63,6 +63,11 @@ _RATIONALE_LABEL = re.compile(r"^\W*(?:rationale|why|reasons?|the\s+reason|becau
 # a reason paragraph that goes through the rules above it one by one: a slide's notes, a charter's "Why this matters."
 _PER_RULE = re.compile(r"^\W*(?:(?:speaker|presenter)(?:['’]s)?\s+notes?|why\s+this\s+matters)\W*[:.]", re.I)
 # a terse bullet that still says what the model does: "X → do Y", "No back-door shortcuts, ever", "Only on a yes"
+_ATTITUDE = re.compile(r"(?:not\s+)?(?:care|value|want|believe|like|love|know|understand|think|feel|hope|wish|prefer|"
+                       r"aim|strive|exist|see|hold)\b", re.I)
+_INTRO_HEADING = re.compile(r"(?:about|overview|introduction|purpose|background|scope|context|summary|intended\s+uses?|who\s+\S+\s+is|"
+                            r"what\s+\S+\s+is(?:\s+for)?|meet\s+\S+)\b", re.I)
+_RUN_IN_LABEL = re.compile(r"^(?:[A-Z][\w'’-]*(?:\s+[\w'’-]+){0,2})\s*:\s+(?=[A-Z{])")
 _ARROW = re.compile(r"\s*(?:→|->|⇒)\s*")
 _BEHAVIOUR_FRAGMENT = re.compile(r"→|->|⇒|^(?:no|never|not|only|always)\b", re.I)
 _NOTES_LABEL = re.compile(r"^\W*(?:speaker|presenter)(?:['’]s)?\s+notes?\W*:", re.I)
@@ -204,8 +209,9 @@ class GeneralReader:
         when the item is not a behaviour (no verb to complete)."""
         subj = self.b.subject
         first = re.sub(r"^(?:\(?[a-z]{1,3}\)|\(?\d+[.)])\s+", "", first)
-        if self.b.second_person and not clause and re.match(r"(?:.{0,250}?,\s+)?you\s", first, re.I | re.S):
-            said = second_person_rule(first, subj)      # "- You will never tell …": an item said to the model
+        if self.b.second_person and not clause:
+            # "- You will never tell …", "- Before the passenger accepts, tell them …": an item said to the model
+            said = second_person_rule(first, subj)
             if said:
                 return said
         own = deontic(first, self.b.model_name)
@@ -233,6 +239,9 @@ class GeneralReader:
 
     def _sentence_rule(self, s: str) -> tuple[str, str] | None:
         """(text, polarity) when a prose sentence is a self-contained rule."""
+        label = _RUN_IN_LABEL.match(s)
+        if label and not example_label(s)[0]:
+            s = s[label.end():]            # minutes' "RESOLVED: Sorrel will …", a memo's "Policy: …"
         if self.b.second_person and len(s.split()) >= 4:
             got = second_person_rule(_CONNECTIVE.sub("", s).strip(), self.b.subject)
             if got:
@@ -240,6 +249,12 @@ class GeneralReader:
         pol = deontic(s, self.b.model_name)
         if not pol and self.b.first_person:
             return first_person_rule(_CONNECTIVE.sub("", s).strip(), self.b.subject)
+        if not pol and self.b.descriptive and not self._introducing():
+            t = _CONNECTIVE.sub("", s).strip()
+            got = self._will(t) or self._habit(t)
+            if got and _ATTITUDE.match(got[0].split(" should ", 1)[-1]):
+                return None           # "Quill values the user's time …": what it cares about, a value's words
+            return got
         if not pol:
             return None
         t = _CONNECTIVE.sub("", s).strip()
@@ -268,6 +283,23 @@ class GeneralReader:
         neg = bool(re.search(r"n['’]t|not|never", m.group("m"), re.I))
         return finish(f"{self.b.subject} should {'not ' if neg else ''}{m.group('vp').strip().rstrip('.')}"), \
             ("do_not" if neg else "do")
+
+    def _introducing(self) -> bool:
+        """The section being read introduces the model ("Mogul books lessons for children and adults …" before the
+        first heading, or under "About" / "What Mogul is" / "Purpose"): what it does there is its job, not a rule."""
+        sec = self._cur_sec
+        return sec is None or self._is_doc(sec) or not sec.level or bool(_INTRO_HEADING.match(clean_heading(sec.title)))
+
+    def _will(self, s: str) -> tuple[str, str] | None:
+        """"Corran will rank patients by …" in a spec that describes what the model does: a rule ("will not" is
+        read by :func:`deontic` already)."""
+        if not self.b.model_name:
+            return None
+        m = re.match(r"(?P<lead>.{0,250}?,\s+)?" + re.escape(self.b.model_name) +
+                     r"\s+(?P<adv>(?:\w+ly\s+)?)will\s+(?P<rest>(?!not\b|never\b|be\b)[a-z].+)$", s.strip())
+        if not m or re.search(r"\bbecause\b", s[:m.start("rest")]):
+            return None
+        return model_should(self.b.subject, f"{m.group('adv')}{m.group('rest').rstrip('. ')}", m.group("lead") or ""), "do"
 
     def _habit(self, s: str) -> tuple[str, str] | None:
         """"Wick treats what people write as theirs alone." under a principle that describes the model's habits:
@@ -455,6 +487,7 @@ class GeneralReader:
             self._cur_sec = s
             self._prev_para = None
             self._ordinal_values(s)
+            self._named_paragraphs(s)
             if self.b.second_person:
                 self._paragraph_values(s)
             pol_head = _POLARITY_HEADING.fullmatch(clean_heading(s.title)) if s.level and not self._is_doc(s) else None
@@ -499,6 +532,30 @@ class GeneralReader:
             moved.update(range(i, end))
         s.body = [n for k, n in enumerate(s.body) if k not in moved]
         s.children[:0] = children
+
+    def _named_paragraphs(self, s: Section) -> None:
+        """Under a heading that says it lists values ("What we value", "Our principles"), paragraphs that open
+        with a short name ("Telling the truth about what is possible. We would rather …"): each is a value of
+        its own, named by that opening (two or more such paragraphs, in a section with no sub-sections)."""
+        if self.listed or s.children or not s.level or not (_VALUE_LEAD.search(s.title) or _STANDS_FOR.search(s.title)):
+            return
+        picked = []
+        for i, n in enumerate(s.body):
+            if n.kind != "para" or re.match(r"\s*(?:\(|\*\*|__|\d|[A-Z]\W)", n.raw):
+                continue                    # "(a) **Safe crossings.** …" is a lettered definition, read as one
+            sents = sentences(n.text)
+            first = (sents[0] if sents else "").rstrip(".")
+            if len(sents) >= 2 and 1 <= len(first.split()) <= 8 and not deontic(first, self.b.model_name) \
+                    and not re.search(r"^(?:we|I|you|it|this|that|they)\b|\b(?:will|should|must)\b", first, re.I) \
+                    and not (self.b.model_name and self.b.model_name in first):
+                picked.append((i, n, first))
+        if len(picked) < 2:
+            return
+        for i, n, first in picked:        # listed, as a list of bold value names would be
+            rest = n.text[n.text.index(first) + len(first):].lstrip(" .")
+            self.listed.append((first, rest, n, s))
+        taken = {i for i, _n, _f in picked}
+        s.body = [n for k, n in enumerate(s.body) if k not in taken]
 
     def _paragraph_values(self, s: Section) -> None:
         """A system prompt with no headings ("Treat the travel budget as … You book within … Protect the
@@ -951,9 +1008,16 @@ class GeneralReader:
                 if made:
                     last = made
                     continue
+            will = self._will(head) if hrule is None and not pol and not lead and self.b.descriptive else None
+            if will:                               # "1. Corran will treat a bed as available only when …"
+                made = self._habit_rule(will, first_text, it, owner)
+                if made:
+                    last = made
+                    continue
             own = deontic(head, self.b.model_name) or \
                 ("do" if (is_imperative(head) or (commands and could_be_imperative(head))) and not lead else None) or \
-                ("do" if self.b.second_person and re.match(r"you\s+will\s", head, re.I) else None)
+                ("do" if self.b.second_person and (re.match(r"you\s+will\s", head, re.I) or
+                                                    second_person_rule(head, self.b.subject)) else None)
             if hrule is None and not pol and not own and not lead and self.b.model_name:
                 habit = self._habit(head)          # "Otto keeps the location traces … (principle 4)"
                 if habit:

@@ -406,6 +406,28 @@ def is_first_person(prose: str) -> bool:
     return len(_I_SENTENCE.findall(prose)) >= 3 and bool(re.search(r"\bI am\b|\bI['’]m\b", prose[:3000]))
 
 
+_PRESENT_HABIT = r"(?:\w+ly\s+)?(?!(?:is|has|was|does|seems|needs|means|says)\b)[a-z]+s\b"
+
+
+def is_descriptive(prose: str, model_name: str | None) -> bool:
+    """The spec describes what the model does ("Kesh reads only the accounts …", "Corran will rank …") at least as
+    often as it says what the model should do: at least three such sentences, and no fewer than the model's
+    "should"/"must" sentences. Its habits and "will" commitments are then its rules."""
+    if not model_name:
+        return False
+    subj = r"(?:^|,\s+)" + re.escape(model_name) + r"\s+(?:\w+ly\s+)?"
+    habit = re.compile(subj + r"(?:will\s+(?!not\b|never\b|be\b)[a-z]+|" + _PRESENT_HABIT + r")", re.I)
+    told = re.compile(subj + _MODAL + r"\b", re.I)
+    desc = norm = 0
+    for line in prose.split("\n"):
+        for s in sentences(line):
+            if habit.search(s[:200]):
+                desc += 1
+            elif told.search(s[:200]):
+                norm += 1
+    return desc >= 3 and desc >= norm
+
+
 def is_second_person(prose: str) -> bool:
     """A system prompt addressed to the model ("You are Pilot, … You never …"): it says "You are <Name>" near its
     start and at least three sentences have "you" as their subject."""

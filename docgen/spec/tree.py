@@ -22,6 +22,8 @@ from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from .markup import as_markdown
+
 MAX_NESTING = 32
 BOLD_HEADING_LEVEL = 7     # "**Privacy**" alone on a line: below every real heading
 _TASK_BOX = re.compile(r"\s*\[[ xX]\]\s+")
@@ -158,6 +160,7 @@ _CONTAINERS = {
 
 
 def parse_markdown(text: str, title_fallback: str = "") -> Document:
+    text = as_markdown(text)          # XML-style sections, plain-text memos, RST directives: line for line
     tokens = _md().parse(text)
     nlines = text.count("\n") + 1
     root = Section(title=title_fallback, level=0, start=1, end=1)

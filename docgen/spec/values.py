@@ -149,7 +149,8 @@ def assemble(rd: GeneralReader, b: Build) -> None:
             if raw.rule.rationale and len(cands) > 1:
                 # a persona card's "Never: … (privacy of reading: people read freely only when unwatched)": the
                 # reason names (or shares the most words with) one of the values every rule would otherwise get
-                one = _named_one(raw.rule.rationale, cands) or _closest(raw.rule.rationale, cands)
+                one = _named_one(raw.rule.rationale, cands) or _closest(raw.rule.rationale, cands) or \
+                    _nearest_words(raw.rule.rationale + " " + raw.rule.text, cands)
                 if one:
                     raw.rule.value_ids = [one]
                     continue
@@ -192,6 +193,10 @@ def assemble(rd: GeneralReader, b: Build) -> None:
                     named = _title_value(clean_heading(secs[g].title), listed_vals)
                     if named and named not in keep:
                         keep.append(named)
+                if not keep:
+                    # no value named by its reason or heading: the one its reason and words share most with
+                    one = _nearest_words(f"{raw.rule.rationale} {raw.rule.text}", listed_vals)
+                    keep = [one] if one else []
                 raw.rule.value_ids = keep or list(listed_ids)
         used = {v for raw in rd.raws for v in raw.rule.value_ids}
         for vid, sec in secs.items():
@@ -260,6 +265,18 @@ def _closest(text: str, values: list[Value]) -> str | None:
     if not scored or scored[0][0] < 3 or not scored[0][1] or (len(scored) > 1 and scored[1][0] >= scored[0][0] - 1):
         return None
     return scored[0][2]
+
+
+def _nearest_words(text: str, values: list[Value]) -> str | None:
+    """The value whose name, statement and reasons share the most content words with the text (at least two, and
+    more than any other value shares); for a rule whose reason names no value outright ("People in a disruption
+    need the fastest way out" under values such as "Getting people where they are going")."""
+    have = content_words(text)
+    scored = sorted(((shares(content_words(f"{v.name} {v.statement} {v.rationale}"), have), v.id) for v in values),
+                    reverse=True)
+    if not scored or scored[0][0] < 2 or (len(scored) > 1 and scored[1][0] >= scored[0][0]):
+        return None
+    return scored[0][1]
 
 
 def _named_one(text: str, values: list[Value]) -> str | None:

@@ -1,0 +1,184 @@
+"""Other writing conventions, rewritten as Markdown line for line before the Markdown parser reads a spec.
+
+Specs arrive in shapes Markdown does not know: system prompts that group their text in XML-style tags
+(``<values>`` … ``</values>``), plain-text memos with ALL-CAPS headings and "o" sub-bullets,
+reStructuredText pages with ``.. note::`` and ``.. code-block::`` directives. :func:`as_markdown` turns these
+into the Markdown the reader understands. It never adds or removes a line, so every line number the reader
+reports still points into the file as written.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Tags that are HTML, which Markdown passes through as markup: never read as sections.
+_HTML = set("""a abbr address area article aside audio b base bdi bdo blockquote body br button canvas caption cite code
+col colgroup data datalist dd del details dfn dialog div dl dt em embed fieldset figcaption figure footer form h1 h2 h3
+h4 h5 h6 head header hr html i iframe img input ins kbd label legend li link main map mark meta meter nav noscript
+object ol optgroup option output p param picture pre progress q rp rt ruby s samp script section select small source
+span strong style sub summary sup table tbody td template textarea tfoot th thead time title tr track u ul var video
+wbr center font""".split())
+
+_OPEN_TAG = re.compile(r"^\s*<(?P<t>[A-Za-z][\w.-]*)(?:\s+[\w-]+=(?:\"[^\"]*\"|'[^']*'))*\s*>\s*$")
+_CLOSE_TAG = re.compile(r"^\s*</(?P<t>[A-Za-z][\w.-]*)\s*>\s*$")
+_WRAPPED = re.compile(r"^(?P<ind>\s*)<(?P<t>[A-Za-z][\w.-]*)>(?P<body>.*)</(?P=t)>\s*$")
+_CAPS_LINE = re.compile(r"^(?=.*[A-Z]{2})[A-Z0-9][A-Z0-9 &'’,/()–—:+-]{2,79}$")
+_CAPS_ITEM = re.compile(r"^(?P<ind>\s*)(?P<m>[-*+•]|o)\s+(?P<t>(?=[^a-z]*[A-Z]{2})[A-Z0-9][^a-z.:]{2,79})(?P<end>[.:]?)(?P<rest>(?:\s.*)?)$")
+_LABEL_LINE = re.compile(r"^(?P<ind>\s+)(?:RATIONALE|REASONS?|WHY)\s*:\s*(?P<rest>.*)$")
+_O_BULLET = re.compile(r"^(?P<ind>\s*)o\s+(?=\S)")
+_RST_DIRECTIVE = re.compile(r"^(?P<ind>\s*)\.\.\s+(?P<d>[\w-]+)::\s*(?P<arg>.*)$")
+_RST_CODE = {"code-block", "code", "sourcecode", "literalinclude", "highlight"}
+
+
+def _human(tag: str) -> str:
+    words = re.sub(r"[_.-]+", " ", tag).strip()
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", words)
+    return words[:1].upper() + words[1:].lower()
+
+
+def _caps(text: str, keep: set[str] = frozenset()) -> str:
+    """"GUESTS' PRIVACY AND SECURITY" → "Guests' privacy and security"; a word the document also writes in
+    capitals inside ordinary sentences (a name, an acronym: ``keep``) stays as it is."""
+    out = []
+    for i, w in enumerate(text.split()):
+        if re.sub(r"\W", "", w) in keep:
+            out.append(w)
+            continue
+        low = w.lower()
+        out.append(low[:1].upper() + low[1:] if i == 0 else low)
+    return " ".join(out)
+
+
+def _xml_sections(lines: list[str]) -> None:
+    """``<values>`` … ``</values>`` on lines of their own: a heading, nested by depth; ``<user>…</user>`` on one line:
+    a "User: …" dialogue line. Only when the tags are paired and are not HTML."""
+    opened = [(i, m["t"]) for i, line in enumerate(lines) if (m := _OPEN_TAG.match(line)) and m["t"].lower() not in _HTML]
+    closes = {m["t"] for line in lines if (m := _CLOSE_TAG.match(line))}
+    if not opened or not any(t in closes for _i, t in opened):
+        return
+    stack, fence = [], False
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith(("```", "~~~")):
+            fence = not fence
+        if fence:
+            continue
+        m = _OPEN_TAG.match(line)
+        if m and m["t"].lower() not in _HTML and m["t"] in closes:
+            stack.append(m["t"])
+            lines[i] = "#" * min(6, len(stack)) + " " + _human(m["t"])
+            continue
+        m = _CLOSE_TAG.match(line)
+        if m and m["t"] in stack:
+            while stack and stack.pop() != m["t"]:
+                pass
+            lines[i] = ""
+            continue
+        m = _WRAPPED.match(line)
+        if m and m["t"].lower() not in _HTML:
+            lines[i] = f"{m['ind']}{_human(m['t'])}: {m['body'].strip()}"
+
+
+def _plain_text(lines: list[str]) -> None:
+    """A plain-text memo's conventions: a line in capitals between blank lines is a heading; an item in capitals
+    over indented sub-items heads them; "* TERM. text" names its term in bold; "o" is a sub-bullet."""
+    n = len(lines)
+    heads = 0
+    # a word in capitals that also runs on into lowercase words ("QUENBY returns to …") is a name or acronym
+    keep = {w for line in lines for w in re.findall(r"\b([A-Z][A-Z0-9]+)\b(?=\s+[a-z])", line)}
+    i = 0
+    while i < n:
+        line = lines[i]
+        why = _LABEL_LINE.match(line)
+        if why and lines[i - 1].strip() if i else False:
+            lines[i] = f"{why['ind']}- Why: {why['rest']}"      # "  RATIONALE: …" under an item: its reason
+            i += 1
+            continue
+        blank_before = i == 0 or not lines[i - 1].strip()
+        nxt = lines[i + 1] if i + 1 < n else ""
+        if blank_before and _CAPS_LINE.match(line.strip()) and not line.startswith((" ", "\t")) and \
+                not re.match(r"^[A-Z]+:\s", line.strip()) and (not nxt.strip() or _CAPS_LINE.match(nxt.strip())
+                                                               or re.match(r"\s*(?:[-*+•]|o|\d+[.)])\s", nxt)):
+            heads += 1
+            lines[i] = ("# " if heads == 1 else "## ") + _caps(line.strip().rstrip(":"), keep)
+            i += 1
+            continue
+        m = _CAPS_ITEM.match(line)
+        if m and not m["rest"].strip() and not m["end"] == ".":
+            # "* GUEST INFORMATION" over indented "o QUENBY never …" items: a heading over them, its items dedented
+            ind = len(m["ind"])
+            j = i + 1
+            while j < n and not lines[j].strip():
+                j += 1
+            sub = len(lines[j]) - len(lines[j].lstrip()) if j < n else 0
+            if j < n and sub > ind:
+                lines[i] = "### " + _caps(m["t"].strip(), keep)
+                k = i + 1
+                while k < n and (not lines[k].strip() or len(lines[k]) - len(lines[k].lstrip()) > ind):
+                    if lines[k].strip():
+                        lines[k] = lines[k][min(sub, len(lines[k]) - len(lines[k].lstrip())):]
+                    k += 1
+                i += 1
+                continue
+        if m and m["end"] and m["rest"].strip() and len(m["t"].split()) <= 8:
+            # "* HONEST ADVICE. Guests ask …": the capitals name the item's term
+            mark = "-" if m["m"] == "o" else m["m"]
+            lines[i] = f"{m['ind']}{mark} **{_caps(m['t'].strip(), keep)}{m['end']}**{m['rest']}"
+            i += 1
+            continue
+        mo = _O_BULLET.match(line)
+        if mo and (i == 0 or not lines[i - 1].strip() or _O_BULLET.match(lines[i - 1]) or
+                   re.match(r"\s*[-*+]\s", lines[i - 1]) or lines[i - 1].startswith("#") or lines[i - 1].startswith(mo["ind"] + " ")):
+            lines[i] = mo["ind"] + "- " + line[mo.end():]
+        i += 1
+
+
+def _rst(lines: list[str]) -> None:
+    """reStructuredText directives: ``.. code-block:: yaml`` and its indented block become a fenced block;
+    ``.. note::`` / ``.. warning::`` become a bold label over their text, dedented; other directives are dropped."""
+    n = len(lines)
+    i = 0
+    while i < n:
+        m = _RST_DIRECTIVE.match(lines[i])
+        if not m:
+            if re.match(r"^\s*\.\.\s+\S", lines[i]) and "::" not in lines[i]:
+                lines[i] = ""                                  # an RST comment or link target
+            i += 1
+            continue
+        ind = len(m["ind"])
+        j = i + 1
+        block = []
+        while j < n and (not lines[j].strip() or len(lines[j]) - len(lines[j].lstrip()) > ind):
+            block.append(j)
+            j += 1
+        while block and not lines[block[-1]].strip():
+            block.pop()
+        body = [k for k in block if lines[k].strip()]
+        cut = min((len(lines[k]) - len(lines[k].lstrip()) for k in body), default=0)
+        d = m["d"].lower()
+        if d in _RST_CODE:
+            # an indented code block: the directive's line left blank, its body indented four spaces
+            lines[i] = ""
+            for k in block:
+                lines[k] = "    " + lines[k][cut:] if lines[k].strip() and not re.match(r"\s*:[\w-]+:", lines[k]) else ""
+            i = j
+            continue
+        label = d.capitalize() if d in ("note", "warning", "tip", "important", "caution", "attention", "hint",
+                                        "danger", "seealso", "admonition") else ""
+        lines[i] = f"**{label}:** {m['arg'].strip()}".rstrip() if label else ""
+        if label:
+            for k in block:
+                lines[k] = lines[k][cut:]
+        i = j if label else i + 1
+
+
+def as_markdown(text: str) -> str:
+    """``text`` with XML-style sections, plain-text memo conventions and reStructuredText directives written as
+    Markdown; the same number of lines, each where it was."""
+    lines = text.split("\n")
+    _xml_sections(lines)
+    if re.search(r"^\.\.\s+[\w-]+::", text, re.M):
+        _rst(lines)
+    if not re.search(r"^#{1,6}\s", text, re.M):
+        _plain_text(lines)
+    out = "\n".join(lines)
+    return out
