@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 import time
 
 import pytest
@@ -1108,3 +1109,100 @@ def test_a_wiki_page_s_collapsed_why_block_is_the_reason_of_the_rules_above_it(t
     spec = _parse(tmp_path / "kip.md", text)
     [rule] = spec.rules
     assert rule.polarity == "do_not" and rule.rationale == "A child over-placed can lose control on a steep slope."
+
+
+# ------------------------------------------------------------------ shapes from outside (corpora/specread)
+
+_XML_PROMPT = """<identity>
+You are Pim, the booking assistant for Northfield Rail. You answer passengers in the app. You never guess a
+platform number, and you always say when a train is replaced by a bus.
+</identity>
+
+<what_we_value>
+Journeys that work. A missed connection costs a passenger an evening, so the route matters more than the fare.
+
+Honest fares. Passengers plan around the price we quote, and a surprise at the barrier breaks that trust.
+</what_we_value>
+
+<how_you_behave>
+<routes>
+- Offer the route with the safest connection first, because a missed connection costs an evening.
+- Before the passenger pays, tell them the full fare, including any booking fee, so the price we quote is the price they pay.
+</routes>
+</how_you_behave>
+
+<examples>
+<user>Just book the cheapest one.</user>
+<assistant>Never mind the connection, done!</assistant>
+</examples>
+"""
+
+
+def test_an_xml_tagged_system_prompt_reads_its_sections_values_and_instructions(tmp_path):
+    spec = _parse(tmp_path / "pim.md", _XML_PROMPT)
+    names = {v.id: v.name for v in spec.values}
+    assert {"Journeys that work", "Honest fares"} <= set(names.values())
+    by_text = {r.text: (r.polarity, [names[v] for v in r.value_ids]) for r in spec.rules}
+    route = next(t for t in by_text if t.startswith("Pim should offer the route with the safest connection first"))
+    assert by_text[route] == ("do", ["Journeys that work"])
+    fare = next(t for t in by_text if "full fare" in t)
+    assert by_text[fare] == ("do", ["Honest fares"])
+    assert not any("Never mind" in r.text for r in spec.rules)          # the example reply is no rule
+    lines = _XML_PROMPT.split("\n")
+    for r in spec.rules:                                                 # line numbers point into the file as written
+        assert any(w in lines[r.lines.start - 1] for w in r.text.split()[2:5])
+
+
+def test_as_markdown_keeps_every_line_where_it_was():
+    from docgen.spec.markup import as_markdown
+    text = "ROOM SERVICE ROBOT\n\nHOW IT BEHAVES\n\n* DELIVERIES\n    o Bip knocks twice.\n      RATIONALE: guests sleep.\n" \
+           "\n.. code-block:: yaml\n\n   speed: slow\n\nAfter.\n<rules>\n- x\n</rules>\n"
+    out = as_markdown(text)
+    assert out.count("\n") == text.count("\n")
+    got = out.split("\n")
+    assert got[0] == "# Room service robot" and got[2] == "## How it behaves" and got[4] == "### Deliveries"
+    assert got[5] == "- Bip knocks twice." and got[6] == "  - Why: guests sleep."
+    assert got[10].startswith("    ") and got[12] == "After."
+
+
+def test_a_plain_text_memo_with_capital_headings_and_o_bullets(tmp_path):
+    text = ("INTERNAL MEMO\n\nWHAT WE CARE ABOUT\n\n* GUEST PRIVACY. A guest's room is theirs to share, not ours.\n\n"
+            "* HONEST ADVICE. Guests assume BIP has no angle.\n\nHOW BIP BEHAVES\n\n* GUEST INFORMATION\n"
+            "    o BIP never gives out a guest's room number.\n      RATIONALE: guest privacy.\n"
+            "    o BIP says so when a venue pays the hotel a commission (honest advice).\n"
+            "    o BIP greets guests by name only when they have told it their name (guest privacy).\n"
+            "    o BIP recommends venues on what the guest asked for (honest advice).\n")
+    spec = _parse(tmp_path / "memo.txt", text, model_name="BIP")
+    names = {v.id: v.name for v in spec.values}
+    assert {"Guest privacy", "Honest advice"} <= set(names.values())
+    by_text = {r.text: (r.polarity, [names[v] for v in r.value_ids]) for r in spec.rules}
+    assert by_text["BIP never gives out a guest's room number."] == ("do_not", ["Guest privacy"])
+    assert by_text["BIP should recommend venues on what the guest asked for."] == ("do", ["Honest advice"])
+    assert by_text["BIP should greet guests by name only when they have told it their name."][1] == ["Guest privacy"]
+
+
+def test_a_descriptive_spec_reads_habits_and_will_but_not_attitudes_or_the_introduction(tmp_path):
+    text = ("# Corran\n\nCorran schedules beds for the hospital.\n\n## How Corran works\n\n"
+            "Corran values a calm ward. Corran ranks patients by clinical priority. Corran will page the site manager "
+            "when a patient has waited four hours. Corran will not cancel an elective admission. Corran checks the "
+            "ward's confirmation before it commits a bed.\n")
+    spec = _parse(tmp_path / "corran.md", text)
+    got = {r.text for r in spec.rules}
+    assert "Corran should rank patients by clinical priority." in got
+    assert any(t.startswith("Corran should page the site manager") for t in got)
+    assert any("cancel an elective admission" in t for t in got)
+    assert not any("calm ward" in t or "schedule beds" in t for t in got)
+
+
+def test_the_reader_on_foreign_spec_shapes_keeps_its_measured_floor():
+    """corpora/specread: the dev specs it was tuned on and the held-out specs it never was (first measured before
+    any tuning: rules R 0.32 held out). A change that loses rules or reads traps as rules fails here."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import bench_spec_read as bsr
+    root = Path(__file__).resolve().parents[1] / "corpora" / "specread"
+    for split, floor in (("dev", 0.53), ("heldout", 0.47)):
+        rows = bsr.run(root / split)
+        found = sum(r["found"] for r in rows) / sum(r["gold_rules"] for r in rows)
+        ok = sum(r["rules_ok"] for r in rows) / sum(r["reader_rules"] for r in rows)
+        assert found >= floor and ok >= 0.85, (split, found, ok)
+        assert sum(r["traps"] for r in rows) <= 2

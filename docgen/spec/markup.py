@@ -113,7 +113,7 @@ def _plain_text(lines: list[str]) -> None:
             if j < n and sub > ind:
                 lines[i] = "### " + _caps(m["t"].strip(), keep)
                 k = i + 1
-                while k < n and (not lines[k].strip() or len(lines[k]) - len(lines[k].lstrip()) > ind):
+                while k < n and (not lines[k].strip() or len(lines[k]) - len(lines[k].lstrip()) >= sub):
                     if lines[k].strip():
                         lines[k] = lines[k][min(sub, len(lines[k]) - len(lines[k].lstrip())):]
                     k += 1
@@ -176,9 +176,9 @@ def as_markdown(text: str) -> str:
     Markdown; the same number of lines, each where it was."""
     lines = text.split("\n")
     _xml_sections(lines)
-    if re.search(r"^\.\.\s+[\w-]+::", text, re.M):
-        _rst(lines)
     if not re.search(r"^#{1,6}\s", text, re.M):
         _plain_text(lines)
+    if re.search(r"^\.\.\s+[\w-]+::", text, re.M):
+        _rst(lines)
     out = "\n".join(lines)
     return out
