@@ -53,6 +53,15 @@ _DANGLING = re.compile(r"^(?:This|That|These|Those|It|They|Such|Here|There)\b", 
 _RUN_IN_POLARITY = re.compile(r"\s*(?:\*\*|__)\s*(do|always|don['’]t|do\s+not|never|avoid)\s*[:.]?\s*(?:\*\*|__)\s*", re.I)
 # "When a question is beyond you, point the filer to …": the command after a leading condition
 _LEAD_CONDITION = re.compile(r"((?:when|whenever|if|before|after|once|unless|where|while)\b[^,]{3,160}),\s+", re.I)
+# "What we care about most is that …", "The second thing we care about is dignity.", "One more thing that matters to
+# us is that …", "What matters to us is that …", "We also believe that your financial life belongs to you."
+_DECLARED = re.compile(
+    r"^\W*(?:[^,.;:]{3,60},\s+)?(?:(?:and|but|so|also)\s+)?(?:"
+    r"(?:what|the\s+(?:\w+\s+)?thing|(?:the\s+)?(?:first|second|third|fourth|fifth|next|last|final|other|one\s+more)\s+thing|"
+    r"another\s+thing)\s+(?:that\s+)?(?:(?:we|I)\s+(?:\w+\s+)?(?:care\s+about|value|believe\s+in)|matters)"
+    r"(?:\s+(?:most|above\s+all))?(?:\s+to\s+(?:us|me))?(?:\s+(?:most|above\s+all))?(?:\s+here)?\s*,?\s+(?:is|are)\s+"
+    r"|(?:we|I)\s+(?:also\s+)?(?:believe|care)\s+(?=that\s|about\s)"
+    r")(?P<v>.{3,300})$", re.I)
 _ORDINAL_VALUE = re.compile(
     r"\W*(?:the|our)\s+(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|next|last|final)\s+"
     r"(?:(?:thing|value|principle|commitment|priority|concern|idea)s?\s+(?:(?:that|which)\s+)?"
@@ -404,6 +413,32 @@ class GeneralReader:
         self._fold_records(self.root)
         self._section(self.root)
         self._footnoted()
+        self._declared_values()
+
+    def _declared_values(self) -> None:
+        """Values a spec states only in prose ("What we care about most is that Kesh works for …", "The second
+        thing we care about is dignity.", "What matters to us is that nobody gets hurt"): two or more such
+        sentences, in a spec that lists no values otherwise; each is a listed value, named by what it declares."""
+        if self.listed:
+            return
+        found = []
+        for sec in self.read_secs:
+            for n in sec.body:
+                if n.kind != "para" or example_label(n.text)[0] or is_dialogue(n.raw):
+                    continue
+                for x in sentences(n.text):
+                    m = _DECLARED.match(x)
+                    if m:
+                        found.append((m, x, n, sec))
+        if len(found) < 2:
+            return
+        for m, x, n, sec in found:
+            v = re.sub(r"^(?:that|about)\s+", "", m.group("v").strip(), flags=re.I)
+            name = re.split(r"[:;,—–(]|\s-\s|\s(?:and|because|so|which|who|where)\s", v)[0].strip().rstrip(".")
+            words = name.split()
+            name = ucfirst(" ".join(words[:8]))
+            self.listed.append((name, finish(ucfirst(v)), n, sec))
+        self.declared = True
 
     def _footnoted(self) -> None:
         """"4. Never ask a member why they cancelled.[^respect]" with "[^respect]: Respect. Nobody owes us a reason …"
@@ -944,7 +979,7 @@ class GeneralReader:
                                                [Node("para", it.start, it.end, text=desc, raw=desc)], habits="yes"))
             return None
         if not lead and hrule is None and not ex_mode and len(items) >= 2 and not any(nested_of) \
-                and sum(1 for it, first in zip(items, texts) if _value_term(it, first, words=8)
+                and sum(1 for it, first in zip(items, texts) if _value_term(it, first, words=8, sentence=True)
                         and not is_imperative(_term_desc(it, first)[0])) >= \
                 max(2, (2 * len(items) + 2) // 3) \
                 and (_VALUE_LEAD.search(owner.title) or _STANDS_FOR.search(owner.title) or
@@ -1149,10 +1184,14 @@ def _term_desc(it: Node, first: str) -> tuple[str, str]:
     return raw.rstrip(":. "), desc
 
 
-def _value_term(it: Node, first: str, words: int = 4) -> bool:
+def _value_term(it: Node, first: str, words: int = 4, sentence: bool = False) -> bool:
     """"**Honesty**: Kite tells the truth.": a short bold name (no list heading such as "Default behaviours
-    operators can turn off") followed by a description."""
+    operators can turn off") followed by a description. With ``sentence``, the name may be a short statement
+    ending in a full stop ("**Every decision can be reconstructed.** When something goes wrong …")."""
     term, desc = _term_desc(it, first)
+    if sentence and term and desc and len(term.split()) <= 12 and (_strong(it) or "").rstrip().endswith(".") and \
+            not re.search(r"\b(?:behaviou?rs?|defaults?|rules?|examples?|don['’]?t|never|always|should|must)\b", term, re.I):
+        return True
     return bool(term) and len(term.split()) <= words and bool(desc) and \
         not re.search(r"\b(?:behaviou?rs?|defaults?|can|cannot|rules?|examples?|do|don['’]?t|never|always)\b", term, re.I)
 

@@ -406,7 +406,7 @@ def is_first_person(prose: str) -> bool:
     return len(_I_SENTENCE.findall(prose)) >= 3 and bool(re.search(r"\bI am\b|\bI['’]m\b", prose[:3000]))
 
 
-_PRESENT_HABIT = r"(?:\w+ly\s+)?(?!(?:is|has|was|does|seems|needs|means|says)\b)[a-z]+s\b"
+_PRESENT_HABIT = r"(?:\w+ly\s+)?(?!(?:is|has|was|does|seems|needs|means)\b)[a-z]+s\b"
 
 
 def is_descriptive(prose: str, model_name: str | None) -> bool:
@@ -415,7 +415,7 @@ def is_descriptive(prose: str, model_name: str | None) -> bool:
     "should"/"must" sentences. Its habits and "will" commitments are then its rules."""
     if not model_name:
         return False
-    subj = r"(?:^|,\s+)" + re.escape(model_name) + r"\s+(?:\w+ly\s+)?"
+    subj = r"(?:^|[,;—–]\s*|\b(?:and|so|then|why)\s+)" + re.escape(model_name) + r"\s+(?:\w+ly\s+)?"
     habit = re.compile(subj + r"(?:will\s+(?!not\b|never\b|be\b)[a-z]+|" + _PRESENT_HABIT + r")", re.I)
     told = re.compile(subj + _MODAL + r"\b", re.I)
     desc = norm = 0

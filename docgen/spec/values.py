@@ -146,6 +146,11 @@ def assemble(rd: GeneralReader, b: Build) -> None:
         if near is None:
             raw.rule.value_ids = list(listed_ids) if id(s) in holders and listed_ids else list(top)
             cands = [values[v] for v in raw.rule.value_ids]
+            near_decl = _declared_before(rd, raw, listed_ids) if getattr(rd, "declared", False) else None
+            if near_decl:
+                # an essay's "What we care about most is … That is why Kesh never …": the value declared just before
+                raw.rule.value_ids = [near_decl]
+                continue
             if raw.rule.rationale and len(cands) > 1:
                 # a persona card's "Never: … (privacy of reading: people read freely only when unwatched)": the
                 # reason names (or shares the most words with) one of the values every rule would otherwise get
@@ -174,6 +179,12 @@ def assemble(rd: GeneralReader, b: Build) -> None:
             # elsewhere: the rule stands behind the listed value its own reason shares the most words with
             best = _closest(raw.rule.rationale + " " + clean_heading(s.title), listed_vals)
             if best and best not in raw.rule.value_ids:
+                raw.rule.value_ids = [best, *raw.rule.value_ids]
+        elif raw.rule.rationale and listed_vals and not set(chain) & set(listed_ids):
+            # a section of its own ("What Corran will do from now on, and why") under none of the values the spec
+            # lists: the rule also stands behind the listed value its reason names words of (and shares most with)
+            best = _closest(raw.rule.rationale, listed_vals)
+            if best:
                 raw.rule.value_ids = [best, *raw.rule.value_ids]
     if listed_ids:
         # a section that only groups rules by situation ("## Loads", "## Q: What does X do when …?") is no value of
@@ -265,6 +276,16 @@ def _closest(text: str, values: list[Value]) -> str | None:
     if not scored or scored[0][0] < 3 or not scored[0][1] or (len(scored) > 1 and scored[1][0] >= scored[0][0] - 1):
         return None
     return scored[0][2]
+
+
+def _declared_before(rd, raw, listed_ids: list[str], window: int = 25) -> str | None:
+    """The value a prose spec declared last before the rule, in the same section and at most ``window`` lines up."""
+    best = None
+    for k, (_n, _d, node, holder) in enumerate(rd.listed):
+        if holder is raw.owner and node.start <= raw.rule.lines.start <= node.start + window and k < len(listed_ids) \
+                and listed_ids[k] and (best is None or node.start >= best[0]):
+            best = (node.start, listed_ids[k])
+    return best[1] if best else None
 
 
 def _nearest_words(text: str, values: list[Value]) -> str | None:
