@@ -2,7 +2,8 @@
 
 Specs arrive in shapes Markdown does not know: system prompts that group their text in XML-style tags
 (``<values>`` … ``</values>``), plain-text memos with ALL-CAPS headings and "o" sub-bullets,
-reStructuredText pages with ``.. note::`` and ``.. code-block::`` directives. :func:`as_markdown` turns these
+reStructuredText pages with ``.. note::`` and ``.. code-block::`` directives, AsciiDoc manuals ("== Section",
+"----" listing blocks) and chat exports ("[09:13] Name: text"). :func:`as_markdown` turns these
 into the Markdown the reader understands. It never adds or removes a line, so every line number the reader
 reports still points into the file as written.
 """
@@ -171,12 +172,73 @@ def _rst(lines: list[str]) -> None:
         i = j if label else i + 1
 
 
+_ADOC_HEADING = re.compile(r"^(?P<eq>={1,6})\s+(?P<t>\S.*)$")
+_ADOC_BLOCK = re.compile(r"^(?:-{4,}|\.{4,}|={4,}|\*{4,}|_{4,}|\+{4,})\s*$")
+_CHAT_LINE = re.compile(r"^(?P<ind>\s*)\[[^\]]{2,40}\]\s+(?:@?[\w.'’-]+(?:\s+[\w.'’-]+){0,3})\s*:\s+(?P<t>\S.*)$")
+_CHAT_NOISE = re.compile(r"^\s*(?:reactions?\s*:|↳|\(?\d+\s+repl(?:y|ies)\)?|(?:edited|pinned by)\b)", re.I)
+
+
+def _asciidoc(lines: list[str]) -> None:
+    """AsciiDoc: "= Title" / "== Section" headings; "----" / "...." listing blocks as code; "====" / "****" block
+    delimiters, "[NOTE]" / "[source,yaml]" block attributes and ":toc:" attribute lines dropped."""
+    fence = False
+    for i, line in enumerate(lines):
+        st = line.strip()
+        if re.fullmatch(r"-{4,}|\.{4,}", st):
+            lines[i] = "```"
+            fence = not fence
+            continue
+        if fence:
+            continue
+        m = _ADOC_HEADING.match(line)
+        if m and not re.fullmatch(r"=+", m["t"].strip()):
+            lines[i] = "#" * len(m["eq"]) + " " + m["t"].strip()
+        elif _ADOC_BLOCK.match(st) or re.fullmatch(r"\[[\w,. =\"'#-]*\]", st) or re.fullmatch(r":[\w-]+:.*", st):
+            label = re.fullmatch(r"\[(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]", st)
+            lines[i] = f"**{label.group(1).capitalize()}:**" if label else ""
+
+
+def _chat(lines: list[str]) -> None:
+    """A chat export: "[09:13] Nadia Karimi: Skerry links the primary source …" keeps what was said, dedented;
+    reaction counts and thread markers go."""
+    for i, line in enumerate(lines):
+        m = _CHAT_LINE.match(line)
+        if m:
+            lines[i] = m["t"]
+        elif _CHAT_NOISE.match(line):
+            lines[i] = ""
+
+
+def _separators(lines: list[str]) -> None:
+    """A rule of dashes or equals signs under a block of several lines ("Exported: …\\nRange: …\\n-----") separates;
+    Markdown would make the whole block one heading. Front matter and code are left alone."""
+    fence = False
+    front = bool(lines) and lines[0].strip() == "---"
+    for i, line in enumerate(lines):
+        st = line.strip()
+        if st.startswith(("```", "~~~")):
+            fence = not fence
+        if fence:
+            continue
+        if front and st == "---" and i:
+            front = False
+            continue
+        if not front and i >= 2 and re.fullmatch(r"-{3,}|={3,}", st) and lines[i - 1].strip() and lines[i - 2].strip() \
+                and not lines[i - 1].lstrip().startswith(("|", "-", "*", "#")):
+            lines[i] = ""
+
+
 def as_markdown(text: str) -> str:
     """``text`` with XML-style sections, plain-text memo conventions and reStructuredText directives written as
     Markdown; the same number of lines, each where it was."""
     lines = text.split("\n")
+    if sum(1 for x in lines[:400] if _CHAT_LINE.match(x)) >= 5:
+        _chat(lines)
+    if sum(1 for x in lines if _ADOC_HEADING.match(x)) >= 2 and not re.search(r"^#{1,6}\s", text, re.M):
+        _asciidoc(lines)
     _xml_sections(lines)
-    if not re.search(r"^#{1,6}\s", text, re.M):
+    _separators(lines)
+    if not re.search(r"^#{1,6}\s", text, re.M) and not any(_ADOC_HEADING.match(x) for x in text.split("\n")[:400]):
         _plain_text(lines)
     if re.search(r"^\.\.\s+[\w-]+::", text, re.M):
         _rst(lines)

@@ -522,6 +522,7 @@ class GeneralReader:
             self._cur_sec = s
             self._prev_para = None
             self._ordinal_values(s)
+            self._heading_values(s)
             self._named_paragraphs(s)
             if self.b.second_person:
                 self._paragraph_values(s)
@@ -568,6 +569,27 @@ class GeneralReader:
         s.body = [n for k, n in enumerate(s.body) if k not in moved]
         s.children[:0] = children
 
+    def _heading_values(self, s: Section) -> None:
+        """"## What we care about" over "### Safety before throughput", "### Fair access" …, each sub-section only
+        prose that asks nothing of the model: the sub-sections are the values the spec lists (two or more)."""
+        if self.listed or not s.level or len(s.children) < 2 or \
+                not (_VALUE_LEAD.search(s.title) or _STANDS_FOR.search(s.title)) or EXAMPLE_HEADING.match(s.title):
+            return
+        picked = []
+        for c in s.children:
+            paras = [n for n in c.body if n.kind == "para"]
+            if c.children or not paras or any(n.kind == "list" for n in c.body) or \
+                    any(self._sentence_rule(x) for n in paras for x in sentences(n.text)):
+                continue
+            picked.append(c)
+        if len(picked) < 2:
+            return
+        for c in picked:
+            text = " ".join(n.text for n in c.body if n.kind == "para")
+            self.listed.append((clean_heading(c.title), text, Node("para", c.start, c.end_line(), text=text), s))
+        s.children = [c for c in s.children if c not in picked]
+        self.declared = True
+
     def _named_paragraphs(self, s: Section) -> None:
         """Under a heading that says it lists values ("What we value", "Our principles"), paragraphs that open
         with a short name ("Telling the truth about what is possible. We would rather …"): each is a value of
@@ -591,6 +613,7 @@ class GeneralReader:
             self.listed.append((first, rest, n, s))
         taken = {i for i, _n, _f in picked}
         s.body = [n for k, n in enumerate(s.body) if k not in taken]
+        self.declared = True
 
     def _paragraph_values(self, s: Section) -> None:
         """A system prompt with no headings ("Treat the travel budget as … You book within … Protect the

@@ -180,10 +180,14 @@ def assemble(rd: GeneralReader, b: Build) -> None:
             best = _closest(raw.rule.rationale + " " + clean_heading(s.title), listed_vals)
             if best and best not in raw.rule.value_ids:
                 raw.rule.value_ids = [best, *raw.rule.value_ids]
-        elif raw.rule.rationale and listed_vals and not set(chain) & set(listed_ids):
+        elif listed_vals and not set(chain) & set(listed_ids) and (raw.rule.rationale or getattr(rd, "declared", False)):
             # a section of its own ("What Corran will do from now on, and why") under none of the values the spec
             # lists: the rule also stands behind the listed value its reason names words of (and shares most with)
-            best = _closest(raw.rule.rationale, listed_vals)
+            best = _closest(raw.rule.rationale, listed_vals) if raw.rule.rationale else None
+            if not best and getattr(rd, "declared", False):
+                # values stated in one place of their own ("What we care about", a paragraph each): the other
+                # sections are topics, and a rule stands behind the value its words share most with
+                best = _nearest_words(f"{raw.rule.rationale} {raw.rule.text}", listed_vals)
             if best:
                 raw.rule.value_ids = [best, *raw.rule.value_ids]
     if listed_ids:
