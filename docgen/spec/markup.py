@@ -228,6 +228,25 @@ def _separators(lines: list[str]) -> None:
             lines[i] = ""
 
 
+def _lettered_items(lines: list[str]) -> None:
+    """"Our assistant will:" followed by paragraphs "(a) tell you …", "(b) label …": the lettered paragraphs are
+    the items of a list under that lead-in."""
+    lead = False
+    fence = False
+    for i, line in enumerate(lines):
+        st = line.strip()
+        if st.startswith(("```", "~~~")):
+            fence = not fence
+        if fence or not st:
+            continue
+        if re.match(r"\(?[a-z]{1,3}\)\s+(?!\*\*|__)\S", line) and lead:      # not "(a) **Safety.** …": a definition
+            lines[i] = "- " + line
+            continue
+        if re.match(r"\s", line) and lead:
+            continue                            # a wrapped line of the item above
+        lead = st.endswith(":") and not st.startswith(("#", "-", "*", "|"))
+
+
 def as_markdown(text: str) -> str:
     """``text`` with XML-style sections, plain-text memo conventions and reStructuredText directives written as
     Markdown; the same number of lines, each where it was."""
@@ -238,6 +257,7 @@ def as_markdown(text: str) -> str:
         _asciidoc(lines)
     _xml_sections(lines)
     _separators(lines)
+    _lettered_items(lines)
     if not re.search(r"^#{1,6}\s", text, re.M) and not any(_ADOC_HEADING.match(x) for x in text.split("\n")[:400]):
         _plain_text(lines)
     if re.search(r"^\.\.\s+[\w-]+::", text, re.M):

@@ -18,7 +18,7 @@ from .rules import GeneralReader
 from .source import FORMATS, read_text
 from .structured import check_limits, parse_structured
 from .text import detect_model_name, example_label, is_dialogue, is_first_person, is_descriptive, is_second_person, slugify
-from .tree import Section, parse_markdown
+from .tree import Node, Section, parse_markdown
 from .values import assemble
 
 _CACHE: dict[tuple, Spec] = {}
@@ -66,6 +66,38 @@ def _prose_text(root: Section) -> str:
     return "\n".join(out)
 
 
+_FM_VALUES = re.compile(r"(?:core[_ ]?)?(?:values|principles|priorities|commitments|tenets)$", re.I)
+_FM_NAME = ("name", "title", "value", "principle", "label")
+_FM_WHY = ("why", "reason", "rationale", "because", "description", "statement", "means", "meaning", "summary")
+
+
+def _front_matter_values(rd: GeneralReader, fm: dict, lines: list[str]) -> None:
+    """YAML front matter that lists the values (``principles:`` with ``- name: … why: …`` items, or plain
+    strings), in a spec whose body lists none: the spec's listed values."""
+    if rd.listed or not isinstance(fm, dict):
+        return
+    items = next((v for k, v in fm.items() if isinstance(k, str) and _FM_VALUES.match(k.strip()) and isinstance(v, list)),
+                 None)
+    if not items:
+        return
+    end = next((i for i, x in enumerate(lines[1:], 2) if x.strip() in ("---", "...")), len(lines))
+    for it in items:
+        if isinstance(it, dict):
+            name = next((str(it[k]) for k in _FM_NAME if isinstance(it.get(k), (str, int, float))), "")
+            desc = next((str(it[k]) for k in _FM_WHY if isinstance(it.get(k), str)), "")
+        elif isinstance(it, str):
+            name, _, desc = it.partition(":")
+        else:
+            continue
+        name = name.strip()
+        if not name:
+            continue
+        at = next((i for i, x in enumerate(lines[:end], 1) if name in x), 1)
+        rd.listed.append((name[:80], desc.strip(), Node("para", at, at, text=desc.strip()), rd.root))
+    if rd.listed:
+        rd.declared = True
+
+
 def _read_markdown(text: str, where: str, model_override: str | None):
     doc = parse_markdown(text, title_fallback=Path(where).stem)
     root = doc.root
@@ -95,6 +127,7 @@ def _read_markdown(text: str, where: str, model_override: str | None):
     else:
         rd = GeneralReader(root, b)
         rd.run()
+        _front_matter_values(rd, fm, b.lines)
         prose_b = None
         if is_flat_prose(root) and all(rd._is_doc(r.owner) for r in rd.raws):
             # value prose with no headings of rules: behaviours are the model's sentences

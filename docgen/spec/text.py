@@ -73,7 +73,7 @@ _NEG_START = re.compile(r"^(?:never|do\s+not|don[’']t|avoid|refuse|refrain\s+f
 
 
 def subject_pattern(model_name: str | None) -> str:
-    names = [r"\{model_name\}", r"the\s+(?:assistant|model|AI|chatbot|agent|bot)", r"you"]
+    names = [r"\{model_name\}", r"(?:the|our|this)\s+(?:assistant|model|AI|chatbot|agent|bot)", r"you"]
     if model_name:
         names.insert(0, re.escape(model_name))
     return r"(?:" + "|".join(names) + r")"
@@ -167,12 +167,13 @@ def lead_in_polarity(text: str, model_name: str | None) -> str | None:
                  r"\b(?:not|never)\s+want\b|\bdon[’']t\s+want\b|\bthings?\s+to\s+avoid\b|\bavoid(?:s|ing)?\b\s*$|"
                  r"\b(?:prohibited|forbidden|disallowed|not\s+allowed|off[- ]limits|red\s+lines?|anti-?patterns?|"
                  r"bad\s+(?:behaviou?rs?|habits?|examples?))\b|\bmust\s+not\b|\bshould\s+not\b|\bshould\s+never\b|"
-                 r"\bmust\s+never\b|\bnever\b\s*$|\bdon[’']t\b\s*$|\bdo\s+not\b\s*$", low):
+                 r"\bmust\s+never\b|\bnever\b\s*$|\bdon[’']t\b\s*$|\bdo\s+not\b\s*$|\b(?:will\s+not|won[’']t)\s*$", low):
         return "do_not"
     if re.search(r"\bfollow\s+(?:these|the\s+following)\b|\b(?:these|the\s+following)\s+(?:rules|instructions|guidelines)\b"
                  r"|\b(?:behaviou?rs?|practices|habits|duties|obligations|responsibilities|things\s+\S+\s+(?:can|should|must)\s+do)\b"
                  r"[^.]*\b(?:include|includes|are|:)|\bshould\b|\bmust\b|\bshall\b|\balways\b|\bby\s+default\b|\bexpected\s+to\b|"
-                 r"\bwe\s+(?:\w+\s+)?(?:want|ask|expect|need|require)\b|\b(?:can|will)\s+do\b|\bthis\s+includes\b|\bdo\s+the\s+following\b", low):
+                 r"\bwe\s+(?:\w+\s+)?(?:want|ask|expect|need|require)\b|\b(?:can|will)\s+do\b|\bthis\s+includes\b|\bdo\s+the\s+following\b|"
+                 r"\bwill\s*$", low):
         if deontic(s, model_name) == "do_not" and not re.search(r"\bby\s+default\b", low):
             return "do_not"
         return "do"
