@@ -133,6 +133,37 @@ def _plain_text(lines: list[str]) -> None:
         i += 1
 
 
+def _rst_like(lines: list[str]) -> bool:
+    """Directives, or two or more titles underlined with a rule as long as the title (=, -, ~, ^)."""
+    if any(_RST_DIRECTIVE.match(x) for x in lines):
+        return True
+    under = sum(1 for a, b in zip(lines, lines[1:]) if a.strip() and re.fullmatch(r"([=\-~^\"'`#*+])\1{2,}", b.strip())
+                and len(b.strip()) == len(a.rstrip()))
+    return under >= 2
+
+
+def _definitions(lines: list[str]) -> None:
+    """reStructuredText definition lists ("Volunteer time is scarce" over an indented paragraph or two): the
+    term in bold over its definition, dedented (Markdown would read indented paragraphs as code)."""
+    n = len(lines)
+    i = 0
+    while i < n - 1:
+        term, nxt = lines[i], lines[i + 1]
+        if term.strip() and not term.startswith((" ", "\t")) and nxt.startswith(("  ", "\t")) and nxt.strip() and \
+                len(term.split()) <= 12 and not term.rstrip().endswith((".", ":", ",", ";")) and \
+                not re.match(r"\s*(?:[-*+]|\d+[.)]|\.\.)\s", term) and (i == 0 or not lines[i - 1].strip()):
+            ind = len(nxt) - len(nxt.lstrip())
+            lines[i] = f"**{term.strip()}**"
+            k = i + 1
+            while k < n and (not lines[k].strip() or len(lines[k]) - len(lines[k].lstrip()) >= ind):
+                if lines[k].strip():
+                    lines[k] = lines[k][ind:]
+                k += 1
+            i = k
+            continue
+        i += 1
+
+
 def _rst(lines: list[str]) -> None:
     """reStructuredText directives: ``.. code-block:: yaml`` and its indented block become a fenced block;
     ``.. note::`` / ``.. warning::`` become a bold label over their text, dedented; other directives are dropped."""
@@ -260,7 +291,8 @@ def as_markdown(text: str) -> str:
     _lettered_items(lines)
     if not re.search(r"^#{1,6}\s", text, re.M) and not any(_ADOC_HEADING.match(x) for x in text.split("\n")[:400]):
         _plain_text(lines)
-    if re.search(r"^\.\.\s+[\w-]+::", text, re.M):
+    if _rst_like(lines):
         _rst(lines)
+        _definitions(lines)
     out = "\n".join(lines)
     return out

@@ -601,6 +601,8 @@ def detect_model_name(prose: str, front_matter: dict | None = None) -> tuple[str
                 # "this transcript is the behaviour specification for X"
                 r"\b(?:behaviou?r(?:al)?\s+)?spec(?:ification)?\s+(?:for|of)\s+" + _NAME + r"\b(?=[;,.:])",
                 r"\b(?:assistant|model|agent|bot) is called " + _NAME,
+                # a defined term: "**Assistant** means Halden, the automated help feature …"
+                r"(?:^|\n|[-*] )(?:the\s+)?(?i:assistant|chatbot|bot|agent)\W{0,3}\s+means\s+" + _NAME + r"\b(?=[,.;])",
                 r"\bYou,\s+" + _NAME + r",\s"):          # a charter said to the model: "You, Quill, answer …"
         for m in re.finditer(pat, prose):
             if m.group(1) not in _NOT_NAMES:
