@@ -76,6 +76,8 @@ _ATTITUDE = re.compile(r"(?:not\s+)?(?:care|value|want|believe|like|love|know|un
                        r"aim|strive|exist|see|hold)\b", re.I)
 _INTRO_HEADING = re.compile(r"(?:about|overview|introduction|purpose|background|scope|context|summary|intended\s+uses?|who\s+\S+\s+is|"
                             r"what\s+\S+\s+is(?:\s+for)?|meet\s+\S+)\b", re.I)
+_LAST_CONDITION = re.compile(r"(?:^|[.;]\s+|\s\d+(?:\.\d+)+\s+)((?:if|when|whenever|where|once|while|before|after)\b"
+                             r"[^:.;]{3,240}):\s*$", re.I)
 _RUN_IN_LABEL = re.compile(r"^(?:[A-Z][\w'’-]*(?:\s+[\w'’-]+){0,2})\s*:\s+(?=[A-Z{])")
 _ARROW = re.compile(r"\s*(?:→|->|⇒)\s*")
 _BEHAVIOUR_FRAGMENT = re.compile(r"→|->|⇒|^(?:no|never|not|only|always)\b", re.I)
@@ -1066,6 +1068,18 @@ class GeneralReader:
                 if made:
                     last = made
                     continue
+            cond_m = _LAST_CONDITION.search(lead) if lead and hrule is None and not pol and self.b.model_name else None
+            if cond_m:
+                # "2.2 If the vehicle is on a live lane:" over "(a) Carrick tells the occupants to get out …": the
+                # model's habit under that condition (the condition is the lead-in's last sentence)
+                cond = ucfirst(cond_m.group(1).strip())
+                body = re.sub(r"^\(?[a-z]{1,3}\)\s+", "", head)
+                got = self._habit(f"{cond}, {body}") or (self._will(f"{cond}, {body}") if self.b.descriptive else None)
+                if got:
+                    made = self._habit_rule(got, first_text, it, owner)
+                    if made:
+                        last = made
+                        continue
             will = self._will(head) if hrule is None and not pol and not lead and self.b.descriptive else None
             if will:                               # "1. Corran will treat a bed as available only when …"
                 made = self._habit_rule(will, first_text, it, owner)
