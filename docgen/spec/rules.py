@@ -600,6 +600,11 @@ class GeneralReader:
             return
         picked = []
         for i, n in enumerate(s.body):
+            if n.kind == "para" and n.strong_lead and re.match(r"\s*(?:\*\*|__)", n.raw) and \
+                    n.text.startswith(n.strong_lead) and 1 <= len(n.strong_lead.split()) <= 10 and \
+                    n.text[len(n.strong_lead):].strip(" .:—–-") and not deontic(n.strong_lead, self.b.model_name):
+                picked.append((i, n, n.strong_lead.strip().rstrip(".:")))     # "**Good faith.** We assume …"
+                continue
             if n.kind != "para" or re.match(r"\s*(?:\(|\*\*|__|\d|[A-Z]\W)", n.raw):
                 continue                    # "(a) **Safe crossings.** …" is a lettered definition, read as one
             sents = sentences(n.text)
@@ -611,7 +616,7 @@ class GeneralReader:
         if len(picked) < 2:
             return
         for i, n, first in picked:        # listed, as a list of bold value names would be
-            rest = n.text[n.text.index(first) + len(first):].lstrip(" .")
+            rest = n.text[n.text.index(first) + len(first):].lstrip(" .:—–-")
             self.listed.append((first, rest, n, s))
         taken = {i for i, _n, _f in picked}
         s.body = [n for k, n in enumerate(s.body) if k not in taken]
