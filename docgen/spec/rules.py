@@ -62,6 +62,10 @@ _DECLARED = re.compile(
     r"(?:\s+(?:most|above\s+all))?(?:\s+to\s+(?:us|me))?(?:\s+(?:most|above\s+all))?(?:\s+here)?\s*,?\s+(?:is|are)\s+"
     r"|(?:we|I)\s+(?:also\s+)?(?:believe|care)\s+(?=that\s|about\s)"
     r")(?P<v>.{3,300})$", re.I)
+_NUMBER = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+_ANNOUNCED = re.compile(r"\b(?:follows?|rests?|stands?|builds?|depends?|is\s+(?:built|based|grounded))\s+(?:on|from|upon)\s+"
+                        r"(?:these\s+|the\s+following\s+)?(two|three|four|five|six|seven)\s+(?:\w+\s+)?(?:commitments|principles|"
+                        r"values|priorities|ideas|tenets|beliefs|things)\s*[.:]?\s*$", re.I)
 _ORDINAL_VALUE = re.compile(
     r"\W*(?:the|our)\s+(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|next|last|final)\s+"
     r"(?:(?:thing|value|principle|commitment|priority|concern|idea)s?\s+(?:(?:that|which)\s+)?"
@@ -428,7 +432,15 @@ class GeneralReader:
             for n in sec.body:
                 if n.kind != "para" or example_label(n.text)[0] or is_dialogue(n.raw):
                     continue
-                for x in sentences(n.text):
+                sents = sentences(n.text)
+                for j, x in enumerate(sents):
+                    a = _ANNOUNCED.search(x)
+                    if a and len(sents) - j - 1 >= _NUMBER[a.group(1).lower()]:
+                        # "Everything below follows from four commitments. The caller's safety comes first … We
+                        # tell members the truth …": the next sentences, one value each
+                        for y in sents[j + 1:j + 1 + _NUMBER[a.group(1).lower()]]:
+                            found.append((re.match(r"(?P<v>.+)$", y), y, n, sec))
+                        break
                     m = _DECLARED.match(x)
                     if m:
                         found.append((m, x, n, sec))

@@ -3,6 +3,7 @@ authority ranks from heading attributes and stated precedence."""
 
 from __future__ import annotations
 
+import math
 import re
 
 from .build import Build, clean_heading
@@ -178,6 +179,8 @@ def assemble(rd: GeneralReader, b: Build) -> None:
             # a section that only groups rules by topic ("Savings and numbers") under values the spec lists
             # elsewhere: the rule stands behind the listed value its own reason shares the most words with
             best = _closest(raw.rule.rationale + " " + clean_heading(s.title), listed_vals)
+            if not best and getattr(rd, "declared", False):
+                best = _nearest_words(f"{raw.rule.rationale} {raw.rule.text}", listed_vals)
             if best and best not in raw.rule.value_ids:
                 raw.rule.value_ids = [best, *raw.rule.value_ids]
         elif listed_vals and not set(chain) & set(listed_ids) and (raw.rule.rationale or getattr(rd, "declared", False)):
@@ -297,11 +300,21 @@ def _nearest_words(text: str, values: list[Value]) -> str | None:
     more than any other value shares); for a rule whose reason names no value outright ("People in a disruption
     need the fastest way out" under values such as "Getting people where they are going")."""
     have = content_words(text)
-    scored = sorted(((shares(content_words(f"{v.name} {v.statement} {v.rationale}"), have), v.id) for v in values),
-                    reverse=True)
-    if not scored or scored[0][0] < 2 or (len(scored) > 1 and scored[1][0] >= scored[0][0]):
+    bags = {v.id: content_words(f"{v.name} {v.statement} {v.rationale}") for v in values}
+    # a word most values use ("customer", "member") says little about which one a rule stands behind
+    df: dict[str, int] = {}
+    for bag in bags.values():
+        for w in bag:
+            df[w] = df.get(w, 0) + 1
+    n = len(bags)
+
+    def score(bag: set[str]) -> tuple[float, int]:
+        hits = [w for w in bag if any(h.startswith(w) or w.startswith(h) for h in have if min(len(h), len(w)) >= 4 or h == w)]
+        return sum(math.log(1 + n / df[w]) for w in hits), len(hits)
+    scored = sorted(((*score(bag), vid) for vid, bag in bags.items()), reverse=True)
+    if not scored or scored[0][1] < 2 or (len(scored) > 1 and scored[1][0] >= scored[0][0]):
         return None
-    return scored[0][1]
+    return scored[0][2]
 
 
 def _named_one(text: str, values: list[Value]) -> str | None:
