@@ -78,10 +78,15 @@ _PER_RULE = re.compile(r"^\W*(?:(?:speaker|presenter)(?:['’]s)?\s+notes?|why\s
 # a terse bullet that still says what the model does: "X → do Y", "No back-door shortcuts, ever", "Only on a yes"
 _ATTITUDE = re.compile(r"(?:not\s+)?(?:care|value|want|believe|like|love|know|understand|think|feel|hope|wish|prefer|"
                        r"aim|strive|exist|see|hold)\b", re.I)
-_INTRO_HEADING = re.compile(r"(?:about|overview|introduction|purpose|background|scope|context|summary|intended\s+uses?|who\s+\S+\s+is|"
-                            r"what\s+\S+\s+is(?:\s+for)?|meet\s+\S+)\b", re.I)
+_INTRO_HEADING = re.compile(r"(?:about|overview|introduction|purpose|background|scope|context|summary|intended\s+uses?|"
+                            r"who\s+(?:the\s+)?\S+\s+is|what\s+(?:the\s+)?\S+\s+is(?:\s+for)?|meet\s+\S+)\b", re.I)
 _LAST_CONDITION = re.compile(r"(?:^|[.;]\s+|\s\d+(?:\.\d+)+\s+)((?:if|when|whenever|where|once|while|before|after)\b"
                              r"[^:.;]{3,240}):\s*$", re.I)
+_FOR_OTHERS = re.compile(r"\b(?:notes?|guidance|instructions|tips|checklist|rules)\s+for\s+(?:the\s+)?(?:staff|agents|employees|"
+                         r"users|members|reviewers|testers|operators|developers|maintainers|contributors|volunteers|parents|"
+                         r"teachers|customers|clinicians|nurses|editors|humans|people)\b|"
+                         r"\b(?:your|user|users['’]?|member|members['’]?|staff|customer|customers['’]?|learner|learners['’]?)\s+"
+                         r"(?:obligations|responsibilities|duties)\b|\bwhat\s+we\s+(?:expect|ask)\s+of\s+(?:you|staff|users)\b", re.I)
 _RUN_IN_LABEL = re.compile(r"^(?:[A-Z][\w'’-]*(?:\s+[\w'’-]+){0,2})\s*:\s+(?=[A-Z{])")
 _ARROW = re.compile(r"\s*(?:→|->|⇒)\s*")
 _BEHAVIOUR_FRAGMENT = re.compile(r"→|->|⇒|^(?:no|never|not|only|always)\b", re.I)
@@ -257,11 +262,18 @@ class GeneralReader:
         label = _RUN_IN_LABEL.match(s)
         if label and not example_label(s)[0]:
             s = s[label.end():]            # minutes' "RESOLVED: Sorrel will …", a memo's "Policy: …"
+        if self._for_others() and not re.search(r"(?:^|,\s+)" + subject_pattern(self.b.model_name) +
+                                                r"\s+(?:\w+ly\s+)?(?:should|must|shall|will|won['’]t|never|does\s+not|"
+                                                r"doesn['’]t|may\s+not)\b", s, re.I):
+            return None                    # "## Notes for agents": "Read every draft …" is asked of people
         if self.b.second_person and len(s.split()) >= 4:
             got = second_person_rule(_CONNECTIVE.sub("", s).strip(), self.b.subject)
             if got:
                 return got
         pol = deontic(s, self.b.model_name)
+        if pol == "do_not" and self._introducing() and re.search(r"\b(?:does\s+not|doesn['’]t)\b", s) and \
+                not re.search(r"\b(?:never|must|should|shall|will\s+not|won['’]t)\b", s, re.I):
+            return None                    # "About Halden": "It does not replace a Tutor" says what it is, not a rule
         if not pol and self.b.first_person:
             return first_person_rule(_CONNECTIVE.sub("", s).strip(), self.b.subject)
         if not pol and self.b.descriptive and not self._introducing():
@@ -299,11 +311,22 @@ class GeneralReader:
         return finish(f"{self.b.subject} should {'not ' if neg else ''}{m.group('vp').strip().rstrip('.')}"), \
             ("do_not" if neg else "do")
 
+    def _for_others(self) -> bool:
+        """The section being read speaks to people, not the model ("Notes for agents", "Your obligations",
+        "For staff"): its commands are theirs."""
+        sec = self._cur_sec
+        while sec is not None and sec.level:
+            if _FOR_OTHERS.search(clean_heading(sec.title)):
+                return True
+            sec = sec.parent
+        return False
+
     def _introducing(self) -> bool:
         """The section being read introduces the model ("Mogul books lessons for children and adults …" before the
         first heading, or under "About" / "What Mogul is" / "Purpose"): what it does there is its job, not a rule."""
         sec = self._cur_sec
-        return sec is None or self._is_doc(sec) or not sec.level or bool(_INTRO_HEADING.match(clean_heading(sec.title)))
+        return sec is None or self._is_doc(sec) or not sec.level or \
+            bool(_INTRO_HEADING.match(_CLAUSE.sub("", clean_heading(sec.title), count=1).strip()))
 
     def _will(self, s: str) -> tuple[str, str] | None:
         """"Corran will rank patients by …" in a spec that describes what the model does: a rule ("will not" is
@@ -935,6 +958,10 @@ class GeneralReader:
                     self.listed.append((ucfirst(term), desc, Node("item", line, line, text=term, raw=term), owner))
                     made += 1
             return made > 0
+        pols = {i: ("do_not" if m.group("neg") else "do") for i, h in enumerate(head)
+                if h and (m := _POLARITY_HEADING.fullmatch(h))}
+        if len(pols) >= 2 and set(pols.values()) == {"do", "do_not"}:
+            return self._polarity_table(n, rows, pols, why, owner, hrule)
         if beh is None:
             return False
         made = 0
@@ -952,6 +979,40 @@ class GeneralReader:
             else:
                 self._new_rule(got[0], got[1], owner, line, line, rationale=finish(reason) if reason else "")
             made += 1
+        return made > 0
+
+    def _polarity_table(self, n: Node, rows: list[list[str]], pols: dict[int, str], why: int | None, owner: Section,
+                        hrule: Rule | None) -> bool:
+        """"| Do | Don't |": each cell of a Do column is a rule, each of a Don't column a rule not to; a row with one
+        filled cell ("**Theme: Accuracy**") names the theme of the rows below it, a value the spec lists."""
+        made, theme = 0, ""
+        for i, row in enumerate(rows[1:], 1):
+            line = n.start + 1 + i
+            filled = [c.strip() for c in row if c.strip()]
+            if len(filled) == 1 and len(filled[0].split()) <= 8 and not any(
+                    j in pols and row[j].strip() and to_base_clause(row[j].strip().strip("*_ "))[0] and
+                    len(row[j].split()) > 3 for j in range(len(row))):
+                theme = ucfirst(re.sub(r"^(?:theme|topic|area|value|principle)\s*:\s*", "", filled[0].strip("*_ :"),
+                                       flags=re.I))
+                if theme and hrule is None and not any(t == theme for t, *_x in self.listed):
+                    self.listed.append((theme, "", Node("item", line, line, text=theme, raw=theme), owner))
+                    self.declared = True
+                continue
+            reason = row[why].strip() if why is not None and why < len(row) else ""
+            for j, pol in pols.items():
+                cell = row[j].strip() if j < len(row) else ""
+                if not cell:
+                    continue
+                got = self._compose(cell, pol, None)
+                if got is None:
+                    continue
+                if hrule is not None:
+                    hrule.subpoints.append(SubPoint(id=f"{hrule.id}.{len(hrule.subpoints) + 1}", text=got[0],
+                                                    lines=Span(start=line, end=line)))
+                else:
+                    rationale = " ".join(x for x in (finish(reason) if reason else "", f"{theme}." if theme else "") if x)
+                    self._new_rule(got[0], got[1], owner, line, line, rationale=rationale)
+                made += 1
         return made > 0
 
     def _auth_line(self, n: Node, owner: Section, hrule: Rule | None) -> bool:
@@ -1103,6 +1164,10 @@ class GeneralReader:
                 if made:
                     last = made
                     continue
+            if self._for_others() and not re.match(r"(?:[^,]{0,120},\s+)?" + subject_pattern(self.b.model_name) + r"\s",
+                                                   head, re.I):
+                skipped += 1                   # "## Notes for agents": "- Read every draft …" is asked of people
+                continue
             own = deontic(head, self.b.model_name) or \
                 ("do" if (is_imperative(head) or (commands and could_be_imperative(head))) and not lead else None) or \
                 ("do" if self.b.second_person and (re.match(r"you\s+will\s", head, re.I) or
