@@ -958,6 +958,8 @@ class GeneralReader:
                     self.listed.append((ucfirst(term), desc, Node("item", line, line, text=term, raw=term), owner))
                     made += 1
             return made > 0
+        if re.fullmatch(r"points?|scores?|ratings?|grades?|marks?|levels?", head[0]) and len(head) >= 2 and hrule is None:
+            return self._rubric(n, rows, owner)
         pols = {i: ("do_not" if m.group("neg") else "do") for i, h in enumerate(head)
                 if h and (m := _POLARITY_HEADING.fullmatch(h))}
         if len(pols) >= 2 and set(pols.values()) == {"do", "do_not"}:
@@ -979,6 +981,28 @@ class GeneralReader:
             else:
                 self._new_rule(got[0], got[1], owner, line, line, rationale=finish(reason) if reason else "")
             made += 1
+        return made > 0
+
+    def _rubric(self, n: Node, rows: list[list[str]], owner: Section) -> bool:
+        """"| Points | What the reply looks like |" with rows 5, 3, 1: the best-scored row describes what the model
+        does (its habits are the rules); the lower rows describe replies to avoid and are not read."""
+        scored = [(float(m.group()), i, row) for i, row in enumerate(rows[1:], 1)
+                  if row and (m := re.match(r"\d+(?:\.\d+)?", row[0].strip().strip("*_ ")))]
+        if len(scored) < 2:
+            return False
+        _top, i, row = max(scored, key=lambda x: x[0])
+        line = n.start + 1 + i
+        made, prev = 0, None
+        for cell in row[1:]:
+            for x in sentences(cell.strip()):
+                t = self.b.model_name + x[2:] if self.b.model_name and re.match(r"It\s", x) and prev else x
+                got = self._sentence_rule(t) or (self._will(t) or self._habit(t) if self.b.model_name else None)
+                prev = got
+                if got:
+                    self._new_rule(got[0], got[1], owner, line, line)
+                    made += 1
+        if made:
+            self._skip(n, "the lower-scored rows of a rubric describe replies to avoid: not read as rules")
         return made > 0
 
     def _polarity_table(self, n: Node, rows: list[list[str]], pols: dict[int, str], why: int | None, owner: Section,

@@ -94,7 +94,7 @@ class Document:
 _DETAILS_WHY = re.compile(r"\s*<details>\s*<summary>\s*(?:why\??|the\s+reason|reasons?|rationale)\s*</summary>(.*?)</details>\s*$",
                           re.I | re.S)
 # "## Slide 4 — Getting from A to B", "## Step 2: Ask first": the place in a deck or a sequence, not words of the heading
-_LAYOUT_PREFIX = re.compile(r"^(?:slide|page|part|chapter|step)\s+\d{1,3}\s*[—–:.-]\s+(?=\S)", re.I)
+_LAYOUT_PREFIX = re.compile(r"^(?:slide|page|part|chapter|step|criterion|dimension)\s+\d{1,3}\s*[—–:.-]\s+(?=\S)", re.I)
 
 
 def parse_heading_attrs(text: str) -> tuple[str, str | None, dict[str, str]]:
