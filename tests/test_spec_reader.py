@@ -1195,14 +1195,74 @@ def test_a_descriptive_spec_reads_habits_and_will_but_not_attitudes_or_the_intro
 
 
 def test_the_reader_on_foreign_spec_shapes_keeps_its_measured_floor():
-    """corpora/specread: the dev specs it was tuned on and the held-out specs it never was (first measured before
-    any tuning: rules R 0.32 held out). A change that loses rules or reads traps as rules fails here."""
+    """corpora/specread: the two folders the reader was tuned on (dev; heldout, after its first two measurements).
+    A change that loses rules or values, or reads traps as rules, fails here. heldout2 is measured in BENCHMARKS.md,
+    not held to a floor here, so that nothing is tuned to pass on it."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
     import bench_spec_read as bsr
     root = Path(__file__).resolve().parents[1] / "corpora" / "specread"
-    for split, floor in (("dev", 0.53), ("heldout", 0.47)):
+    for split, floor in (("dev", 0.68), ("heldout", 0.74)):
         rows = bsr.run(root / split)
         found = sum(r["found"] for r in rows) / sum(r["gold_rules"] for r in rows)
         ok = sum(r["rules_ok"] for r in rows) / sum(r["reader_rules"] for r in rows)
-        assert found >= floor and ok >= 0.85, (split, found, ok)
-        assert sum(r["traps"] for r in rows) <= 2
+        values = sum(r["values_paired"] for r in rows) / sum(r["gold_values"] for r in rows)
+        assert found >= floor and ok >= 0.9 and values >= 0.65, (split, found, ok, values)
+        assert sum(r["traps"] for r in rows) <= 1
+
+
+def test_values_declared_in_prose_and_the_rules_that_follow_them(tmp_path):
+    text = ("# Why Kesh never sells\n\nWhat we care about most is that Kesh works for the person in front of it. That is "
+            "why Kesh never recommends a specific loan by name, even when asked to pick one.\n\n"
+            "The second thing we care about is dignity. So Kesh never describes a person's spending as wasteful, and it "
+            "asks before it looks at a new account.\n")
+    spec = _parse(tmp_path / "kesh.md", text)
+    names = {v.id: v.name for v in spec.values}
+    assert {"Kesh works for the person in front of it", "Dignity"} <= set(names.values())
+    by_text = {r.text: [names[v] for v in r.value_ids] for r in spec.rules}
+    loan = next(t for t in by_text if "loan" in t)
+    spend = next(t for t in by_text if "wasteful" in t)
+    assert by_text[loan] == ["Kesh works for the person in front of it"] and by_text[spend] == ["Dignity"]
+
+
+def test_a_do_dont_table_with_theme_rows_and_notes_for_staff(tmp_path):
+    text = ("# Vela listing rules\n\nVela is the assistant that drafts property listings for our agents.\n\n"
+            "| Do | Don't |\n|---|---|\n"
+            "| **Theme: Accuracy** | |\n| State room counts exactly as the data sheet gives them. | "
+            "Use words such as \"immaculate\" unless the agent confirms them. |\n| **Theme: Privacy** | |\n"
+            "| Refer to the occupants only as \"the sellers\". | Mention alarm systems visible in the photos. |\n\n"
+            "## Notes for agents\n\n- Read every Vela draft before publishing.\n- Keep the data sheet current.\n")
+    spec = _parse(tmp_path / "vela.md", text)
+    names = {v.id: v.name for v in spec.values}
+    by_text = {r.text: (r.polarity, [names[v] for v in r.value_ids]) for r in spec.rules}
+    assert by_text["Vela should state room counts exactly as the data sheet gives them."] == ("do", ["Accuracy"])
+    assert by_text["Vela should not mention alarm systems visible in the photos."] == ("do_not", ["Privacy"])
+    assert len(by_text) == 4 and not any("draft" in t or "data sheet current" in t for t in by_text)
+
+
+def test_a_rubric_reads_its_best_row_only_and_front_matter_lists_values(tmp_path):
+    text = ("---\ntitle: Fen rubric\nassistant: Fen\nprinciples:\n  - name: Price honesty\n    why: Bills must not "
+            "surprise anyone.\n  - name: Account security\n    why: A phone number opens a bank account.\n---\n\n"
+            "## Criterion 1 — Price honesty\n\n| Points | What the reply looks like |\n|---|---|\n"
+            "| 5 | Fen states the full monthly price and the date the discount ends. |\n"
+            "| 1 | Quotes only the discounted price. |\n\n**Why we grade this.** Nobody should learn the price from "
+            "their bank statement.\n")
+    spec = _parse(tmp_path / "fen.md", text)
+    names = {v.id: v.name for v in spec.values}
+    assert {"Price honesty", "Account security"} <= set(names.values())
+    assert [(r.text, [names[v] for v in r.value_ids][0]) for r in spec.rules] == [
+        ("Fen should state the full monthly price and the date the discount ends.", "Price honesty")]
+
+
+def test_asciidoc_chat_exports_and_rst_definition_lists_keep_their_lines():
+    from docgen.spec.markup import as_markdown
+    adoc = "= Manual\n\n== Rules\n\n----\nSorry, that slot is taken.\n----\n\n[NOTE]\n====\nBe kind.\n====\n"
+    out = as_markdown(adoc).split("\n")
+    assert out[0] == "# Manual" and out[2] == "## Rules" and out[4] == "```" and out[6] == "```"
+    assert out[8] == "**Note:**" and out[9] == ""
+    chat = "\n".join(f"[09:0{i}] Dana Reyes: Skerry links the source for claim {i}." for i in range(5)) + "\n    Reactions: 👍 3\n"
+    got = as_markdown(chat).split("\n")
+    assert got[0] == "Skerry links the source for claim 0." and got[5] == ""
+    rst = "Bot\n===\n\nDocs\n----\n\nVolunteer time is scarce\n    People contribute in their evenings.\n\n    A second paragraph.\n"
+    got = as_markdown(rst).split("\n")
+    assert got[6] == "**Volunteer time is scarce**" and got[7] == "People contribute in their evenings."
+    assert got[9] == "A second paragraph." and len(got) == len(rst.split("\n"))

@@ -129,7 +129,7 @@ def _read_markdown(text: str, where: str, model_override: str | None):
         rd.run()
         _front_matter_values(rd, fm, b.lines)
         prose_b = None
-        if is_flat_prose(root) and all(rd._is_doc(r.owner) for r in rd.raws):
+        if is_flat_prose(root) and all(rd._is_doc(r.owner) for r in rd.raws) and not rd.listed:
             # value prose with no headings of rules: behaviours are the model's sentences
             prose_b = Build(lines=b.lines, model_name=model_name)
             read_prose(root, prose_b)

@@ -473,7 +473,7 @@ class GeneralReader:
             v = re.sub(r"^(?:that|about)\s+", "", m.group("v").strip(), flags=re.I)
             name = re.split(r"[:;,—–(]|\s-\s|\s(?:and|because|so|which|who|where)\s", v)[0].strip().rstrip(".")
             words = name.split()
-            name = ucfirst(" ".join(words[:8]))
+            name = ucfirst(" ".join(words[:10]))
             self.listed.append((name, finish(ucfirst(v)), n, sec))
         self.declared = True
 
