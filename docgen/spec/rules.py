@@ -124,11 +124,14 @@ _GROUP_HEADING = re.compile(r"\b(?:avoid|avoids|don['’]?ts?|do\s+nots?|never|s
                             r"things\s+to|behaviou?rs?|rules|dos|requirements|prohibitions|red\s+lines|duties|"
                             r"obligations)\b", re.I)
 # a heading that is only a polarity over the list below it: "Do", "Don'ts", "Never", "Things to avoid"
-_POLARITY_HEADING = re.compile(r"\W*(?:(?:do|dos|do['’]s|always|must|should|things\s+to\s+do|yes)|"
+_POLARITY_HEADING = re.compile(r"\W*(?:(?:do|dos|do['’]s|always|must|should|things\s+to\s+do|yes|"
+                               r"what\s+(?:it|this|that)\s+looks\s+like(?:\s+in\s+practice)?)|"
                                r"(?P<neg>don['’]?t|don['’]?ts|do\s+not|never|avoid|must\s+not|should\s+not|shouldn['’]t|"
-                               r"things\s+to\s+avoid|not\s+allowed|prohibited|no))\W*", re.I)
+                               r"things\s+to\s+avoid|not\s+allowed|prohibited|no|"
+                               r"what\s+(?:it|this|that)\s+(?:doesn['’]t|does\s+not|should\s+not|shouldn['’]t)\s+look\s+like))\W*", re.I)
 # a table's columns: what the model does, and why
-_BEHAVIOUR_COLUMN = re.compile(r"behaviou?rs?|rules?|do|does|action|actions|practice|conduct|commitments?|policy|"
+_BEHAVIOUR_COLUMN = re.compile(r"(?:(?:expected|desired|required|correct|intended|agreed|assistant(?:['’]s)?|bot(?:['’]s)?)\s+)?"
+                               r"(?:behaviou?rs?|rules?|response|action|actions|practice|conduct)|do|does|commitments?|policy|"
                                r"what (?:it|the \w+|\{model_name\}|\w+) (?:does|should do|will do|must do|never does)",
                                re.I)
 # a changelog's release ("## v3.2 — 2026-09-14", "## [1.4.0]") and its parts ("### Added"): they group rules by
@@ -244,8 +247,18 @@ class GeneralReader:
         base, neg = to_base_clause(first)
         if base is None:
             return None
+        if clause and pol and self.b.model_name and re.match(re.escape(self.b.model_name) + r"\s+[a-z]", first):
+            # "**What it doesn't look like**" over "- Cuspin quoting an exact price …": the model's habit or a
+            # gerund, in the heading's polarity
+            base, neg = to_base_clause(first[len(self.b.model_name):].strip())
+            if base is None:
+                return None
+            no = (pol == "do_not") != neg
+            return finish(f"{subj} should {'not ' if no else ''}{base}"), "do_not" if no else "do"
         if clause and pol:
             lowered = lcfirst(re.sub(r"^\(?[a-z]{1,3}\)\s+", "", first))
+            if re.match(r"(?:our|the|a|an|staff|we|they|[A-Z][a-z]+s)\b", first) and to_base_clause(first)[0] is None:
+                return None                # "- Our dentists give every patient a plan": not the model's behaviour
             if pol == "do" and re.match(r"not\b|never\b", lowered):
                 return finish(f"{clause} {lowered}"), "do_not"
             if pol == "do_not":       # "## Never" over "- Never guess at a deadline": the heading already negates
@@ -631,14 +644,20 @@ class GeneralReader:
         """Under a heading that says it lists values ("What we value", "Our principles"), paragraphs that open
         with a short name ("Telling the truth about what is possible. We would rather …"): each is a value of
         its own, named by that opening (two or more such paragraphs, in a section with no sub-sections)."""
-        if self.listed or s.children or not s.level or not (_VALUE_LEAD.search(s.title) or _STANDS_FOR.search(s.title)):
+        if self.listed or s.children or not s.level:
             return
+        headed = bool(_VALUE_LEAD.search(s.title) or _STANDS_FOR.search(s.title))
         picked = []
         for i, n in enumerate(s.body):
             if n.kind == "para" and n.strong_lead and re.match(r"\s*(?:\*\*|__)", n.raw) and \
-                    n.text.startswith(n.strong_lead) and 1 <= len(n.strong_lead.split()) <= 10 and \
-                    n.text[len(n.strong_lead):].strip(" .:—–-") and not deontic(n.strong_lead, self.b.model_name):
-                picked.append((i, n, n.strong_lead.strip().rstrip(".:")))     # "**Good faith.** We assume …"
+                    n.text.startswith(n.strong_lead) and 1 <= len(n.strong_lead.split()) <= 12 and \
+                    n.text[len(n.strong_lead):].strip(" .:—–-") and not deontic(n.strong_lead, self.b.model_name) and \
+                    (headed or not any(self._sentence_rule(x) for x in sentences(n.text))):
+                name = re.sub(r"^(?:\d+|[A-Za-z])[.)]\s+", "", n.strong_lead.strip()).rstrip(".:")
+                if headed or (not re.search(r"\d", name) and len(re.findall(r"[A-Za-z]{3,}", name)) >= 2):
+                    picked.append((i, n, name))                             # "**Good faith.** We assume …"
+                continue
+            if not headed:
                 continue
             if n.kind != "para" or re.match(r"\s*(?:\(|\*\*|__|\d|[A-Z]\W)", n.raw):
                 continue                    # "(a) **Safe crossings.** …" is a lettered definition, read as one
@@ -648,7 +667,7 @@ class GeneralReader:
                     and not re.search(r"^(?:we|I|you|it|this|that|they)\b|\b(?:will|should|must)\b", first, re.I) \
                     and not (self.b.model_name and self.b.model_name in first):
                 picked.append((i, n, first))
-        if len(picked) < 2:
+        if len(picked) < (2 if headed else 3):
             return
         for i, n, first in picked:        # listed, as a list of bold value names would be
             rest = n.text[n.text.index(first) + len(first):].lstrip(" .:—–-")

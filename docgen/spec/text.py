@@ -235,7 +235,8 @@ def is_dialogue(raw: str) -> bool:
 
 EXAMPLE_HEADING = re.compile(r"^(?:(?:\d+(?:\.\d+)*|[A-Z])[.)]?\s+)?(?:worked\s+|more\s+)?(?:examples?|sample\s+(?:conversations?|dialogues?)|transcripts?|"
                              r"illustrations?|case\s+stud(?:y|ies)|(?:hard|difficult|edge|tricky|borderline)\s+cases?|"
-                             r"scenarios?)\b", re.I)
+                             r"scenarios?|check\s+your\s+understanding|test\s+yourself|quiz(?:zes)?|self[- ]check|"
+                             r"knowledge\s+check|answer\s+key)\b", re.I)
 
 
 # --------------------------------------------------------------------------- verbs (lemminflect)
