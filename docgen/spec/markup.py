@@ -79,6 +79,49 @@ def _xml_sections(lines: list[str]) -> None:
             lines[i] = f"{m['ind']}{_human(m['t'])}: {m['body'].strip()}"
 
 
+_OUTLINE = re.compile(r"^(?P<ind>\s*)(?P<m>(?:[IVXL]{1,5}|[A-Z]|\d{1,2}|[a-z]{1,2})[.)])\s+(?P<t>\S.*)$")
+
+
+def _outline(lines: list[str]) -> None:
+    """A plain-text outline ("I. PURPOSES", "   A. Member well-being. …", "      1. Rates. The Assistant shall …",
+    "         a. …"), nested by indentation: a top level in capitals is a heading, the rest Markdown list items two
+    spaces a level, their wrapped lines under them (Markdown would read deeply indented lines as code)."""
+    marks = [(i, m) for i, x in enumerate(lines) if (m := _OUTLINE.match(x))]
+    if len(marks) < 4 or len({len(m["ind"]) for _i, m in marks}) < 2:
+        return
+    widths = sorted({len(m["ind"]) for _i, m in marks})
+    depth_of = {w: k for k, w in enumerate(widths)}
+    at = {i: m for i, m in marks}
+    cur = None                                       # (depth, content column in the new line)
+    for i, line in enumerate(lines):
+        m = at.get(i)
+        if m:
+            d = depth_of[len(m["ind"])]
+            if d == 0 and not re.search(r"[a-z]", m["t"]):
+                lines[i] = f"## {m['m']} {m['t']}"
+                cur = None
+                continue
+            nxt = next((at[j] for j in range(i + 1, min(i + 4, len(lines))) if j in at), None)
+            if nxt is not None and len(nxt["ind"]) > len(m["ind"]) and len(m["t"].split()) <= 8 and \
+                    not m["t"].rstrip().endswith((".", ":", ";", ",")):
+                lines[i] = "#" * min(6, d + 2) + f" {m['m']} {m['t']}"     # "A. Information to Be Provided"
+                cur = None
+                continue
+            lead = "  " * (d - (1 if not re.search(r"[a-z]", at[marks[0][0]]["t"]) else 0))
+            lead = lead if d else ""
+            t = m["t"]
+            run_in = re.match(r"([A-Z][^.]{1,60}?)\.\s+(?=[A-Z(\"“])", t)
+            if run_in and len(run_in.group(1).split()) <= 6:
+                t = f"**{run_in.group(1)}.** {t[run_in.end():]}"          # "1. Rates. The Assistant shall …"
+            lines[i] = f"{lead}- {t}"
+            cur = len(lead) + 2
+            continue
+        if cur is not None and line.strip() and line.startswith(" "):
+            lines[i] = " " * cur + line.strip()          # a wrapped line of the item above
+        elif cur is not None and line.strip():
+            cur = None
+
+
 def _plain_text(lines: list[str]) -> None:
     """A plain-text memo's conventions: a line in capitals between blank lines is a heading; an item in capitals
     over indented sub-items heads them; "* TERM. text" names its term in bold; "o" is a sub-bullet."""
@@ -290,6 +333,7 @@ def as_markdown(text: str) -> str:
     _separators(lines)
     _lettered_items(lines)
     if not re.search(r"^#{1,6}\s", text, re.M) and not any(_ADOC_HEADING.match(x) for x in text.split("\n")[:400]):
+        _outline(lines)
         _plain_text(lines)
     if _rst_like(lines):
         _rst(lines)

@@ -312,12 +312,21 @@ _FAQ_PREFIX = re.compile(r"^\W*(?:Q|Question)\s*\d*\s*[:.]\s*", re.I)
 def yes_no_rule(title: str, answer: str, model_name: str | None) -> tuple[str, str] | None:
     """An FAQ's yes/no question about the model answered "No." or "Yes." ("Will X tell a customer whether
     their claim will be approved?" / "No. …") → ("X should not tell a customer …", "do_not")."""
-    m = re.match(r"^\W*(?:will|does|would|can|should|is)\s+(?P<subj>" + subject_pattern(model_name) +
+    m = re.match(r"^\W*(?P<aux>will|does|would|can|should|is)\s+(?P<subj>" + subject_pattern(model_name) +
                  r")\s+(?P<rest>[^?]{6,}?)\s*\?\s*$", _FAQ_PREFIX.sub("", title), re.I)
     a = re.match(r"\W*(no|yes)\b", answer, re.I)
     if not m or not a or m.group("subj").lower() == "you":
         return None
     rest = m.group("rest").strip()
+    aux = m.group("aux").lower()
+    if aux == "is":
+        # "Is X allowed to share …?" asks about a behaviour; "Is X a real person?" asks what it is
+        allowed = re.match(r"(?:allowed|permitted|able|supposed|going)\s+to\s+", rest, re.I)
+        if not allowed:
+            return None
+        rest = rest[allowed.end():]
+    if aux == "can" and a.group(1).lower() == "yes":
+        return None                    # "Can X sell me a ticket?" / "Yes": what it is able to do, not a rule
     first = rest.split()[0].lower()
     if first in ("be", "ever", "do") or not re.fullmatch(r"[a-z’'-]+", first):
         return None
@@ -602,6 +611,8 @@ def detect_model_name(prose: str, front_matter: dict | None = None) -> tuple[str
                 # "this transcript is the behaviour specification for X"
                 r"\b(?:behaviou?r(?:al)?\s+)?spec(?:ification)?\s+(?:for|of)\s+" + _NAME + r"\b(?=[;,.:])",
                 r"\b(?:assistant|model|agent|bot) is called " + _NAME,
+                # "the automated loan information assistant known as "Cobbett" (the "Assistant")"
+                r"\b(?i:assistant|agent|chatbot|bot)\b[^.\n]{0,60}?\b(?:known\s+as|called|named)\s+[\"“]" + _NAME + r"[\"”]",
                 # a defined term: "**Assistant** means Halden, the automated help feature …"
                 r"(?:^|\n|[-*] )(?:the\s+)?(?i:assistant|chatbot|bot|agent)\W{0,3}\s+means\s+" + _NAME + r"\b(?=[,.;])",
                 r"\bYou,\s+" + _NAME + r",\s"):          # a charter said to the model: "You, Quill, answer …"
