@@ -122,6 +122,42 @@ def _outline(lines: list[str]) -> None:
             cur = None
 
 
+_GHERKIN = re.compile(r"^\s*(?P<k>Given|When|Then|And|But)\s+(?P<t>\S.*)$")
+
+
+def _gherkin(lines: list[str]) -> None:
+    """Acceptance criteria in Given / When / Then: each "Then" (and the "And" / "But" after it) becomes a list item
+    "When <condition>, <outcome> (<tag>)." on its own line; tags ("@P1") travel as the item's reason, the other
+    lines of the scenario are left blank."""
+    tag, cond, then = "", "", False
+    for i, line in enumerate(lines):
+        st = line.strip()
+        if re.fullmatch(r"(?:@[\w-]+\s*)+", st):
+            tag = " ".join(t.lstrip("@") for t in st.split())
+            lines[i] = ""
+            continue
+        if re.match(r"(?:Scenario(?:\s+Outline)?|Background|Examples)\s*:", st):
+            cond, then = "", False
+            lines[i] = ""
+            continue
+        m = _GHERKIN.match(line)
+        if not m:
+            if not st:
+                tag = tag if then is False else ""
+                then = False
+            continue
+        k, t = m["k"], m["t"].strip().rstrip(".")
+        if k == "When" or (k in ("And", "But") and not then and cond):
+            cond = f"{cond} and {t}" if k != "When" and cond else f"when {t}"
+            lines[i] = ""
+        elif k == "Given" or (k in ("And", "But") and not then):
+            lines[i] = ""
+        else:
+            then = True
+            why = f" (tagged {tag})" if tag else ""
+            lines[i] = f"- {cond[:1].upper() + cond[1:]}, {t}{why}." if cond else f"- {t[:1].upper() + t[1:]}{why}."
+
+
 def _plain_text(lines: list[str]) -> None:
     """A plain-text memo's conventions: a line in capitals between blank lines is a heading; an item in capitals
     over indented sub-items heads them; "* TERM. text" names its term in bold; "o" is a sub-bullet."""
@@ -330,6 +366,8 @@ def as_markdown(text: str) -> str:
     if sum(1 for x in lines if _ADOC_HEADING.match(x)) >= 2 and not re.search(r"^#{1,6}\s", text, re.M):
         _asciidoc(lines)
     _xml_sections(lines)
+    if sum(1 for x in lines if re.match(r"\s*Scenario(?:\s+Outline)?\s*:", x)) >= 2:
+        _gherkin(lines)
     _separators(lines)
     _lettered_items(lines)
     if not re.search(r"^#{1,6}\s", text, re.M) and not any(_ADOC_HEADING.match(x) for x in text.split("\n")[:400]):

@@ -87,6 +87,11 @@ _FOR_OTHERS = re.compile(r"\b(?:notes?|guidance|instructions|tips|checklist|rule
                          r"teachers|customers|clinicians|nurses|editors|humans|people)\b|"
                          r"\b(?:your|user|users['’]?|member|members['’]?|staff|customer|customers['’]?|learner|learners['’]?)\s+"
                          r"(?:obligations|responsibilities|duties)\b|\bwhat\s+we\s+(?:expect|ask)\s+of\s+(?:you|staff|users)\b", re.I)
+# a heading that opens with, or is tagged with, a status that takes it out of force ("Alternatives considered",
+# "KW-107 Priority on request · Won't do", "Rejected: …"); not "What our assistant will not do"
+_DROPPED_HEADING = re.compile(r"(?:^|[·|—–:(\[]\s*)(?:won['’]t\s+do|will\s+not\s+do|not\s+doing|out\s+of\s+scope|de-?scoped|"
+                              r"rejected|withdrawn|superseded|retired|deprecated|rolled\s+back|alternatives(?:\s+considered)?)\b",
+                              re.I)
 _RUN_IN_LABEL = re.compile(r"^(?:[A-Z][\w'’-]*(?:\s+[\w'’-]+){0,2})\s*:\s+(?=[A-Z{])")
 _ARROW = re.compile(r"\s*(?:→|->|⇒)\s*")
 _BEHAVIOUR_FRAGMENT = re.compile(r"→|->|⇒|^(?:no|never|not|only|always)\b", re.I)
@@ -549,6 +554,11 @@ class GeneralReader:
         stack = [sec]
         while stack:
             s = stack.pop()
+            if s.level and not self._is_doc(s) and _DROPPED_HEADING.search(s.title):
+                # "### KW-107 Priority on request · Won't do", "## Rejected alternatives": not in force
+                self.b.note("skipped", f"section '{s.title[:60]}' is marked as not in force: not read", s.start,
+                            s.end_line())
+                continue
             if s.level and not self._is_doc(s) and EXAMPLE_HEADING.match(s.title):
                 target = self.raws[-1].rule if self.raws else None
                 for n in [x for t in s.walk() for x in t.body]:

@@ -234,7 +234,7 @@ def assemble(rd: GeneralReader, b: Build) -> None:
     b.rules.extend(r.rule for r in rd.raws)
 
 
-_LABELLED_NAME = re.compile(r"^([A-Z][A-Za-z]{0,5}\d+(?:\.\d+)*)\s*[.:)\u2014-]\s+(\S.*)$")
+_LABELLED_NAME = re.compile(r"^([A-Z][A-Za-z]{0,5}\d+(?:\.\d+)*)(?:\s*[.:)\u2014-]\s+|\s+(?=[A-Z]))(\S.*)$")
 
 
 def _cited(text: str, cited: dict[str, str]) -> list[str]:
