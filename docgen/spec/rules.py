@@ -68,8 +68,8 @@ _ANNOUNCED = re.compile(r"\b(?:follows?|rests?|stands?|builds?|depends?|is\s+(?:
                         r"values|priorities|ideas|tenets|beliefs|things)\s*[.:]?\s*$", re.I)
 _ORDINAL_VALUE = re.compile(
     r"\W*(?:the|our)\s+(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|next|last|final)\s+"
-    r"(?:(?:thing|value|principle|commitment|priority|concern|idea)s?\s+(?:(?:that|which)\s+)?"
-    r"(?:we|I|it|they)\s+(?:\w+\s+){0,3}?)?(?:is|are)\s+(?P<v>[^.;:!?]{3,90}?)\s*[.;:!]", re.I)
+    r"(?:(?:thing|value|principle|commitment|priority|concern|idea)s?(?:\s+(?:(?:that|which)\s+)?"
+    r"(?:we|I|it|they)\s+(?:\w+\s+){0,3}?|,[^,.]{3,80},\s+|\s+))?(?:is|are)\s+(?:that\s+)?(?P<v>[^.;:!?]{3,90}?)\s*[.;:!,]", re.I)
 _RATIONALE_LABEL = re.compile(r"^\W*(?:rationale|why|reasons?|the\s+reason|because|commentary|explanation|"
                               r"(?:speaker|presenter)(?:['’]s)?\s+notes?)\W*:\s*|"
                               r"^\W*why\s+this\s+matters\W*[:.]\s*", re.I)
@@ -285,7 +285,14 @@ class GeneralReader:
                                                 r"doesn['’]t|may\s+not)\b", s, re.I):
             return None                    # "## Notes for agents": "Read every draft …" is asked of people
         if self.b.second_person and len(s.split()) >= 4:
-            got = second_person_rule(_CONNECTIVE.sub("", s).strip(), self.b.subject)
+            t = _CONNECTIVE.sub("", s).strip()
+            asked = re.match(r"(?:(?:so|and|but|also|finally),?\s+)?(?:please\s+|we\s+(?:would\s+)?ask(?:,\s*too,)?\s+that\s+you\s+)",
+                             t, re.I)
+            if asked:                      # a letter's "So please never ask …", "We would ask that you not attach …"
+                rest = t[asked.end():]
+                rest = re.sub(r"^not\s+", "never ", rest, flags=re.I)
+                t = ucfirst(rest)
+            got = second_person_rule(t, self.b.subject)
             if got:
                 return got
         pol = deontic(s, self.b.model_name)

@@ -442,10 +442,11 @@ def is_descriptive(prose: str, model_name: str | None) -> bool:
 def is_second_person(prose: str) -> bool:
     """A system prompt addressed to the model ("You are Pilot, … You never …"): it says "You are <Name>" near its
     start and at least three sentences have "you" as their subject."""
-    return bool(re.search(r"\bYou\s+are\s+[A-Z]|\bYou,\s+[A-Z][\w-]+,", prose[:3000])) and \
+    letter = _LETTER_TO.search(prose[:3000])           # "Dear Brisk, … please never ask …": fewer "you" openings
+    return bool(re.search(r"\bYou\s+are\s+[A-Z]|\bYou,\s+[A-Z][\w-]+,", prose[:3000]) or letter) and \
         len(re.findall(r"(?:^|[.!?]\s+|,\s+)you\s+(?:\w+ly\s+)?(?:never|do\s+not|don['’]t|always|should|must|[a-z]+)\b|"
                        r"(?:^|[.!?]\s+)(?:never|always|do\s+not|don['’]t)\s+[a-z]+",
-                       prose, re.I | re.M)) >= 3
+                       prose, re.I | re.M)) >= (1 if letter else 3)
 
 
 _NOT_HABIT = {"are", "were", "have", "can", "could", "may", "might", "will", "would", "need", "know", "see", "think",
@@ -633,4 +634,10 @@ def detect_model_name(prose: str, front_matter: dict | None = None) -> tuple[str
         name, n = max(counts.items(), key=lambda kv: kv[1])
         if n >= 3:
             return name, placeholders
+    m = _LETTER_TO.search(prose[:3000])
+    if m and m.group(1) not in _NOT_NAMES and len(re.findall(r"\byou\b", prose, re.I)) >= 5:
+        return m.group(1), placeholders        # a letter to the model itself: "Dear Brisk, … you …"
     return None, placeholders
+
+
+_LETTER_TO = re.compile(r"(?:^|\n)\s*(?:Dear|To)\s+" + _NAME + r"\s*[,:]\s*(?:\n|$)")
