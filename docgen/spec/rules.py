@@ -113,7 +113,7 @@ _MARKED_EXAMPLE = re.compile(r"(?:^|\n)\W{0,4}(?:[✅❌✔✗✘]\s*)?(?:good|b
                              r"(?:\s+(?:response|answer|reply))?\W{0,3}:", re.I)
 _RATIONALE = re.compile(r"^(?:This|That|These|Because|Since|Otherwise|Doing\s+so|The\s+reason)\b", re.I)
 _VALUE_LEAD = re.compile(r"\b(?:values?|principles?|properties|priorities|commitments|virtues|ideals|pillars|"
-                         r"tenets|purposes)\b", re.I)
+                         r"tenets|purposes|goals|objectives)\b", re.I)
 _SITUATION = re.compile(r"(?:when|whenever|after|before|at|if|once|during|while|on|where)\b[^:]{3,240}:\s*$", re.I)
 _STANDS_FOR = re.compile(r"\bstands?\s+for\b|\bwhat\s+(?:\w+\s+)?(?:matters|cares?\s+about|believes?)\b|"
                          r"\bwe\s+believe\b", re.I)
@@ -127,7 +127,8 @@ _ORDER = re.compile(r"\b(?:in\s+the\s+order\s+(?:in\s+which\s+)?(?:they\s+are\s+
 _SHOULD = re.compile(r"^(?:\{model_name\}|[\w-]+) should (?:not )?")
 _GROUP_HEADING = re.compile(r"\b(?:avoid|avoids|don['’]?ts?|do\s+nots?|never|should\s+not|must\s+not|"
                             r"things\s+to|behaviou?rs?|rules|dos|requirements|prohibitions|red\s+lines|duties|"
-                            r"obligations)\b", re.I)
+                            r"obligations)\b|^(?:procedures?|policy\s+statement|exceptions?|process|steps|implementation|"
+                            r"details|in\s+practice)\W*$", re.I)
 # a heading that is only a polarity over the list below it: "Do", "Don'ts", "Never", "Things to avoid"
 _POLARITY_HEADING = re.compile(r"\W*(?:(?:do|dos|do['’]s|always|must|should|things\s+to\s+do|yes|"
                                r"what\s+(?:it|this|that)\s+looks\s+like(?:\s+in\s+practice)?)|"

@@ -139,7 +139,9 @@ def assemble(rd: GeneralReader, b: Build) -> None:
         s = raw.owner
         near = None if id(s) in holders else \
             next((vid_of[id(x)] for x in [s, *s.ancestors()] if id(x) in vid_of), None)
-        labels = _cited(raw.rule.rationale, cited)
+        # "### 1. Identity verification (P2)": a heading can cite the labelled value its rules stand behind
+        labels = _cited(raw.rule.rationale, cited) or \
+            _cited(" ".join(x.title for x in [s, *s.ancestors()] if x.level), cited)
         if labels:
             # "Rationale: … (P2)": the rule stands behind the labelled value its reason cites
             raw.rule.value_ids = labels
@@ -255,9 +257,9 @@ def _title_value(title: str, values: list[Value]) -> str | None:
     return scored[0][1]
 
 
-_NUMBERED_REF = re.compile(r"\b(?:principle|value|priority|rule|commitment)\s+(\d{1,2})\b|"
+_NUMBERED_REF = re.compile(r"\b(?:principle|value|priority|rule|commitment|goal|objective)\s+(\d{1,2})\b|"
                            r"\bthe\s+(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\s+"
-                           r"(?:principle|value|priority|commitment)\b|"
+                           r"(?:principle|value|priority|commitment|goal|objective)\b|"
                            r"\b(?:purpose|principle|value|priority|commitment)\s+\(([a-j])\)", re.I)
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
 
