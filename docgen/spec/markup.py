@@ -23,7 +23,7 @@ wbr center font""".split())
 _OPEN_TAG = re.compile(r"^\s*<(?P<t>[A-Za-z][\w.-]*)(?:\s+[\w-]+=(?:\"[^\"]*\"|'[^']*'))*\s*>\s*$")
 _CLOSE_TAG = re.compile(r"^\s*</(?P<t>[A-Za-z][\w.-]*)\s*>\s*$")
 _WRAPPED = re.compile(r"^(?P<ind>\s*)<(?P<t>[A-Za-z][\w.-]*)>(?P<body>.*)</(?P=t)>\s*$")
-_CAPS_LINE = re.compile(r"^(?=.*[A-Z]{2})[A-Z0-9][A-Z0-9 &'’,/()–—:+-]{2,79}$")
+_CAPS_LINE = re.compile(r"^(?=.*[A-Z]{2})(?:\d{1,2}(?:\.\d{1,2})*\.?\s+)?[A-Z0-9][A-Z0-9 &'’,/()–—:+-]{2,79}$")
 _CAPS_ITEM = re.compile(r"^(?P<ind>\s*)(?P<m>[-*+•]|o)\s+(?P<t>(?=[^a-z]*[A-Z]{2})[A-Z0-9][^a-z.:]{2,79})(?P<end>[.:]?)(?P<rest>(?:\s.*)?)$")
 _LABEL_LINE = re.compile(r"^(?P<ind>\s+)(?:RATIONALE|REASONS?|WHY)\s*:\s*(?P<rest>.*)$")
 _O_BULLET = re.compile(r"^(?P<ind>\s*)o\s+(?=\S)")
@@ -46,7 +46,8 @@ def _caps(text: str, keep: set[str] = frozenset()) -> str:
             out.append(w)
             continue
         low = w.lower()
-        out.append(low[:1].upper() + low[1:] if i == 0 else low)
+        first = not any(re.search(r"[a-z]", x, re.I) for x in out)      # "1. PURPOSE" → "1. Purpose"
+        out.append(low[:1].upper() + low[1:] if first else low)
     return " ".join(out)
 
 
@@ -156,6 +157,27 @@ def _gherkin(lines: list[str]) -> None:
             then = True
             why = f" (tagged {tag})" if tag else ""
             lines[i] = f"- {cond[:1].upper() + cond[1:]}, {t}{why}." if cond else f"- {t[:1].upper() + t[1:]}{why}."
+
+
+def _indented_prose(lines: list[str]) -> None:
+    """Plain text indents paragraphs ("    (a) Nobody should miss out …"); Markdown would read four spaces as code.
+    A block indented four or more spaces whose lines read as prose (letters, a sentence's end) is dedented."""
+    n, i = len(lines), 0
+    while i < n:
+        if lines[i].startswith("    ") and lines[i].strip() and (i == 0 or not lines[i - 1].strip()):
+            j = i
+            while j < n and lines[j].strip() and lines[j].startswith("    "):
+                j += 1
+            block = lines[i:j]
+            text = " ".join(x.strip() for x in block)
+            if re.search(r"[a-z]{3,}\s+[a-z]{2,}\s+[a-z]{2,}", text) and re.search(r"[.!?:;)]$", text) and \
+                    not re.search(r"[{};=<>]|^\s*[\w.-]+:\s*\S*$", text):
+                cut = min(len(x) - len(x.lstrip()) for x in block)
+                for k in range(i, j):
+                    lines[k] = lines[k][cut:]
+            i = j
+            continue
+        i += 1
 
 
 def _plain_text(lines: list[str]) -> None:
@@ -369,10 +391,11 @@ def as_markdown(text: str) -> str:
     if sum(1 for x in lines if re.match(r"\s*Scenario(?:\s+Outline)?\s*:", x)) >= 2:
         _gherkin(lines)
     _separators(lines)
-    _lettered_items(lines)
     if not re.search(r"^#{1,6}\s", text, re.M) and not any(_ADOC_HEADING.match(x) for x in text.split("\n")[:400]):
         _outline(lines)
         _plain_text(lines)
+        _indented_prose(lines)
+    _lettered_items(lines)
     if _rst_like(lines):
         _rst(lines)
         _definitions(lines)

@@ -1101,6 +1101,21 @@ class GeneralReader:
                 self.listed.append((term, desc or _item_first(it), it, owner))
             self.list_ordered = lst.ordered
             return None
+        if lead and hrule is None and len(items) >= 2 and not self.listed and re.search(
+                r"\b(?:two|three|four|five|six|seven|following|these)\s+(?:\w+\s+)?(?:values|principles|commitments|"
+                r"priorities|goals|objectives|tenets)\b", lead, re.I) and \
+                not lead_in_polarity(lead, self.b.model_name) and not any(_strong(it) for it in items) and \
+                not any(self._sentence_rule(x) for t in texts for x in sentences(t)[:1]):
+            # "Officers have drawn four principles …, and each recommendation below rests on them:" over "(a) Nobody
+            # should miss out on help they are entitled to. …": each item states a value, named by its first sentence
+            for it, t in zip(items, texts):
+                t = re.sub(r"^\(?[a-z]{1,3}\)\s+", "", t)
+                first = (sentences(t) or [t])[0].rstrip(".")
+                name = re.split(r"[,;:]|\s[-–—]\s", first)[0].strip()
+                self.listed.append((ucfirst(" ".join(name.split()[:10])), t, it, owner))
+            self.list_ordered = lst.ordered
+            self.declared = True
+            return None
         nested_of = [[c for c in it.children if c.kind == "list"] for it in items]
         if not lead and hrule is None and not ex_mode and len(items) >= 2 and all(nested_of) \
                 and self._cur_sec is not None and all(_strong(it) for it in items) \
