@@ -662,9 +662,9 @@ class GeneralReader:
         """Under a heading that says it lists values ("What we value", "Our principles"), paragraphs that open
         with a short name ("Telling the truth about what is possible. We would rather …"): each is a value of
         its own, named by that opening (two or more such paragraphs, in a section with no sub-sections)."""
-        if self.listed or s.children or not s.level:
+        if self.listed or not s.level:
             return
-        headed = bool(_VALUE_LEAD.search(s.title) or _STANDS_FOR.search(s.title))
+        headed = bool(_VALUE_LEAD.search(s.title) or _STANDS_FOR.search(s.title)) and not s.children
         picked = []
         for i, n in enumerate(s.body):
             if n.kind == "para" and n.strong_lead and re.match(r"\s*(?:\*\*|__)", n.raw) and \

@@ -84,9 +84,12 @@ def _deontic_res(model_name: str | None):
     """Anchored patterns, tried at the start of a sentence and after each ", "."""
     subj = subject_pattern(model_name)
     we = r"(?:we|I)\s+(?:\w+\s+){0,2}"
+    pledge = r"(?:we|I)\s+(?:(?:hereby|also|solemnly|publicly)\s+)?(?:pledge|promise|commit|guarantee|undertake|ensure)\s+" \
+        r"(?:that\s+)?" + subj + r"\s+(?:will|shall)\s+"
     pos = re.compile(r"(?:" + subj + r"\s+" + _ADV + _MODAL + r"\b|" + subj + r"\s+always\s+(?!\w+ly\b)[a-z]+s\b|" + we +
-                     r"(?:want|expect|need|would\s+like|['’]d\s+like|require)\s+" + subj + r"\s+to\b)", re.I)
-    neg = re.compile(r"(?:" + subj + r"\s+" + _ADV + _NEG_MODAL + r"\b|" + we +
+                     r"(?:want|expect|need|would\s+like|['’]d\s+like|require)\s+" + subj + r"\s+to\b|" +
+                     pledge + r"(?!not\b|never\b))", re.I)
+    neg = re.compile(r"(?:" + pledge + r"(?:not|never)\b|" + subj + r"\s+" + _ADV + _NEG_MODAL + r"\b|" + we +
                      r"(?:do\s+not|don[’']t|would\s+not|wouldn[’']t)\s+(?:\w+\s+)?want\s+" + subj + r"\s+to\b|" + we +
                      r"(?:want|expect)\s+" + subj + r"\s+(?:to\s+)?(?:never|not)\b)", re.I)
     it_pos = re.compile(r"it\s+" + _ADV + _MODAL + r"\b(?!\s+(?:\w+\s+)?be\s+\w+\s+(?:to|that|for)\b)", re.I)
