@@ -25,7 +25,8 @@ _CLOSE_TAG = re.compile(r"^\s*</(?P<t>[A-Za-z][\w.-]*)\s*>\s*$")
 _WRAPPED = re.compile(r"^(?P<ind>\s*)<(?P<t>[A-Za-z][\w.-]*)>(?P<body>.*)</(?P=t)>\s*$")
 _CAPS_LINE = re.compile(r"^(?=.*[A-Z]{2})(?:\d{1,2}(?:\.\d{1,2})*\.?\s+)?[A-Z0-9][A-Z0-9 &'’,/()–—:+-]{2,79}$")
 _CAPS_ITEM = re.compile(r"^(?P<ind>\s*)(?P<m>[-*+•]|o)\s+(?P<t>(?=[^a-z]*[A-Z]{2})[A-Z0-9][^a-z.:]{2,79})(?P<end>[.:]?)(?P<rest>(?:\s.*)?)$")
-_LABEL_LINE = re.compile(r"^(?P<ind>\s+)(?:RATIONALE|REASONS?|WHY)\s*:\s*(?P<rest>.*)$")
+_LABEL_LINE = re.compile(r"^(?P<ind>\s+)(?i:rationale|reasons?|why)\s*:\s*(?P<rest>.*)$")
+_EMOJI_BULLET = re.compile(r"^(?P<ind>\s*)(?P<e>[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF][\uFE0F\u200D\U0001F3FB-\U0001F3FF]*)+\s+(?=\S)")
 _O_BULLET = re.compile(r"^(?P<ind>\s*)o\s+(?=\S)")
 _RST_DIRECTIVE = re.compile(r"^(?P<ind>\s*)\.\.\s+(?P<d>[\w-]+)::\s*(?P<arg>.*)$")
 _RST_CODE = {"code-block", "code", "sourcecode", "literalinclude", "highlight"}
@@ -225,6 +226,11 @@ def _plain_text(lines: list[str]) -> None:
             # "* HONEST ADVICE. Guests ask …": the capitals name the item's term
             mark = "-" if m["m"] == "o" else m["m"]
             lines[i] = f"{m['ind']}{mark} **{_caps(m['t'].strip(), keep)}{m['end']}**{m['rest']}"
+            i += 1
+            continue
+        me = _EMOJI_BULLET.match(line)
+        if me and not _CAPS_LINE.match(line[me.end():].strip()):
+            lines[i] = me["ind"] + "- " + line[me.end():]              # "🛑  Our promise: …": an emoji as the bullet
             i += 1
             continue
         mo = _O_BULLET.match(line)

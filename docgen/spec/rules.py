@@ -502,6 +502,7 @@ class GeneralReader:
             name = ucfirst(" ".join(words[:10]))
             self.listed.append((name, finish(ucfirst(v)), n, sec))
         self.declared = True
+        self.prose_declared = True       # rules right after a declaration stand behind it (values.py)
 
     def _footnoted(self) -> None:
         """"4. Never ask a member why they cancelled.[^respect]" with "[^respect]: Respect. Nobody owes us a reason …"
@@ -1101,6 +1102,22 @@ class GeneralReader:
                 self.listed.append((term, desc or _item_first(it), it, owner))
             self.list_ordered = lst.ordered
             return None
+        if not lead and hrule is None and len(items) >= 2 and not self.listed and not any(_strong(it) for it in items) \
+                and (_VALUE_LEAD.search(owner.title) or _STANDS_FOR.search(owner.title)):
+            named = []
+            for it, t in zip(items, texts):
+                sents = sentences(t)
+                first = (sents[0] if sents else "").rstrip(".")
+                if len(sents) >= 2 and 1 <= len(first.split()) <= 6 and not deontic(first, self.b.model_name) and \
+                        not re.search(r"^(?:we|I|you|it|this|that|they)\b|\b(?:will|should|must)\b", first, re.I):
+                    named.append((first, t[len(first):].lstrip(" ."), it))
+            if len(named) == len(items):
+                # "## What matters to us" over "- Safe riders. Nobody should get hurt …": each item names a value
+                for first, rest, it in named:
+                    self.listed.append((ucfirst(first), rest, it, owner))
+                self.list_ordered = lst.ordered
+                self.declared = True
+                return None
         if lead and hrule is None and len(items) >= 2 and not self.listed and re.search(
                 r"\b(?:two|three|four|five|six|seven|following|these)\s+(?:\w+\s+)?(?:values|principles|commitments|"
                 r"priorities|goals|objectives|tenets)\b", lead, re.I) and \
@@ -1208,6 +1225,9 @@ class GeneralReader:
                 head_src = desc                          # "**Wellbeing**: In interactions, X should …"
             else:
                 head_src = first_text if not term else term
+            label = _RUN_IN_LABEL.match(head_src)
+            if label and not example_label(head_src)[0] and not _RATIONALE_LABEL.match(head_src):
+                head_src = head_src[label.end():]          # "- Our promise: If you tell Spindle …"
             sents = sentences(head_src)
             head = sents[0] if sents else head_src
             rest = (desc if term and term_verb else " ".join(sents[1:])).strip()

@@ -149,7 +149,7 @@ def assemble(rd: GeneralReader, b: Build) -> None:
         if near is None:
             raw.rule.value_ids = list(listed_ids) if id(s) in holders and listed_ids else list(top)
             cands = [values[v] for v in raw.rule.value_ids]
-            near_decl = _declared_before(rd, raw, listed_ids) if getattr(rd, "declared", False) else None
+            near_decl = _declared_before(rd, raw, listed_ids) if getattr(rd, "prose_declared", False) else None
             if near_decl:
                 # an essay's "What we care about most is … That is why Kesh never …": the value declared just before
                 raw.rule.value_ids = [near_decl]
