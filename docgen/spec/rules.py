@@ -92,6 +92,7 @@ _FOR_OTHERS = re.compile(r"\b(?:notes?|guidance|instructions|tips|checklist|rule
 _DROPPED_HEADING = re.compile(r"(?:^|[·|—–:(\[]\s*)(?:won['’]t\s+do|will\s+not\s+do|not\s+doing|out\s+of\s+scope|de-?scoped|"
                               r"rejected|withdrawn|superseded|retired|deprecated|rolled\s+back|alternatives(?:\s+considered)?)\b",
                               re.I)
+_RATIONALE_HEADING = re.compile(r"\b(?:rationale|reasons?|reasoning|why|justification|explanations?)\b", re.I)
 _RUN_IN_LABEL = re.compile(r"^(?:[A-Z][\w'’-]*(?:\s+[\w'’-]+){0,2})\s*:\s+(?=[A-Z{])")
 _ARROW = re.compile(r"\s*(?:→|->|⇒)\s*")
 _BEHAVIOUR_FRAGMENT = re.compile(r"→|->|⇒|^(?:no|never|not|only|always)\b", re.I)
@@ -468,7 +469,26 @@ class GeneralReader:
         self._fold_records(self.root)
         self._section(self.root)
         self._footnoted()
+        self._cited_reasons()
         self._declared_values()
+
+    def _cited_reasons(self) -> None:
+        """A rationale that cites the rules it explains by number ("**Why the slot is released at once (4.4.1).**
+        Every hour a cancelled slot is held …", often in an appendix): its text is their reason."""
+        by_label = {raw.rule.label: raw.rule for raw in self.raws if raw.rule.label}
+        if not by_label:
+            return
+        for sec in self.read_secs:
+            why_sec = bool(_RATIONALE_HEADING.search(sec.title))
+            for n in sec.body:
+                if n.kind != "para" or not (why_sec or re.match(r"\W*why\b", n.text, re.I) or _RATIONALE_LABEL.match(n.text)):
+                    continue
+                head = (sentences(n.text) or [""])[0]
+                refs = [x for par in re.findall(r"\(([^()]{1,80})\)", head) for x in re.findall(r"\d+(?:\.\d+)+", par)]
+                for ref in dict.fromkeys(refs):
+                    r = by_label.get(ref)
+                    if r is not None and n.text not in r.rationale:
+                        r.rationale = (r.rationale + " " + n.text).strip()[:2000]
 
     def _declared_values(self) -> None:
         """Values a spec states only in prose ("What we care about most is that Kesh works for …", "The second
