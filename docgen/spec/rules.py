@@ -1113,6 +1113,14 @@ class GeneralReader:
         items = [c for c in lst.children if c.kind == "item"]
         if not items:
             return None
+        if lead and re.match(r"\W*because\b[^:]{3,160}:\s*$", lead, re.I) and hrule is None:
+            # "**Because food safety comes first:**" over the behaviours it leads to: their reason, not a lead-in
+            start = len(self.raws)
+            got = self._list(lst, None, owner, hrule, ex_mode)
+            why = finish(ucfirst(lead.strip().rstrip(":").strip(" *_")))
+            for raw in self.raws[start:]:
+                raw.rule.rationale = (why + " " + raw.rule.rationale).strip()
+            return got
         texts = [_item_first(it) for it in items]
         if lead and hrule is None and sum(1 for it in items if _strong(it)) >= max(2, (2 * len(items) + 2) // 3) \
                 and (_VALUE_LEAD.search(lead) or _VALUE_LEAD.search(owner.title)) \
