@@ -1022,6 +1022,10 @@ class GeneralReader:
                 if h and (m := _POLARITY_HEADING.fullmatch(h))}
         if len(pols) >= 2 and set(pols.values()) == {"do", "do_not"}:
             return self._polarity_table(n, rows, pols, why, owner, hrule)
+        if beh is None and len(head) >= 3 and why is None and hrule is None and self.b.model_name and \
+                re.fullmatch(r"(?:the\s+)?(?:situations?|scenarios?|cases?|triggers?|events?|when|if|contexts?|"
+                             r"circumstances?|requests?)", head[0]):
+            return self._matrix(n, rows, owner)
         if beh is None:
             return False
         made = 0
@@ -1039,6 +1043,37 @@ class GeneralReader:
             else:
                 self._new_rule(got[0], got[1], owner, line, line, rationale=finish(reason) if reason else "")
             made += 1
+        return made > 0
+
+    def _matrix(self, n: Node, rows: list[list[str]], owner: Section) -> bool:
+        """"| Situation | Chat | Phone | SMS |": each cell says what the model does in that situation on that
+        channel ("Confirms the cancellation, gives the reason …"), a rule of its own; "Same as chat." and "Not
+        used." cells add nothing, and a row marked as not in force ("(proposed, not approved)") is not read."""
+        cols = [c.strip().strip("*_ ") for c in rows[0]]
+        made = 0
+        for i, row in enumerate(rows[1:], 1):
+            if not row or not row[0].strip():
+                continue
+            line = n.start + 1 + i
+            situation = row[0].strip()
+            if re.search(r"\b(?:proposed|not\s+approved|draft|retired|withdrawn|rejected|superseded)\b", situation, re.I):
+                self._skip(Node("para", line, line), f"row '{situation[:40]}' is not in force: not read")
+                continue
+            situation = re.sub(r"[*_]", "", situation).strip()
+            for j, cell in enumerate(row[1:], 1):
+                cell = cell.strip()
+                if not cell or j >= len(cols) or re.match(r"(?:same\s+as|not\s+used|n/?a\b|none\b|—|-+$)", cell, re.I):
+                    continue
+                first = (sentences(cell) or [cell])[0]
+                neg = re.match(r"(?:never|does\s+not|doesn['’]t|do\s+not|don['’]t)\s+", first, re.I)
+                base, negated = to_base_clause(first[neg.end():] if neg else first)
+                if base is None:
+                    continue
+                no = bool(neg) or negated
+                rest = cell[len(first):].strip()
+                text = finish(f"{situation} ({cols[j]}): {self.b.subject} should {'not ' if no else ''}{base}")
+                self._new_rule(text, "do_not" if no else "do", owner, line, line, rationale=rest)
+                made += 1
         return made > 0
 
     def _rubric(self, n: Node, rows: list[list[str]], owner: Section) -> bool:
