@@ -93,6 +93,8 @@ _DROPPED_HEADING = re.compile(r"(?:^|[·|—–:(\[]\s*)(?:won['’]t\s+do|will\
                               r"rejected|withdrawn|superseded|retired|deprecated|rolled\s+back|alternatives(?:\s+considered)?)\b",
                               re.I)
 _RATIONALE_HEADING = re.compile(r"\b(?:rationale|reasons?|reasoning|why|justification|explanations?)\b", re.I)
+_WHAT_WHO_DOES = re.compile(r"\W*what\s+(?:the\s+|our\s+|a\s+|an\s+)?(?P<who>[\w -]{2,40}?)\s+(?:does|do|should\s+do|must\s+do)\b",
+                            re.I)
 _RUN_IN_LABEL = re.compile(r"^(?:[A-Z][\w'’-]*(?:\s+[\w'’-]+){0,2})\s*:\s+(?=[A-Z{])")
 _ARROW = re.compile(r"\s*(?:→|->|⇒)\s*")
 _BEHAVIOUR_FRAGMENT = re.compile(r"→|->|⇒|^(?:no|never|not|only|always)\b", re.I)
@@ -116,7 +118,7 @@ _RATIONALE = re.compile(r"^(?:This|That|These|Because|Since|Otherwise|Doing\s+so
 _VALUE_LEAD = re.compile(r"\b(?:values?|principles?|properties|priorities|commitments|virtues|ideals|pillars|"
                          r"tenets|purposes|goals|objectives)\b", re.I)
 _SITUATION = re.compile(r"(?:when|whenever|after|before|at|if|once|during|while|on|where)\b[^:]{3,240}:\s*$", re.I)
-_STANDS_FOR = re.compile(r"\bstands?\s+for\b|\bwhat\s+(?:\w+\s+)?(?:matters|cares?\s+about|believes?)\b|"
+_STANDS_FOR = re.compile(r"\bstands?\s+for\b|\bwhat\s+(?:\w+\s+)?(?:matters|cares?\s+about|believes?|protects?|values?)\b|"
                          r"\bwe\s+believe\b", re.I)
 _TO_BE = re.compile(r"\b(?:should|must|to)\s+be\s*:?\s*$", re.I)
 _ORDER = re.compile(r"\b(?:in\s+the\s+order\s+(?:in\s+which\s+)?(?:they\s+are\s+|they['’]re\s+)?listed|"
@@ -340,10 +342,15 @@ class GeneralReader:
 
     def _for_others(self) -> bool:
         """The section being read speaks to people, not the model ("Notes for agents", "Your obligations",
-        "For staff"): its commands are theirs."""
+        "What the on-call engineer does"): its commands are theirs."""
         sec = self._cur_sec
         while sec is not None and sec.level:
-            if _FOR_OTHERS.search(clean_heading(sec.title)):
+            title = clean_heading(sec.title)
+            if _FOR_OTHERS.search(title):
+                return True
+            who = _WHAT_WHO_DOES.match(title)
+            if who and not re.fullmatch(subject_pattern(self.b.model_name) + r"|it|(?:the\s+)?(?:assistant|bot|model)",
+                                        who.group("who").strip(), re.I):
                 return True
             sec = sec.parent
         return False
@@ -1158,7 +1165,7 @@ class GeneralReader:
             return got
         texts = [_item_first(it) for it in items]
         if lead and hrule is None and sum(1 for it in items if _strong(it)) >= max(2, (2 * len(items) + 2) // 3) \
-                and (_VALUE_LEAD.search(lead) or _VALUE_LEAD.search(owner.title)) \
+                and (_VALUE_LEAD.search(lead) or _STANDS_FOR.search(lead) or _VALUE_LEAD.search(owner.title)) \
                 and not lead_in_polarity_only_neg(lead, self.b.model_name):
             for it in items:
                 term, desc = _term_desc(it, _item_first(it))
