@@ -299,6 +299,9 @@ class GeneralReader:
             got = second_person_rule(t, self.b.subject)
             if got:
                 return got
+        ensured = self._ensured(s)
+        if ensured:
+            return ensured
         pol = deontic(s, self.b.model_name)
         if pol == "do_not" and self._introducing() and re.search(r"\b(?:does\s+not|doesn['’]t)\b", s) and \
                 not re.search(r"\b(?:never|must|should|shall|will\s+not|won['’]t)\b", s, re.I):
@@ -339,6 +342,28 @@ class GeneralReader:
         neg = bool(re.search(r"n['’]t|not|never", m.group("m"), re.I))
         return finish(f"{self.b.subject} should {'not ' if neg else ''}{m.group('vp').strip().rstrip('.')}"), \
             ("do_not" if neg else "do")
+
+    def _ensured(self, s: str) -> tuple[str, str] | None:
+        """"The Provider shall ensure that the Assistant states that it is automated …": a duty laid on someone
+        who runs the model, about what the model does, is a rule of the model's."""
+        if not self.b.model_name:
+            return None
+        m = re.search(r"\b(?:shall|must|will|should|agrees?\s+to|undertakes?\s+to)\s+(?:\w+\s+)?(?:ensure|procure|make\s+sure)"
+                      r"\s+that\s+(?:(?P<lead>[^,]{3,160}),\s+)?" + subject_pattern(self.b.model_name) + r"\s+(?P<vp>[a-z].+)$",
+                      s, re.I)
+        if not m:
+            return None
+        clause = f"{self.b.model_name} {m.group('vp')}"
+        pol = deontic(clause, self.b.model_name)
+        if pol:
+            base, neg = to_base_clause(m.group("vp"))
+            neg = neg or bool(re.match(r"(?:does\s+not|doesn['’]t|never|will\s+not|won['’]t|shall\s+not|must\s+not)\b",
+                                       m.group("vp"), re.I))
+            if base is None:
+                return finish(ucfirst(clause)), pol
+            return model_should(self.b.subject, base.rstrip(". "), m.group("lead") or "", "not" if neg else ""), \
+                "do_not" if neg else "do"
+        return self._habit(clause if not m.group("lead") else f"{m.group('lead')}, {clause}")
 
     def _for_others(self) -> bool:
         """The section being read speaks to people, not the model ("Notes for agents", "Your obligations",

@@ -616,7 +616,7 @@ def detect_model_name(prose: str, front_matter: dict | None = None) -> tuple[str
                 r"\b(?:behaviou?r(?:al)?\s+)?spec(?:ification)?\s+(?:for|of)\s+" + _NAME + r"\b(?=[;,.:])",
                 r"\b(?:assistant|model|agent|bot) is called " + _NAME,
                 # "the automated loan information assistant known as "Cobbett" (the "Assistant")"
-                r"\b(?i:assistant|agent|chatbot|bot)\b[^.\n]{0,60}?\b(?:known\s+as|called|named)\s+[\"“]" + _NAME + r"[\"”]",
+                r"\b(?i:assistant|agent|chatbot|bot)\b[^.\n]{0,60}?\b(?:known\s+as|called|named)\s+[\"“]?" + _NAME + r"\b[\"”]?",
                 # a defined term: "**Assistant** means Halden, the automated help feature …"
                 r"(?:^|\n|[-*] )(?:the\s+)?(?i:assistant|chatbot|bot|agent)\W{0,3}\s+means\s+" + _NAME + r"\b(?=[,.;])",
                 r"\bYou,\s+" + _NAME + r",\s"):          # a charter said to the model: "You, Quill, answer …"
