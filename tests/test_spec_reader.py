@@ -1195,19 +1195,22 @@ def test_a_descriptive_spec_reads_habits_and_will_but_not_attitudes_or_the_intro
 
 
 def test_the_reader_on_foreign_spec_shapes_keeps_its_measured_floor():
-    """corpora/specread: the folders the reader was tuned on (dev; heldout, heldout2 and heldout3 after their
-    first measurement). A change that loses rules or values, or reads traps as rules, fails here. heldout4 is
-    measured in BENCHMARKS.md, not held to a floor here, so that nothing is tuned to pass on it."""
+    """corpora/specread: the folders the reader was tuned on (dev; heldout … heldout4 after their first
+    measurement). A change that loses rules or values, or reads traps as rules, fails here. heldout5 is measured
+    in BENCHMARKS.md, not held to a floor here, so that nothing is tuned to pass on it."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
     import bench_spec_read as bsr
     root = Path(__file__).resolve().parents[1] / "corpora" / "specread"
-    for split, floor in (("dev", 0.68), ("heldout", 0.75), ("heldout2", 0.80), ("heldout3", 0.80)):
+    # folder: (rules R, rules P, values R, traps read as rules at most), a little under what each reads now
+    floors = {"dev": (0.68, 0.9, 0.65, 1), "heldout": (0.75, 0.9, 0.65, 1), "heldout2": (0.80, 0.9, 0.75, 1),
+              "heldout3": (0.80, 0.9, 0.75, 1), "heldout4": (0.58, 0.78, 0.33, 3)}
+    for split, (rec, prec, val, traps) in floors.items():
         rows = bsr.run(root / split)
         found = sum(r["found"] for r in rows) / sum(r["gold_rules"] for r in rows)
         ok = sum(r["rules_ok"] for r in rows) / sum(r["reader_rules"] for r in rows)
         values = sum(r["values_paired"] for r in rows) / sum(r["gold_values"] for r in rows)
-        assert found >= floor and ok >= 0.9 and values >= 0.65, (split, found, ok, values)
-        assert sum(r["traps"] for r in rows) <= 1, split
+        assert found >= rec and ok >= prec and values >= val, (split, found, ok, values)
+        assert sum(r["traps"] for r in rows) <= traps, split
 
 
 def test_values_declared_in_prose_and_the_rules_that_follow_them(tmp_path):
