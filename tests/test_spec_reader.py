@@ -1269,3 +1269,12 @@ def test_asciidoc_chat_exports_and_rst_definition_lists_keep_their_lines():
     got = as_markdown(rst).split("\n")
     assert got[6] == "**Volunteer time is scarce**" and got[7] == "People contribute in their evenings."
     assert got[9] == "A second paragraph." and len(got) == len(rst.split("\n"))
+
+
+def test_rows_and_sections_marked_out_of_force_are_not_read(tmp_path):
+    text = ("# Dash rules\n\nDash is the assistant that tracks parcels.\n\n| ID | Assistant action | Status |\n|---|---|---|\n"
+            "| R1 | Give the latest scan event exactly as recorded | live |\n"
+            "| R2 | Offer a £5 voucher automatically | retired |\n\n"
+            "## Discussed but not taken forward\n\nDash should hold the first free slot for anyone who asks twice.\n")
+    spec = _parse(tmp_path / "dash.md", text)
+    assert [r.text for r in spec.rules] == ["Dash should give the latest scan event exactly as recorded."]

@@ -133,8 +133,8 @@ def _read_markdown(text: str, where: str, model_override: str | None):
             # value prose with no headings of rules: behaviours are the model's sentences
             prose_b = Build(lines=b.lines, model_name=model_name)
             read_prose(root, prose_b)
-        if prose_b is not None and len(prose_b.rules) >= len(rd.raws):
-            b = prose_b            # (a table's or a list's rules, when they are more, keep the general reading)
+        if prose_b is not None and len(prose_b.rules) > len(rd.raws):
+            b = prose_b            # (when the general reading finds as many rules, a table's or a list's, it stays)
         else:
             assemble(rd, b)
             if not b.rules:

@@ -90,8 +90,11 @@ _FOR_OTHERS = re.compile(r"\b(?:notes?|guidance|instructions|tips|checklist|rule
 # a heading that opens with, or is tagged with, a status that takes it out of force ("Alternatives considered",
 # "KW-107 Priority on request · Won't do", "Rejected: …"); not "What our assistant will not do"
 _DROPPED_HEADING = re.compile(r"(?:^|[·|—–:(\[]\s*)(?:won['’]t\s+do|will\s+not\s+do|not\s+doing|out\s+of\s+scope|de-?scoped|"
-                              r"rejected|withdrawn|superseded|retired|deprecated|rolled\s+back|alternatives(?:\s+considered)?)\b",
-                              re.I)
+                              r"rejected|withdrawn|superseded|retired|deprecated|rolled\s+back|alternatives(?:\s+considered)?|"
+                              r"parked|not\s+adopted|(?:discussed|considered|proposed)\s+but\s+not\b)\b|"
+                              r"\bnot\s+taken\s+forward\b", re.I)
+_OUT_OF_FORCE = re.compile(r"\b(?:retired|withdrawn|rejected|superseded|deprecated|draft|proposed|inactive|disabled|"
+                           r"switched\s+off|not\s+approved|paused)\b", re.I)
 _RATIONALE_HEADING = re.compile(r"\b(?:rationale|reasons?|reasoning|why|justification|explanations?)\b", re.I)
 _WHAT_WHO_DOES = re.compile(r"\W*what\s+(?:the\s+|our\s+|a\s+|an\s+)?(?P<who>[\w -]{2,40}?)\s+(?:does|do|should\s+do|must\s+do)\b",
                             re.I)
@@ -1061,8 +1064,13 @@ class GeneralReader:
         if beh is None:
             return False
         made = 0
+        status = next((k for k, h in enumerate(head) if re.fullmatch(r"status|state", h)), None)
         for i, row in enumerate(rows[1:], 1):
             if beh >= len(row) or not row[beh].strip():
+                continue
+            if status is not None and status < len(row) and _OUT_OF_FORCE.search(row[status]):
+                # "| DR-07 | … | retired |": a row the table itself says is not in force
+                self._skip(Node("para", n.start + 1 + i, n.start + 1 + i), f"row {i} is '{row[status].strip()}': not read")
                 continue
             got = self._compose(row[beh].strip(), None, None)
             if got is None:
