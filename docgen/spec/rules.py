@@ -714,6 +714,17 @@ class GeneralReader:
         s.children = [c for c in s.children if c not in picked]
         self.declared = True
 
+    def _value_opening(self, text: str, words: int) -> str | None:
+        """The short name a paragraph or item opens with ("Honest fares. Passengers plan …" → "Honest fares"): a
+        first sentence of at most ``words`` words, followed by more, that asks nothing and is no statement about
+        us, you or it; None otherwise."""
+        sents = sentences(text)
+        first = (sents[0] if sents else "").rstrip(".")
+        if len(sents) >= 2 and 1 <= len(first.split()) <= words and not deontic(first, self.b.model_name) and \
+                not re.search(r"^(?:we|I|you|it|this|that|they)\b|\b(?:will|should|must)\b", first, re.I):
+            return first
+        return None
+
     def _named_paragraphs(self, s: Section) -> None:
         """Under a heading that says it lists values ("What we value", "Our principles"), paragraphs that open
         with a short name ("Telling the truth about what is possible. We would rather …"): each is a value of
@@ -735,11 +746,8 @@ class GeneralReader:
                 continue
             if n.kind != "para" or re.match(r"\s*(?:\(|\*\*|__|\d|[A-Z]\W)", n.raw):
                 continue                    # "(a) **Safe crossings.** …" is a lettered definition, read as one
-            sents = sentences(n.text)
-            first = (sents[0] if sents else "").rstrip(".")
-            if len(sents) >= 2 and 1 <= len(first.split()) <= 8 and not deontic(first, self.b.model_name) \
-                    and not re.search(r"^(?:we|I|you|it|this|that|they)\b|\b(?:will|should|must)\b", first, re.I) \
-                    and not (self.b.model_name and self.b.model_name in first):
+            first = self._value_opening(n.text, 8)
+            if first and not (self.b.model_name and self.b.model_name in first):
                 picked.append((i, n, first))
         if len(picked) < (2 if headed else 3):
             return
@@ -1209,10 +1217,8 @@ class GeneralReader:
                 and (_VALUE_LEAD.search(owner.title) or _STANDS_FOR.search(owner.title)):
             named = []
             for it, t in zip(items, texts):
-                sents = sentences(t)
-                first = (sents[0] if sents else "").rstrip(".")
-                if len(sents) >= 2 and 1 <= len(first.split()) <= 6 and not deontic(first, self.b.model_name) and \
-                        not re.search(r"^(?:we|I|you|it|this|that|they)\b|\b(?:will|should|must)\b", first, re.I):
+                first = self._value_opening(t, 6)
+                if first:
                     named.append((first, t[len(first):].lstrip(" ."), it))
             if len(named) == len(items):
                 # "## What matters to us" over "- Safe riders. Nobody should get hurt …": each item names a value
