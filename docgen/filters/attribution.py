@@ -415,9 +415,8 @@ class AttributionFilter:
 
     def _learned_verdict(self, text: str, att: Attribution, reason: str, ev: str) -> tuple[Attribution, str, str]:
         from .learned import METHOD_LEARNED, STRICT_P
-        strict = self.method == "learned-strict"
-        verdict, p, _ = self._learned.verdicts([text], **({"keep_p": 0.0} if strict else {}))[0]
-        if verdict == "attributed" and strict and p < STRICT_P and reason != "attributed":
+        verdict, p, _ = self._learned.verdicts([text])[0]
+        if verdict == "attributed" and self.method == "learned-strict" and p < STRICT_P and reason != "attributed":
             # the encoder leans to a link but is not sure, and the rules do not see one: neither keeps it
             return (Attribution(verdict="not_attributed", method=METHOD_LEARNED + "+strict", value_ids=att.value_ids,
                                 rule_ids=att.rule_ids, evidence=att.evidence, confidence=round(p, 3)),

@@ -15,8 +15,7 @@ behaviour to a reason (and whether that reason is a principle or a motive like l
 domain. Which rules and values a kept document covers still comes from the offline rules' reading.
 
 On four sets it was never trained on, by writers who never saw either check, its verdicts beat the rules
-(460 documents: P 0.79, R 0.93; the rules: P 0.66, R 0.44); ``KEEP_P``, the least p(explicit) it keeps a document
-at, was chosen there (0.87 / 0.85) and tested on two later sets. ``STRICT_P``
+(460 documents: P 0.79, R 0.93; the rules: P 0.66, R 0.44). ``STRICT_P``
 sets the precision-first mode (``--attribution learned-strict``). The figures are in ``learned_minilm.json``
 and BENCHMARKS.md. About 4 documents a second on 2 cores:
 for generation runs, validation and samples, not the 41M-token corpus path.
@@ -46,12 +45,6 @@ VERDICT_OF = {"explicit": "attributed", "co_occurrence": "co_occurrence", "behav
 # adapter never saw), where it moved P/R from 0.79/0.92 to 0.91/0.79; measured on fresh11 after that choice
 # (BENCHMARKS.md, "Eighth round").
 STRICT_P = 0.95
-# ``--attribution learned``: the encoder's explicit verdict stands when p(explicit) is at least this; below it the
-# document gets the most likely of the other five labels (a link the encoder is unsure of is most often a wrong
-# value or a contradiction, which it can only half see without the spec). Chosen on fresh12 … fresh15 (460
-# documents the adapter never saw), where it moved P/R from 0.79/0.93 to 0.87/0.85 and wrong values named from
-# 39 to 47 of 58; measured once on fresh16 + fresh17 after that choice (BENCHMARKS.md, "Eleventh round").
-KEEP_P = 0.70
 _LORA = re.compile(r"^bert\.base_model\.model\.(?P<base>.+)\.lora_(?P<ab>[AB])\.default\.weight$")
 
 
@@ -91,14 +84,11 @@ class LearnedCheck:
             out[i] = p[int(np.argmax(np.where(linked, p[:, 0], -1.0)))] if linked.any() else p.mean(0)
         return out
 
-    def verdicts(self, texts: list[str], keep_p: float = KEEP_P) -> list[tuple[str, float, np.ndarray]]:
-        """``(verdict, probability of that verdict, all six probabilities)`` per document. An explicit verdict
-        below ``keep_p`` gives way to the most likely other label (``keep_p=0``: the plain argmax)."""
+    def verdicts(self, texts: list[str]) -> list[tuple[str, float, np.ndarray]]:
+        """``(verdict, probability of that verdict, all six probabilities)`` per document."""
         out = []
         for p in self.probabilities(texts):
             i = int(p.argmax())
-            if i == 0 and p[0] < keep_p:
-                i = 1 + int(p[1:].argmax())
             out.append((VERDICT_OF[LABELS[i]], float(p[i]), p))
         return out
 
