@@ -150,7 +150,8 @@ def filter_corpus(corpus: str | Path, out: str | Path, *, spec: str | Path | Non
     the summary counts them per filter. ``judge`` (``BACKEND/MODEL``) sends the offline check's
     ``uncertain`` verdicts to an LLM judge; ``judge_all`` sends every document. ``attribution="learned"``
     lets the fine-tuned encoder (:mod:`docgen.filters.learned`) decide attribution instead of the rules;
-    ``"learned-strict"`` keeps only what it is sure of or the rules agree with.
+    ``"learned-strict"`` keeps only what it is sure of or the rules agree with; with ``judge`` as well, the
+    documents the learned check is unsure of go to the judge.
     """
     from .filters.cli_run import run_filter
 

@@ -226,7 +226,10 @@ def _overrides(args) -> dict:
     if getattr(args, "attribution", None):
         filt["attribution"] = args.attribution
     if getattr(args, "judge", None):
-        filt["attribution"], filt["judge"] = "judge", args.judge
+        # with the learned check the judge takes only the documents the encoder is unsure of; otherwise every one
+        filt["judge"] = args.judge
+        if not str(filt.get("attribution", "")).startswith("learned"):
+            filt["attribution"] = "judge"
     o["filters"] = filt or None
     return o
 
@@ -302,9 +305,11 @@ def _generate_args(p):
     p.add_argument("--max-tokens", type=_at_least(1), default=None, metavar="N")
     p.add_argument("--repeat-penalty", type=float, default=None)
     p.add_argument("--eval-dir", default=None, help="drop documents sharing long n-grams with these eval files")
-    p.add_argument("--judge", default=None, metavar="BACKEND/MODEL", help="LLM judge for attribution")
+    p.add_argument("--judge", default=None, metavar="BACKEND/MODEL",
+                   help="LLM judge for attribution: it judges every document, or with --attribution learned only those "
+                        "the learned check is unsure of")
     p.add_argument("--attribution", choices=["offline", "learned", "learned-strict"], default=None,
-                   help="attribution check without a judge: the offline rules (default), the learned check, or "
+                   help="attribution check: the offline rules (default), the learned check, or "
                         "learned-strict (precision first: keeps only what the learned check is sure of or the rules agree with)")
     p.add_argument("--no-filters", action="store_true", help="keep every complete document")
     p.add_argument("--ideas", type=_at_least(0), default=None, metavar="K",
@@ -541,7 +546,8 @@ def _filter_args(p):
     p.add_argument("--spec", help="the Model Spec (needed for attribution and the model-name check)")
     p.add_argument("--judge", metavar="BACKEND/MODEL",
                    help="send the offline check's uncertain verdicts, and the rejected documents its router finds "
-                        "likely explicit, to this LLM judge")
+                        "likely explicit, to this LLM judge; with --attribution learned, the documents the learned check "
+                        "is unsure of (p(explicit) between 0.2 and 0.9, about a third)")
     p.add_argument("--judge-all", action="store_true", help="with --judge: judge every document, not only the uncertain and routed ones")
     p.add_argument("--attribution", choices=["offline", "learned", "learned-strict"], default="offline",
                    help="who decides explicit attribution: the offline rules (fast, corpus scale) or the learned "
@@ -611,6 +617,9 @@ def _judge_eval_args(p):
     p.add_argument("--limit", type=int, help="judge only the first N documents")
     p.add_argument("--split", help="only rows with this split (dev or heldout)")
     p.add_argument("--concurrency", type=int, default=4, help="documents judged at once")
+    p.add_argument("--attribution", choices=["offline", "learned", "learned-strict"], default="offline",
+                   help="learned: measure the learned check with this judge on the documents it is unsure of, as "
+                        "'docgen filter --attribution learned --judge' runs them")
     p.add_argument("--json-out", help="also write the figures to this JSON file")
 
 
@@ -622,7 +631,7 @@ def cmd_judge_eval(args) -> int:
     from .filters.judge_eval import format_report, run_judge_eval
 
     rep = run_judge_eval(args.set, args.judge, specs_dir=args.specs_dir, limit=args.limit, split=args.split,
-                         concurrency=args.concurrency)
+                         concurrency=args.concurrency, attribution=args.attribution)
     print(format_report(rep))
     if args.json_out:
         Path(args.json_out).write_text(_json.dumps(rep, indent=2))

@@ -193,7 +193,8 @@ class Engine(RunPlan):
                       spent=journal.get_meta("spent_usd", 0.0))
         self.calls = calls
         judge = None
-        if cfg.filters.enabled and cfg.filters.attribution == "judge":
+        if cfg.filters.enabled and (cfg.filters.attribution == "judge"
+                                    or (cfg.filters.attribution.startswith("learned") and cfg.filters.judge)):
             jb, _, jm = (cfg.filters.judge or "").partition("/")
             jname, jmodel = jb or cfg.backend, jm or cfg.model
             if (jname, jmodel) == (self.backend.name, self.backend.model):

@@ -29,7 +29,8 @@ def build_filter_chain(spec: Any, *, model_name: str | None = None,
     ``attribution="offline"``, the offline check's ``uncertain`` verdicts go to
     the judge, and so do the rejected documents the router
     (:mod:`docgen.filters.attribution_router`) finds likely explicit (every
-    verdict with ``judge_all``).
+    verdict with ``judge_all``). With ``judge_backend`` and a learned method, the documents the encoder is
+    unsure of (:data:`docgen.filters.learned.JUDGE_BAND`) go to the judge.
     """
     filters: list[Any] = [QualityFilter(spec, model_name=model_name, length_ranges=length_ranges)]
     if eval_dir is not None:

@@ -365,7 +365,9 @@ class AttributionFilter:
     values a kept document covers, and its evidence. ``method="learned-strict"`` puts precision first: it
     keeps a document only when the encoder is sure (:data:`docgen.filters.learned.STRICT_P`) or when the
     encoder and the offline rules both read an explicit attribution; any other document the encoder reads
-    as attributed becomes ``uncertain``.
+    as attributed becomes ``uncertain``. With ``judge_backend``, either learned method sends the documents whose
+    p(explicit) lies in :data:`docgen.filters.learned.JUDGE_BAND` (the encoder's doubt) to the judge, and keeps
+    its own verdict on the rest.
     """
 
     name = "attribution"
@@ -377,12 +379,10 @@ class AttributionFilter:
         if method not in ("offline", "judge", "learned", "learned-strict"):
             raise UserError(f"unknown attribution method '{method}'",
                             hint="use 'offline', 'learned', 'learned-strict' or 'judge'")
-        if method.startswith("learned") and judge_backend is not None:
-            raise UserError("the learned check and an LLM judge cannot both decide",
-                            hint="drop --judge, or use --attribution offline with --judge")
         self.spec, self.method, self.model_name = spec, method, model_name
         self.judge_verdicts = VERDICTS if method == "judge" else tuple(judge_verdicts)
-        self.judge_route = judge_route
+        # with the learned check, what the judge sees is chosen by the encoder's own doubt (JUDGE_BAND), not the router
+        self.judge_route = None if method.startswith("learned") else judge_route
         self.routed = 0                   # rejected documents the router sent to the judge
         self._judge = None
         self._learned = None
@@ -414,8 +414,13 @@ class AttributionFilter:
         return False
 
     def _learned_verdict(self, text: str, att: Attribution, reason: str, ev: str) -> tuple[Attribution, str, str]:
-        from .learned import METHOD_LEARNED, STRICT_P
-        verdict, p, _ = self._learned.verdicts([text])[0]
+        from .learned import JUDGE_BAND, METHOD_LEARNED, STRICT_P
+        verdict, p, probs = self._learned.verdicts([text])[0]
+        if self._judge is not None and JUDGE_BAND[0] <= probs[0] < JUDGE_BAND[1]:
+            # the encoder is unsure whether this is an explicit attribution: the judge, who reads the spec, decides
+            return (Attribution(verdict="not_attributed", method=METHOD_LEARNED + "+judge", value_ids=att.value_ids,
+                                rule_ids=att.rule_ids, evidence=att.evidence, confidence=round(float(probs[0]), 3)),
+                    "uncertain", ev)
         if verdict == "attributed" and self.method == "learned-strict" and p < STRICT_P and reason != "attributed":
             # the encoder leans to a link but is not sure, and the rules do not see one: neither keeps it
             return (Attribution(verdict="not_attributed", method=METHOD_LEARNED + "+strict", value_ids=att.value_ids,

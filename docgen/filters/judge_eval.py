@@ -7,7 +7,9 @@ value_only, wrong_value, contradiction) and optionally ``model_name``.
 Every document is judged by the LLM judge and by the offline check; the
 report gives precision/recall per label for both and how often they agree.
 ``--judge learned`` puts the learned check (:mod:`docgen.filters.learned`) in the
-judge's place.
+judge's place; ``--judge BACKEND/MODEL --attribution learned`` measures what
+``docgen filter --attribution learned --judge BACKEND/MODEL`` would decide: the
+learned check's verdicts, with the judge's on the documents it is unsure of.
 """
 
 from __future__ import annotations
@@ -101,7 +103,7 @@ async def _judge_all(rows, backend, concurrency: int) -> list[str]:
 
 
 def run_judge_eval(set_path: str | Path, judge: str, *, specs_dir: str | None = None, limit: int | None = None,
-                   split: str | None = None, concurrency: int = 4) -> dict[str, Any]:
+                   split: str | None = None, concurrency: int = 4, attribution: str = "offline") -> dict[str, Any]:
     from ..spec import parse_spec
     from .attribution import analyse
     from .cli_run import _judge_backend
@@ -123,9 +125,12 @@ def run_judge_eval(set_path: str | Path, judge: str, *, specs_dir: str | None = 
             if close is not None:
                 await close()
 
-    if judge in ("learned", "learned-strict"):
-        # the fine-tuned encoder (docgen/filters/learned.py) in the judge's place: the same report, no model calls
+    routed = None
+    if judge in ("learned", "learned-strict") or attribution.startswith("learned"):
+        # the fine-tuned encoder (docgen/filters/learned.py) in the judge's place: the same report, no model calls;
+        # with an LLM judge as well, the documents the encoder is unsure of go to the judge, as `filter` does
         from .attribution import AttributionFilter
+        method = judge if backend is None else attribution
         checks: dict = {}
         judged = []
         for r in rows:
@@ -133,8 +138,22 @@ def run_judge_eval(set_path: str | Path, judge: str, *, specs_dir: str | None = 
             name = None if not name or name == "generic" else name
             k = (str(r["_spec_path"]), name)
             if k not in checks:
-                checks[k] = AttributionFilter(specs[k[0]], judge, model_name=name)
-            judged.append(checks[k].decide(r["text"])[1])
+                checks[k] = AttributionFilter(specs[k[0]], method, judge_backend=backend, model_name=name)
+            judged.append(checks[k].decide(r["text"])[1])       # with a judge attached: "uncertain" = for the judge
+        if backend is not None:
+            routed = [i for i, v in enumerate(judged) if v == "uncertain"]
+            sub = [rows[i] for i in routed]
+
+            async def go_routed():
+                try:
+                    return await _judge_all(sub, backend, concurrency)
+                finally:
+                    close = getattr(backend, "aclose", None)
+                    if close is not None:
+                        await close()
+            for i, v in zip(routed, asyncio.run(go_routed()) if sub else []):
+                judged[i] = v
+            judge = f"{attribution} + {judge} on the {len(routed)} documents it is unsure of"
     else:
         judged = asyncio.run(go())
     expected = [EXPECTED[r["label"]] for r in rows]
@@ -147,7 +166,7 @@ def run_judge_eval(set_path: str | Path, judge: str, *, specs_dir: str | None = 
         fn = sum(e == "attributed" and p != "attributed" for e, p in pairs)
         return {"precision": tp / (tp + fp) if tp + fp else 0.0, "recall": tp / (tp + fn) if tp + fn else 0.0}
 
-    return {"documents": len(rows), "judge": judge,
+    return {"documents": len(rows), "judge": judge, "routed": None if routed is None else len(routed),
             "judge_per_label": per_label(jp), "offline_per_label": per_label(op),
             "judge_explicit": pr(jp), "offline_explicit": pr(op),
             "judge_exact": sum(e == p for e, p in jp) / len(rows),

@@ -45,6 +45,12 @@ VERDICT_OF = {"explicit": "attributed", "co_occurrence": "co_occurrence", "behav
 # adapter never saw), where it moved P/R from 0.79/0.92 to 0.91/0.79; measured on fresh11 after that choice
 # (BENCHMARKS.md, "Eighth round").
 STRICT_P = 0.95
+# ``--attribution learned --judge BACKEND/MODEL``: documents whose p(explicit) falls in this band, where the encoder
+# is least sure (and where wrong values and contradictions, which it reads without the spec, hide), go to the LLM
+# judge, which reads the spec. Chosen on fresh12 … fresh15: it routes 29 % of the documents, and holds 44 of the 57
+# keep-or-drop errors of the check there; a judge right on 80 % of them would give P 0.91 / R 0.89. Tested once on
+# fresh16 + fresh17 (BENCHMARKS.md, "Eleventh round").
+JUDGE_BAND = (0.2, 0.9)
 _LORA = re.compile(r"^bert\.base_model\.model\.(?P<base>.+)\.lora_(?P<ab>[AB])\.default\.weight$")
 
 
