@@ -230,6 +230,13 @@ def test_generate_records_the_learned_check_in_its_config(tmp_path):
                        cwd=REPO, capture_output=True, text=True, env=env, timeout=300)
     assert r.returncode in (0, 4), r.stderr                # 4: the fake writer's drafts leave coverage gaps
     assert json.loads((tmp_path / "run" / "config.json").read_text())["filters"]["attribution"] == "learned"
+    # with --judge the learned check stays, and the judge (here the fake backend itself) takes its unsure documents
+    r = subprocess.run([sys.executable, "-m", "docgen", "generate", str(REPO / "corpora" / "examples" / "wren_spec.md"),
+                        "--out", str(tmp_path / "run2"), "--docs", "2", "--backend", "fake", "--attribution", "learned",
+                        "--judge", "fake/fake"], cwd=REPO, capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode in (0, 4), r.stderr
+    filters = json.loads((tmp_path / "run2" / "config.json").read_text())["filters"]
+    assert filters["attribution"] == "learned" and filters["judge"] == "fake/fake"
 
 
 def test_the_engine_path_runs_the_learned_check_off_the_event_loop():
