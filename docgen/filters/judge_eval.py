@@ -117,9 +117,9 @@ def run_judge_eval(set_path: str | Path, judge: str, *, specs_dir: str | None = 
         name = r.get("model_name")
         offline.append(analyse(specs[p], r["text"], None if not name or name == "generic" else name)[1])
 
-    async def go():
+    async def go(todo):
         try:
-            return await _judge_all(rows, backend, concurrency)
+            return await _judge_all(todo, backend, concurrency)
         finally:
             close = getattr(backend, "aclose", None)
             if close is not None:
@@ -142,20 +142,11 @@ def run_judge_eval(set_path: str | Path, judge: str, *, specs_dir: str | None = 
             judged.append(checks[k].decide(r["text"])[1])       # with a judge attached: "uncertain" = for the judge
         if backend is not None:
             routed = [i for i, v in enumerate(judged) if v == "uncertain"]
-            sub = [rows[i] for i in routed]
-
-            async def go_routed():
-                try:
-                    return await _judge_all(sub, backend, concurrency)
-                finally:
-                    close = getattr(backend, "aclose", None)
-                    if close is not None:
-                        await close()
-            for i, v in zip(routed, asyncio.run(go_routed()) if sub else []):
+            for i, v in zip(routed, asyncio.run(go([rows[i] for i in routed]))):
                 judged[i] = v
             judge = f"{attribution} + {judge} on the {len(routed)} documents it is unsure of"
     else:
-        judged = asyncio.run(go())
+        judged = asyncio.run(go(rows))
     expected = [EXPECTED[r["label"]] for r in rows]
     jp = list(zip(expected, judged))
     op = list(zip(expected, offline))
