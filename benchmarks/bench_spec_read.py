@@ -1,6 +1,11 @@
 """How well the spec reader reads specs it was not written against: scored against hand-made gold readings.
 
     PYTHONPATH=$PWD .venv/bin/python benchmarks/bench_spec_read.py corpora/specread/dev [corpora/specread/heldout] [--json] [--show]
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/bench_spec_read.py corpora/specread/heldout6 --extract BACKEND/MODEL [--base-url URL]
+
+``--extract`` scores an LLM's reading instead of the reader's: ``docgen spec extract`` (the model reads the
+spec into the structured form with a verbatim quote for every value and rule; what it quotes is located in the
+spec, what it cannot quote is dropped), placed at the lines its quotes were found on. Same columns.
 
 Each ``NAME.gold.json`` beside a spec lists, with verbatim quotes from the spec, its values, its rules
 (polarity, and the values the spec gives as their reason) and its traps (text that looks like a rule but
@@ -86,8 +91,8 @@ def _touch(span: tuple[int, int], start: int, end: int, slack: int = 1) -> bool:
     return span[0] - slack <= end and start <= span[1] + slack
 
 
-def score(spec_path: Path, gold: dict) -> dict:
-    spec = parse_spec(spec_path)
+def score(spec_path: Path, gold: dict, spec=None) -> dict:
+    spec = spec if spec is not None else parse_spec(spec_path)
     loc = Located(read_text(spec_path))
     drop = {w.lower() for w in re.findall(r"\w+", gold.get("model_name") or "")}
 
@@ -216,22 +221,83 @@ def table(rows: list[dict], title: str) -> str:
     return "\n".join(out)
 
 
-def run(folder: Path) -> list[dict]:
+def extracted(spec_path: Path, backend_model: str, base_url: str | None = None):
+    """The spec as an LLM reads it (``docgen spec extract``), each value and rule placed at the spec lines its
+    quote was found on; ``None`` when the extraction failed (the model's reply never validated)."""
+    import asyncio
+    import tempfile
+
+    import yaml
+
+    from docgen.backends import get_backend
+    from docgen.stages import StageFailed, extract_spec
+
+    name, _, model = backend_model.partition("/")
+    backend = get_backend(name, model, **({"base_url": base_url} if base_url else {}))
+
+    async def go():
+        try:
+            return await extract_spec(backend, read_text(spec_path))
+        finally:
+            await backend.aclose()
+
+    try:
+        got = asyncio.run(go())
+    except StageFailed as e:
+        print(f"{spec_path.name}: extraction failed: {e.reason}", file=sys.stderr)
+        return None
+    if not got.spec.rules:
+        return None
+    with tempfile.TemporaryDirectory() as d:
+        y = Path(d) / "x.yaml"
+        y.write_text(yaml.safe_dump(got.spec.model_dump(exclude_none=True), sort_keys=False, allow_unicode=True))
+        spec = parse_spec(y)
+    from docgen.spec import Span
+    for read, src in ((spec.values, got.spec.values), (spec.rules, got.spec.rules)):
+        for i, (item, orig) in enumerate(zip(read, src)):
+            a, b, _q = got.sources[orig.id]
+            read[i] = item.model_copy(update={"lines": Span(start=a, end=b)})
+    return spec
+
+
+def run(folder: Path, extract: str | None = None, base_url: str | None = None) -> list[dict]:
     rows = []
     for g in sorted(folder.glob("*.gold.json")):
         gold = json.loads(g.read_text(encoding="utf-8"))
-        rows.append(score(g.parent / gold["spec"], gold))
+        path = g.parent / gold["spec"]
+        if extract:
+            spec = extracted(path, extract, base_url)
+            if spec is None:          # nothing read: every gold rule and value missed
+                rows.append(score(path, gold, _empty(path)))
+                continue
+            rows.append(score(path, gold, spec))
+        else:
+            rows.append(score(path, gold))
     return rows
 
 
+def _empty(path: Path):
+    spec = parse_spec(path)
+    return spec.model_copy(update={"rules": [], "values": [], "model_name": None})
+
+
 def main(argv: list[str]) -> int:
+    opt = {}
+    rest = []
+    it = iter(argv)
+    for a in it:
+        if a in ("--extract", "--base-url"):
+            opt[a] = next(it, None)
+        else:
+            rest.append(a)
+    argv = rest
     folders = [Path(a) for a in argv if not a.startswith("--")]
-    if not folders:
+    if not folders or (("--extract" in opt) and not opt["--extract"]):
         print(__doc__)
         return 2
     everything = {}
     for f in folders:
-        rows = run(f)
+        rows = run(f, opt.get("--extract"), opt.get("--base-url"))
         everything[str(f)] = rows
         if "--json" not in argv:
             print(table(rows, f"{f} ({len(rows)} specs)"))

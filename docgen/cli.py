@@ -154,14 +154,28 @@ def _spec_extract(args) -> int:
             await backend.aclose()
 
     try:
-        s = asyncio.run(go())
+        got = asyncio.run(go())
     except StageFailed as e:
         sys.stderr.write(f"error: extraction failed: {e.reason}\n  hint: try a more capable --model\n")
         return 1
+    if not got.spec.rules:
+        sys.stderr.write(f"error: extraction failed: none of the model's rules is stated in {args.file} "
+                         f"({'; '.join(got.dropped[:3])})\n  hint: try a more capable --model\n")
+        return 1
     out = Path(args.out)
-    out.write_text(yaml.safe_dump(s.model_dump(exclude_none=True), sort_keys=False, allow_unicode=True))
+    data = got.spec.model_dump(exclude_none=True)
+    # where each value and rule was found in the prose spec, for the reader to check (ignored when parsed)
+    data["x-sources"] = {k: f"{args.file}:{a}" + (f"-{b}" if b != a else "") for k, (a, b, _q) in got.sources.items()}
+    if got.dropped:
+        data["x-dropped"] = got.dropped
+    out.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     c = parse_spec(out).counts()
-    print(f"wrote {out}: {c['values']} values, {c['rules']} rules (check it, then use it as the spec)")
+    print(f"wrote {out}: {c['values']} values, {c['rules']} rules, each with the line of {args.file} it was read "
+          f"from (x-sources); check it, then use it as the spec")
+    if got.dropped:
+        print(f"left out {len(got.dropped)} that the model gave but the spec does not say (x-dropped):")
+        for d in got.dropped[:10]:
+            print(f"  {d}")
     return 0
 
 

@@ -283,8 +283,8 @@ def test_spec_extract_validates_and_reasks(tmp_path):
 
     good = ('{"title": "T", "values": [{"id": "care", "name": "Care", "statement": "It cares."}], '
             '"rules": [{"id": "B1", "text": "It checks in.", "values": ["care"]}]}')
-    be = FakeBackend(script=['{"title": "T", "values": [], "rules": [{"text": "x", "bogus": 1}]}', good])
-    s = asyncio.run(extract_spec(be, "It cares, so it checks in."))
+    be = FakeBackend(script=['{"title": "T", "values": [], "rules": [{"bogus": 1}]}', good])
+    s = asyncio.run(extract_spec(be, "It cares, so it checks in.")).spec
     assert s.rules[0].values == ["care"] and len(be.calls) == 2
     assert "not valid" in be.calls[1].messages[-1]["content"]
     bad = '{"title": "T", "values": [], "rules": [{"id": "B1", "text": "x", "values": ["ghost"]}]}'
