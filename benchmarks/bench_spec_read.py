@@ -24,6 +24,8 @@ Columns, per spec and pooled per folder:
 * link: matched rules (whose gold names a reason) linked by the reader to a value paired with one of the
   gold reasons (a rule linked to three or more values, over half of those read, counts as wrong).
 * name: whether the reader found the assistant's name.
+* thin: what ``docgen spec lint`` says of the reading (:func:`docgen.spec.lint.thin_reading`): ``r`` too few rules
+  for the spec's length, ``v`` one value or none.
 """
 
 from __future__ import annotations
@@ -182,7 +184,11 @@ def score(spec_path: Path, gold: dict, spec=None) -> dict:
             link_ok += 1
 
     name = (spec.model_name or "").strip().lower()
+    from docgen.spec.lint import thin_reading
+    thin = thin_reading(spec, len(read_text(spec_path).split()))
     return {
+        "thin": ("r" if any(" rule(s) in " in t for t in thin) else "") + ("v" if any("value" in t.split(":")[0]
+                                                                                    for t in thin) else ""),
         "spec": spec_path.name, "shape": gold.get("shape", ""),
         "reader_rules": len(spec.rules), "gold_rules": len(g_rules),
         "rules_ok": sum(len(x) for x in matched.values()), "found": len(matched),
@@ -204,8 +210,8 @@ def _ratio(a: int, b: int) -> str:
 
 def table(rows: list[dict], title: str) -> str:
     out = [f"#### {title}", "",
-           "| spec | rules P | rules R | dup | traps read as rules | polarity | values P | values R | link | name |",
-           "|---|---|---|---|---|---|---|---|---|---|"]
+           "| spec | rules P | rules R | dup | traps read as rules | polarity | values P | values R | link | name | thin |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
     tot = {k: 0 for k in ("reader_rules", "gold_rules", "rules_ok", "found", "dup", "traps", "pol_ok", "pol_n",
                           "reader_values", "gold_values", "values_paired", "link_ok", "link_n", "name_ok")}
     for r in rows:
@@ -213,11 +219,13 @@ def table(rows: list[dict], title: str) -> str:
             tot[k] += int(r[k])
         out.append(f"| {r['spec']} | {r['rules_ok']}/{r['reader_rules']} | {r['found']}/{r['gold_rules']} | {r['dup']} | "
                    f"{r['traps']} | {r['pol_ok']}/{r['pol_n']} | {r['values_paired']}/{r['reader_values']} | "
-                   f"{r['values_paired']}/{r['gold_values']} | {r['link_ok']}/{r['link_n']} | {'yes' if r['name_ok'] else 'no'} |")
+                   f"{r['values_paired']}/{r['gold_values']} | {r['link_ok']}/{r['link_n']} | {'yes' if r['name_ok'] else 'no'} | "
+                   f"{r.get('thin') or '.'} |")
     t = tot
     out.append(f"| **all {len(rows)}** | **{_ratio(t['rules_ok'], t['reader_rules'])}** | **{_ratio(t['found'], t['gold_rules'])}** | "
                f"{t['dup']} | **{t['traps']}** | {_ratio(t['pol_ok'], t['pol_n'])} | {_ratio(t['values_paired'], t['reader_values'])} | "
-               f"{_ratio(t['values_paired'], t['gold_values'])} | **{_ratio(t['link_ok'], t['link_n'])}** | {t['name_ok']}/{len(rows)} |")
+               f"{_ratio(t['values_paired'], t['gold_values'])} | **{_ratio(t['link_ok'], t['link_n'])}** | {t['name_ok']}/{len(rows)} | "
+               f"{sum(bool(r.get('thin')) for r in rows)} |")
     return "\n".join(out)
 
 

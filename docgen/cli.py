@@ -93,7 +93,7 @@ def cmd_spec(args) -> int:
         return _spec_extract(args)
     spec = parse_spec(args.file, model_name=args.model_name)
     if args.spec_cmd == "lint":
-        found = lint_spec(spec)
+        found = lint_spec(spec, _spec_words(args.file))
         errors = [f for f in found if f.code in ("no-value", "fragment", "conflict")]
         if args.json:
             _print_json([{"code": f.code, "message": f.message, "line": f.line} for f in found])
@@ -124,6 +124,7 @@ def cmd_spec(args) -> int:
         print(f"authority levels (highest first): {', '.join(spec.authority_levels)}")
     print()
     print(render_tree(spec))
+    _warn_thin(spec, args.file)
     if spec.notes:
         shown = spec.notes if args.all_notes else spec.notes[:20]
         print(f"\nskipped / warnings ({len(spec.notes)})")
@@ -287,7 +288,24 @@ def cmd_plan(args) -> int:
     print(f"\nestimate ({est['backend']}{'/' + est['model'] if est['model'] else ''}): {est['requests']:,} requests, "
           f"{est['input_tokens']:,} input tokens, {est['output_tokens']:,} output tokens, cost {cost}")
     _warn_uncovered(uncovered(spec, plan), len(plan.items), len(plan.genres))
+    _warn_thin(spec, spec_path)
     return 0
+
+
+def _spec_words(path) -> int:
+    from .spec import _read_text
+    try:
+        return len(_read_text(Path(path)).split())
+    except Exception:           # the spec was read already; a count is only for the thin-reading hint
+        return 0
+
+
+def _warn_thin(spec, path) -> None:
+    """Say when the reader's reading of a prose spec looks too thin to generate from."""
+    from .spec.lint import THIN_HINT, thin_reading
+    said = thin_reading(spec, _spec_words(path))
+    if said:
+        sys.stderr.write("\n" + "".join(f"warning: {m}\n" for m in said) + f"  hint: {THIN_HINT}\n")
 
 
 def _warn_uncovered(gap, n_docs: int, n_genres: int) -> None:

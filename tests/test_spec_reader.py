@@ -1278,3 +1278,28 @@ def test_rows_and_sections_marked_out_of_force_are_not_read(tmp_path):
             "## Discussed but not taken forward\n\nDash should hold the first free slot for anyone who asks twice.\n")
     spec = _parse(tmp_path / "dash.md", text)
     assert [r.text for r in spec.rules] == ["Dash should give the latest scan event exactly as recorded."]
+
+
+def test_lint_and_plan_say_when_a_reading_is_too_thin_to_trust(tmp_path):
+    """A prose spec the reader found few rules in (for its length), or one value or none, is flagged: on the gold
+    readings of corpora/specread such readings had missed most of what the spec says (BENCHMARKS.md)."""
+    from docgen.spec.lint import thin_reading
+
+    prose = ("# Estate helper\n\n" + "We think about the estate a great deal. " * 60 +
+             "\n\nThe assistant should answer repair questions the same day, because tenants' safety comes first.\n")
+    p = tmp_path / "thin.md"
+    p.write_text(prose)
+    s = parse_spec(p)
+    said = thin_reading(s, len(prose.split()))
+    assert len(s.rules) == 1 and any("1 rule(s) in" in m for m in said) and any("value" in m for m in said)
+    r = subprocess.run([sys.executable, "-m", "docgen", "spec", "lint", str(p)], capture_output=True, text=True,
+                       cwd=REPO)
+    assert r.returncode == 0 and r.stdout.count(": thin: ") == 2 and "docgen spec extract" in r.stdout
+    r = subprocess.run([sys.executable, "-m", "docgen", "plan", str(p), "--docs", "2"], capture_output=True,
+                       text=True, cwd=REPO)
+    assert r.returncode == 0 and "warning: the reader found 1 rule(s)" in r.stderr and "spec extract" in r.stderr
+    # a full reading is not flagged; neither is a long essay, nor the structured form
+    example = REPO / "corpora" / "examples" / "wren_spec.md"
+    assert thin_reading(parse_spec(example), len(example.read_text().split())) == []
+    const = SPECS / "claude_constitution.md"
+    assert thin_reading(parse_spec(const), len(const.read_text().split())) == []

@@ -30,9 +30,38 @@ def leaks(spec: Spec) -> list[str]:
     return out
 
 
+# A prose spec the reader found fewer rules in than this, per 1,000 words, was mostly unread: on the 48 specs of
+# corpora/specread/dev … heldout5 (written outside the project), the five below it had recall 0.08-0.45 and every
+# spec at 7.5 or more had at least 0.5 (BENCHMARKS.md, "Spec reader on foreign specs", twelfth round).
+THIN_RULES_PER_1K = 7.0
+THIN_WORDS = (400, 2500)     # the lengths it was measured on (615-1,202 words); a long essay states rules more sparsely
+
+
+def thin_reading(spec: Spec, words: int) -> list[str]:
+    """Why the reader's reading of a prose spec of ``words`` words looks too thin to trust (empty when it does not):
+    few rules for its length, or one value or none."""
+    if spec.format != "markdown" or not THIN_WORDS[0] <= words <= THIN_WORDS[1]:
+        return []
+    out = []
+    per = 1000 * len(spec.rules) / words
+    if per < THIN_RULES_PER_1K:
+        out.append(f"the reader found {len(spec.rules)} rule(s) in {words:,} words ({per:.1f} per 1,000; in specs by "
+                   f"outside writers, a reading under {THIN_RULES_PER_1K:g} per 1,000 had missed most of the rules)")
+    if len(spec.values) <= 1 and spec.rules:
+        one = f"one value ({spec.values[0].name[:40]!r})" if spec.values else "no value"
+        out.append(f"the reader found {one}: every document will be tied to it; if the spec gives its rules other "
+                   f"reasons, they were not read (with one value or none, specs by outside writers had lost most of "
+                   f"theirs)")
+    return out
+
+
+THIN_HINT = ("check `docgen spec inspect`; `docgen spec extract SPEC --out spec.yaml --backend B --model M` has a model "
+             "read it (each rule located by its quote), or write it in the structured form (`docgen spec schema`)")
+
+
 @dataclass
 class Finding:
-    code: str          # no-value | no-behaviour | fragment | duplicate | conflict | skipped | warning
+    code: str          # no-value | no-behaviour | fragment | duplicate | conflict | skipped | warning | thin
     message: str
     line: int
 
@@ -57,8 +86,12 @@ def is_fragment(text: str) -> bool:
     return (len(t.split()) < 3 or t[:1].islower() or bool(_DANGLING.match(t)) or not t.endswith((".", "!", "?", "”", '"', ")")))
 
 
-def lint_spec(spec: Spec) -> list[Finding]:
-    out: list[Finding] = []
+def lint_spec(spec: Spec, words: int | None = None) -> list[Finding]:
+    """What is wrong with the reading of ``spec``; ``words``, the length of a prose spec, adds the thin-reading
+    check (:func:`thin_reading`)."""
+    thin = thin_reading(spec, words or 0)
+    out: list[Finding] = [Finding("thin", m + (f": {THIN_HINT}" if i == len(thin) - 1 else ""), 1)
+                          for i, m in enumerate(thin)]
     top = sorted(v.id for v in spec.values if v.parent is None)
     for r in spec.rules:
         if not r.value_ids or (r.section is None and len(top) > 1 and sorted(r.value_ids) == top
