@@ -1,7 +1,7 @@
 """How well the spec reader reads specs it was not written against: scored against hand-made gold readings.
 
     PYTHONPATH=$PWD .venv/bin/python benchmarks/bench_spec_read.py corpora/specread/dev [corpora/specread/heldout] [--json] [--show]
-    PYTHONPATH=$PWD .venv/bin/python benchmarks/bench_spec_read.py corpora/specread/heldout6 --extract BACKEND/MODEL [--base-url URL]
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/bench_spec_read.py corpora/specread/heldout6 --extract BACKEND/MODEL [--base-url URL] [--part-words N]
 
 ``--extract`` scores an LLM's reading instead of the reader's: ``docgen spec extract`` (the model reads the
 spec into the structured form with a verbatim quote for every value and rule; what it quotes is located in the
@@ -229,7 +229,7 @@ def table(rows: list[dict], title: str) -> str:
     return "\n".join(out)
 
 
-def extracted(spec_path: Path, backend_model: str, base_url: str | None = None):
+def extracted(spec_path: Path, backend_model: str, base_url: str | None = None, part_words: int = 3000):
     """The spec as an LLM reads it (``docgen spec extract``), each value and rule placed at the spec lines its
     quote was found on; ``None`` when the extraction failed (the model's reply never validated)."""
     import asyncio
@@ -245,7 +245,7 @@ def extracted(spec_path: Path, backend_model: str, base_url: str | None = None):
 
     async def go():
         try:
-            return await extract_spec(backend, read_text(spec_path))
+            return await extract_spec(backend, read_text(spec_path), part_words=part_words)
         finally:
             await backend.aclose()
 
@@ -268,13 +268,13 @@ def extracted(spec_path: Path, backend_model: str, base_url: str | None = None):
     return spec
 
 
-def run(folder: Path, extract: str | None = None, base_url: str | None = None) -> list[dict]:
+def run(folder: Path, extract: str | None = None, base_url: str | None = None, part_words: int = 3000) -> list[dict]:
     rows = []
     for g in sorted(folder.glob("*.gold.json")):
         gold = json.loads(g.read_text(encoding="utf-8"))
         path = g.parent / gold["spec"]
         if extract:
-            spec = extracted(path, extract, base_url)
+            spec = extracted(path, extract, base_url, part_words)
             if spec is None:          # nothing read: every gold rule and value missed
                 rows.append(score(path, gold, _empty(path)))
                 continue
@@ -294,7 +294,7 @@ def main(argv: list[str]) -> int:
     rest = []
     it = iter(argv)
     for a in it:
-        if a in ("--extract", "--base-url"):
+        if a in ("--extract", "--base-url", "--part-words"):
             opt[a] = next(it, None)
         else:
             rest.append(a)
@@ -305,7 +305,7 @@ def main(argv: list[str]) -> int:
         return 2
     everything = {}
     for f in folders:
-        rows = run(f, opt.get("--extract"), opt.get("--base-url"))
+        rows = run(f, opt.get("--extract"), opt.get("--base-url"), int(opt.get("--part-words") or 3000))
         everything[str(f)] = rows
         if "--json" not in argv:
             print(table(rows, f"{f} ({len(rows)} specs)"))

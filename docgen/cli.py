@@ -79,6 +79,9 @@ def _spec_args(p):
     x.add_argument("--backend", default="anthropic")
     x.add_argument("--model", default="")
     x.add_argument("--base-url", default=None)
+    x.add_argument("--part-words", type=_at_least(200), default=3000, metavar="N",
+                   help="read a longer spec in parts of about N words, one call each (default 3000; lower it for a "
+                        "model with a small context)")
 
 
 @command("spec", "inspect or lint a Model Spec")
@@ -150,7 +153,7 @@ def _spec_extract(args) -> int:
 
     async def go():
         try:
-            return await extract_spec(backend, text)
+            return await extract_spec(backend, text, part_words=args.part_words)
         finally:
             await backend.aclose()
 
