@@ -311,6 +311,17 @@ def _warn_thin(spec, path) -> None:
         sys.stderr.write("\n" + "".join(f"warning: {m}\n" for m in said) + f"  hint: {THIN_HINT}\n")
 
 
+def _warn_thin_path(path, model_name=None) -> None:
+    """:func:`_warn_thin` for a spec not parsed yet (a spec that fails to parse is reported by the command itself)."""
+    from .errors import DocgenError
+    from .spec import parse_spec
+    try:
+        spec = parse_spec(path, model_name=model_name)
+    except DocgenError:
+        return
+    _warn_thin(spec, path)
+
+
 def _warn_uncovered(gap, n_docs: int, n_genres: int) -> None:
     """Say which rules a plan leaves without a document, and the size that covers each once."""
     missing, n_targets = gap
@@ -373,6 +384,8 @@ def cmd_generate(args) -> int:
         cfg = api.run_config(spec_path, out, config=args.config, **o)
     th = Thresholds(min_per_rule=args.min_per_rule, min_per_cell=args.min_per_cell, min_genres=args.min_genres)
     before = _accepted_before(Path(out))
+    if not before and not args.fill_gaps:
+        _warn_thin_path(cfg.spec, args.model_name)
     t0 = time.perf_counter()
     res = api.generate(spec_path, out, config=args.config, fill_gaps=th if args.fill_gaps else None,
                        retry_failed=args.retry_failed, **o)

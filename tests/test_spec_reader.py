@@ -1298,6 +1298,10 @@ def test_lint_and_plan_say_when_a_reading_is_too_thin_to_trust(tmp_path):
     r = subprocess.run([sys.executable, "-m", "docgen", "plan", str(p), "--docs", "2"], capture_output=True,
                        text=True, cwd=REPO)
     assert r.returncode == 0 and "warning: the reader found 1 rule(s)" in r.stderr and "spec extract" in r.stderr
+    env = {**__import__("os").environ, "DOCGEN_TEST_BACKENDS": "1"}
+    r = subprocess.run([sys.executable, "-m", "docgen", "generate", str(p), "--out", str(tmp_path / "run"), "--docs",
+                        "1", "--backend", "fake"], capture_output=True, text=True, cwd=REPO, env=env)
+    assert "warning: the reader found 1 rule(s)" in r.stderr, r.stderr
     # a full reading is not flagged; neither is a long essay, nor the structured form
     example = REPO / "corpora" / "examples" / "wren_spec.md"
     assert thin_reading(parse_spec(example), len(example.read_text().split())) == []
