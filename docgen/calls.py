@@ -62,6 +62,10 @@ def crashpoint(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+_SHORTER = ("\n\n(An earlier reply to this was cut off at the length limit. Keep this one shorter: the JSON object "
+            "only, with brief field values.)")
+
+
 class SpendCapReached(Exception):
     """Sending this request could exceed --max-cost; nothing was sent."""
 
@@ -237,13 +241,18 @@ class Calls:
 
         params = params or GenerationParams(temperature=0.2, max_tokens=1500, repeat_penalty=1.0)
         messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else list(prompt)
+        first = list(messages)
         last = ""
         for _ in range(attempts):
             comp = await self.complete(Request(messages=list(messages), params=params, template_version=template),
                                        purpose=purpose)
+            if comp.finish_reason != "stop":
+                # a reply cut off at the length limit is not sent back (it would only fill the context again):
+                # the question is asked afresh, with a request for a shorter answer
+                last = f"reply was cut off (finish_reason={comp.finish_reason})"
+                messages = first[:-1] + [{**first[-1], "content": first[-1]["content"] + _SHORTER}]
+                continue
             try:
-                if comp.finish_reason != "stop":
-                    raise ValueError(f"reply was cut off (finish_reason={comp.finish_reason})")
                 return parse(comp.text)
             except ValueError as e:
                 last = str(e).splitlines()[0][:300] if str(e) else type(e).__name__

@@ -131,3 +131,25 @@ def test_rejected_key_stops_every_later_call():
     with pytest.raises(KeyRejected):
         asyncio.run(calls.complete(Request(messages=[{"role": "user", "content": "b"}])))
     assert len(be.calls) == 1
+
+
+def test_a_reply_cut_off_at_the_length_limit_is_asked_again_afresh_not_sent_back():
+    """The cut reply would only fill the context again (a small model's re-ask overflowed it): the question is
+    asked again, unchanged but for a request to be brief; a malformed complete reply is still sent back."""
+    from docgen.backends.base import Completion
+
+    be = FakeBackend(script=[Completion(text='{"ideas": ["a very long' + " idea" * 50, finish_reason="length"),
+                             '{"ideas": 3}', '{"ideas": ["short"]}'])
+    calls = Calls(be)
+
+    def parse(text):
+        got = json.loads(text)
+        if not isinstance(got.get("ideas"), list):
+            raise ValueError("ideas must be a list")
+        return got["ideas"]
+
+    assert asyncio.run(calls.ask("Give ideas as JSON.", parse, template="t@1")) == ["short"]
+    second, third = be.calls[1].messages, be.calls[2].messages
+    assert len(second) == 1 and second[0]["content"].startswith("Give ideas as JSON.") and "cut off" in second[0]["content"]
+    assert "a very long" not in json.dumps(second)
+    assert [m["role"] for m in third] == ["user", "assistant", "user"] and "ideas must be a list" in third[-1]["content"]
