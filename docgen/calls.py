@@ -44,7 +44,7 @@ from .retry import AdaptiveLimiter, RetryPolicy, call_with_retries
 
 T = TypeVar("T")
 
-__all__ = ["Calls", "SpendCapReached", "KeyRejected", "AskFailed", "crashpoint", "json_object"]
+__all__ = ["Calls", "SpendCapReached", "KeyRejected", "AskFailed", "crashpoint", "json_object", "validated"]
 
 _CRASH_COUNTS: dict[str, int] = {}
 
@@ -84,6 +84,16 @@ class AskFailed(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+def validated(model: type[T], text: str) -> T:
+    """``model`` validated from the first JSON object in ``text``; ValueError (the first problem and where) if not."""
+    from pydantic import ValidationError
+    try:
+        return model.model_validate(json_object(text))
+    except ValidationError as e:
+        err = e.errors()[0]
+        raise ValueError(f"{err['msg']} at {'.'.join(str(x) for x in err['loc'])}") from None
 
 
 def json_object(text: str) -> Any:
@@ -228,16 +238,10 @@ class Calls:
         first JSON object). Every reply is journalled, so a rerun re-validates without paying.
         BackendError, SpendCapReached and KeyRejected pass through."""
         if isinstance(parse, type):
-            from pydantic import ValidationError
-
             model = parse
 
             def parse(text: str) -> Any:  # type: ignore[no-redef]
-                try:
-                    return model.model_validate(json_object(text))
-                except ValidationError as e:
-                    err = e.errors()[0]
-                    raise ValueError(f"{err['msg']} at {'.'.join(str(x) for x in err['loc'])}") from None
+                return validated(model, text)
 
         params = params or GenerationParams(temperature=0.2, max_tokens=1500, repeat_penalty=1.0)
         messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else list(prompt)

@@ -226,14 +226,8 @@ async def extract_spec(backend: Backend, spec_text: str, *, templates_dir=None, 
                         templates_dir)
 
         def parse(reply: str, known_ids=frozenset(values)) -> _Extracted:
-            from pydantic import ValidationError
-
-            from .calls import json_object
-            try:
-                got = _Extracted.model_validate(json_object(reply))
-            except ValidationError as e:
-                err = e.errors()[0]
-                raise ValueError(f"{err['msg']} at {'.'.join(str(x) for x in err['loc'])}") from None
+            from .calls import validated
+            got = validated(_Extracted, reply)
             ids = known_ids | {v.id for v in got.values}
             for r in got.rules:
                 bad = [v for v in r.values if v not in ids]
