@@ -385,6 +385,58 @@ def _lettered_items(lines: list[str]) -> None:
         lead = st.endswith(":") and not st.startswith(("#", "-", "*", "|"))
 
 
+_TOGGLE_GLYPH = re.compile(r"^[▸▶►▹▷▾▼›»]\s*")
+_GLYPH_BULLET = re.compile(r"^(?P<ind>\s*)[•◦▪‣∙]\s+(?=\S)")
+_CODE_LINE = re.compile(r"[{}]|;\s*$|=>|==|^\s*[\w.-]+:\s*\S*$|^\s*(?:def|import|from|return|function|var|const|let|class)\s|"
+                        r"^\s*[$>#]\s|\w\([^)]*\)\s*$")
+
+_WRAPPED_END = r"\b(?:a|an|the|to|of|and|or|but|in|on|at|by|for|with|from|is|are|was|has|have|that|which|who|its|their|" \
+               r"your|our|not|no|if|when|as|than)$"
+
+
+def _hanging_blocks(lines: list[str]) -> None:
+    """A short line at the margin with its body hanging under it, indented ("▸ Privacy" over "    Nettle never
+    confirms …": toggle blocks as page tools export them, or a plain outline). Markdown would run the two into one
+    paragraph, or read the body as code. When at least two such blocks read as prose, each line is a heading one
+    level under the Markdown heading above it, and its body is dedented; "•" bullets become Markdown's "-"."""
+    heads: list[tuple[int, int, int, str]] = []
+    fence, level, i, n = False, 2, 0, len(lines)
+    while i < n:
+        line, st = lines[i], lines[i].strip()
+        if st.startswith(("```", "~~~")):
+            fence = not fence
+        h = re.match(r"(#{1,6})\s", line)
+        if fence or h or not st or line[0].isspace():
+            if h and not fence:
+                level = min(6, len(h.group(1)) + 1)
+            i += 1
+            continue
+        t = _TOGGLE_GLYPH.sub("", st)
+        j = i + 1
+        while j < n and (re.match(r"[ \t]{2,}\S", lines[j]) or
+                         not lines[j].strip() and j + 1 < n and re.match(r"[ \t]{2,}\S", lines[j + 1])):
+            j += 1
+        body = [x for x in lines[i + 1:j] if x.strip()]
+        if body and len(t.split()) <= 12 and re.search(r"[A-Za-z]{2}", t) and \
+                not t.endswith((".", ";", ",", "!", "?", "{", "(", "[", ":")) and \
+                not re.search(r"[.:;!?]\s+\S", t) and not re.search(_WRAPPED_END, t, re.I) and \
+                not re.match(r"\s*[a-z(]", body[0]) and not re.match(r"(?:[-*+|>=_~]|\d+[.)])(?:\s|$)", t) and \
+                any(re.search(r"[a-z]{3,}\s+[a-z]{2,}\s+[a-z]{2,}", x) for x in body) and \
+                sum(1 for x in body if _CODE_LINE.search(x)) * 5 < len(body):
+            heads.append((i, j, level, t))
+            i = j
+            continue
+        i += 1
+    if len(heads) < 2:
+        return
+    for i, j, level, t in heads:
+        lines[i] = "#" * level + " " + t
+        cut = min(len(x) - len(x.lstrip()) for x in lines[i + 1:j] if x.strip())
+        for k in range(i + 1, j):
+            x = lines[k][cut:] if lines[k].strip() else ""
+            lines[k] = _GLYPH_BULLET.sub(lambda m: m["ind"] + "- ", x)
+
+
 def as_markdown(text: str) -> str:
     """``text`` with XML-style sections, plain-text memo conventions and reStructuredText directives written as
     Markdown; the same number of lines, each where it was."""
@@ -397,6 +449,8 @@ def as_markdown(text: str) -> str:
     if sum(1 for x in lines if re.match(r"\s*Scenario(?:\s+Outline)?\s*:", x)) >= 2:
         _gherkin(lines)
     _separators(lines)
+    if not _rst_like(lines):             # reStructuredText's definition lists are read below
+        _hanging_blocks(lines)
     if not re.search(r"^#{1,6}\s", text, re.M) and not any(_ADOC_HEADING.match(x) for x in text.split("\n")[:400]):
         _outline(lines)
         _plain_text(lines)

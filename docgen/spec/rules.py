@@ -86,7 +86,8 @@ _FOR_OTHERS = re.compile(r"\b(?:notes?|guidance|instructions|tips|checklist|rule
                          r"users|members|reviewers|testers|operators|developers|maintainers|contributors|volunteers|parents|"
                          r"teachers|customers|clinicians|nurses|editors|humans|people)\b|"
                          r"\b(?:your|user|users['’]?|member|members['’]?|staff|customer|customers['’]?|learner|learners['’]?)\s+"
-                         r"(?:obligations|responsibilities|duties)\b|\bwhat\s+we\s+(?:expect|ask)\s+of\s+(?:you|staff|users)\b", re.I)
+                         r"(?:obligations|responsibilities|duties)\b|\bwhat\s+we\s+(?:expect|ask)\s+of\s+(?:you|staff|users)\b|"
+                         r"\b(?:team|staff|admins?|managers?|engineers?|humans?|people|internal|maintainers?|ops)\s+only\b", re.I)
 # a heading that opens with, or is tagged with, a status that takes it out of force ("Alternatives considered",
 # "KW-107 Priority on request · Won't do", "Rejected: …"); not "What our assistant will not do"
 _DROPPED_HEADING = re.compile(r"(?:^|[·|—–:(\[]\s*)(?:won['’]t\s+do|will\s+not\s+do|not\s+doing|out\s+of\s+scope|de-?scoped|"
@@ -374,7 +375,7 @@ class GeneralReader:
         sec = self._cur_sec
         while sec is not None and sec.level:
             title = clean_heading(sec.title)
-            if _FOR_OTHERS.search(title):
+            if _FOR_OTHERS.search(title) or _FOR_OTHERS.search(sec.title):    # "Setup (community team only)"
                 return True
             who = _WHAT_WHO_DOES.match(title)
             if who and not re.fullmatch(subject_pattern(self.b.model_name) + r"|it|(?:the\s+)?(?:assistant|bot|model)",

@@ -8,7 +8,7 @@ import re
 
 from .build import Build, clean_heading
 from .model import Span, Value
-from .rules import _CLAUSE, _ORDER, GeneralReader, content_words, shares
+from .rules import _CLAUSE, _ORDER, _VALUE_LEAD, GeneralReader, content_words, shares
 from .text import sentences, slugify, unique
 from .tree import Section, walk_nodes
 
@@ -200,7 +200,8 @@ def assemble(rd: GeneralReader, b: Build) -> None:
         # its own once its rules stand behind the listed values: keep it only while a rule still needs it
         secs = {vid: sec for sec in rd.root.walk() for sid, vid in vid_of.items() if id(sec) == sid}
         grouping = {vid for vid, sec in secs.items()
-                    if vid not in listed_ids and (not rd.prose.get(id(sec)) or sec.attrs.get("record")) and id(sec) in owners
+                    if vid not in listed_ids and (not rd.prose.get(id(sec)) or sec.attrs.get("record") or
+                                                  _topic(rd, sec, set(listed_at.values()))) and id(sec) in owners
                     and not any(v.parent == vid for v in b.values)}
         listed_vals = [values[v] for v in listed_ids]
         for raw in rd.raws:
@@ -222,7 +223,8 @@ def assemble(rd: GeneralReader, b: Build) -> None:
         for vid, sec in secs.items():
             if vid in used or vid in listed_ids or any(v.parent == vid for v in b.values):
                 continue
-            if id(sec) in asked or sec.attrs.get("record") or (not rd.prose.get(id(sec)) and id(sec) in owners):
+            if id(sec) in asked or sec.attrs.get("record") or \
+                    ((not rd.prose.get(id(sec)) or _topic(rd, sec, set(listed_at.values()))) and id(sec) in owners):
                 b.values = [v for v in b.values if v.id != vid]
                 b.note("skipped", f"section '{sec.title}' groups rules that stand behind the listed values: not a "
                                   f"value of its own", sec.start, sec.end_line())
@@ -237,6 +239,15 @@ def assemble(rd: GeneralReader, b: Build) -> None:
 
 
 _LABELLED_NAME = re.compile(r"^([A-Z][A-Za-z]{0,5}\d+(?:\.\d+)*)(?:\s*[.:)\u2014-]\s+|\s+(?=[A-Z]))(\S.*)$")
+
+
+def _topic(rd: GeneralReader, sec: Section, value_secs: set[int]) -> bool:
+    """Where the spec states its values in one place of their own ("What we care about", a paragraph each), a
+    section elsewhere that holds rules and some prose ("Deliveries") is a topic, not one more value; not one under
+    a heading that names values ("Our values" over "### 1. No surprises on the bill"), nor one inside a listed value's own section."""
+    held = {id(h) for *_x, h in rd.listed} | value_secs      # under a listed value's own section: a part of it
+    return _own_words(sec) <= 120 and (bool(getattr(rd, "declared", False)) or len(rd.listed) >= 3 and not any(id(a) in held for a in sec.ancestors())) \
+        and not any(_VALUE_LEAD.search(clean_heading(a.title)) for a in [sec, *sec.ancestors()] if a.level)
 
 
 def _cited(text: str, cited: dict[str, str]) -> list[str]:
