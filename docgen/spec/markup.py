@@ -312,7 +312,9 @@ def _rst(lines: list[str]) -> None:
 
 _ADOC_HEADING = re.compile(r"^(?P<eq>={1,6})\s+(?P<t>\S.*)$")
 _ADOC_BLOCK = re.compile(r"^(?:-{4,}|\.{4,}|={4,}|\*{4,}|_{4,}|\+{4,})\s*$")
-_CHAT_LINE = re.compile(r"^(?P<ind>\s*)\[[^\]]{2,40}\]\s+(?:@?[\w.'’-]+(?:\s+[\w.'’-]+){0,3})\s*:\s+(?P<t>\S.*)$")
+_CHAT_LINE = re.compile(r"^(?P<ind>\s*)(?P<b>\*\*|__)?\[[^\]]{2,40}\]\s+(?P<who>@?[\w.'’-]+(?:\s+[\w.'’-]+){0,3})\s*:"
+                        r"\s*(?(b)(?:\*\*|__))\s+(?P<t>\S.*)$")
+_CHAT_ROLE = re.compile(r"@?(?:user|users|assistant|bot|customer|caller|client|ai|model|human)\b", re.I)
 _CHAT_NOISE = re.compile(r"^\s*(?:reactions?\s*:|↳|\(?\d+\s+repl(?:y|ies)\)?|(?:edited|pinned by)\b)", re.I)
 
 
@@ -337,11 +339,12 @@ def _asciidoc(lines: list[str]) -> None:
 
 
 def _chat(lines: list[str]) -> None:
-    """A chat export: "[09:13] Nadia Karimi: Skerry links the primary source …" keeps what was said, dedented;
+    """A chat export or a transcript ("[09:13] Nadia Karimi: Skerry links the primary source …", "**[00:00:40]
+    HENRIK:** …"): what was said is kept, dedented;
     reaction counts and thread markers go."""
     for i, line in enumerate(lines):
         m = _CHAT_LINE.match(line)
-        if m:
+        if m and not _CHAT_ROLE.match(m["who"]):     # "[10:02] User: …" stays a turn of a sample conversation
             lines[i] = m["t"]
         elif _CHAT_NOISE.match(line):
             lines[i] = ""

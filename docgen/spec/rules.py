@@ -388,6 +388,9 @@ class GeneralReader:
         """The section being read introduces the model ("Mogul books lessons for children and adults …" before the
         first heading, or under "About" / "What Mogul is" / "Purpose"): what it does there is its job, not a rule."""
         sec = self._cur_sec
+        if sec is not None and (self._is_doc(sec) or not sec.level) and not sec.children and \
+                sum(1 for n in sec.body if n.kind == "para") >= 8:
+            return False            # a flat document, a transcript under its title: the whole spec, not its preface
         return sec is None or self._is_doc(sec) or not sec.level or \
             bool(_INTRO_HEADING.match(_CLAUSE.sub("", clean_heading(sec.title), count=1).strip()))
 

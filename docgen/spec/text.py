@@ -223,6 +223,10 @@ def example_label(text: str) -> tuple[bool, str | None]:
     e = _EMOJI_LABEL.match(text)
     if not m and not e:
         return False, None
+    if m and not e and not m.group("emoji") and m.group(0).rstrip().endswith(".") and "**" not in m.group(0) and \
+            "__" not in m.group(0) and " " not in m.group("word") and \
+            re.match(r"\s*[A-Z][a-z]+\s+[a-z]", text[m.end():]) and m.group(0).strip()[:-1].strip().isalpha():
+        return False, None       # a transcript's "Right. At the end of a session …": a reply, not a label
     word = (m.group("word").lower() if m else "") if m else ""
     emoji = (e.group(1) if e else "") or (m.group("emoji") or "").strip() if m else (e.group(1) if e else "")
     label = "good" if (word in _GOOD or emoji in _GOOD) else "bad" if (word in _BAD or emoji in _BAD) else None
