@@ -25,6 +25,7 @@ _CLOSE_TAG = re.compile(r"^\s*</(?P<t>[A-Za-z][\w.-]*)\s*>\s*$")
 _WRAPPED = re.compile(r"^(?P<ind>\s*)<(?P<t>[A-Za-z][\w.-]*)>(?P<body>.*)</(?P=t)>\s*$")
 _CAPS_LINE = re.compile(r"^(?=.*[A-Z]{2})(?:\d{1,2}(?:\.\d{1,2})*\.?\s+)?[A-Z0-9][A-Z0-9 &'’,/()–—:+-]{2,79}$")
 _CAPS_ITEM = re.compile(r"^(?P<ind>\s*)(?P<m>[-*+•]|o)\s+(?P<t>(?=[^a-z]*[A-Z]{2})[A-Z0-9][^a-z.:]{2,79})(?P<end>[.:]?)(?P<rest>(?:\s.*)?)$")
+_CAPS_RUN_IN = re.compile(r"^(?P<t>[A-Z][A-Z'’ &-]{2,40}[A-Z])(?P<end>[.!])(?P<rest>(?:\s+\S.*)?)$")
 _LABEL_LINE = re.compile(r"^(?P<ind>\s+)(?i:rationale|reasons?|why)\s*:\s*(?P<rest>.*)$")
 _EMOJI_BULLET = re.compile(r"^(?P<ind>\s*)(?P<e>[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF][\uFE0F\u200D\U0001F3FB-\U0001F3FF]*)+\s+(?=\S)")
 _O_BULLET = re.compile(r"^(?P<ind>\s*)o\s+(?=\S)")
@@ -196,13 +197,20 @@ def _plain_text(lines: list[str]) -> None:
             lines[i] = f"{why['ind']}- Why: {why['rest']}"      # "  RATIONALE: …" under an item: its reason
             i += 1
             continue
-        blank_before = i == 0 or not lines[i - 1].strip()
+        # a line of dashes above counts as a blank: a notice boxes its headings between rules
+        blank_before = i == 0 or not lines[i - 1].strip() or bool(re.fullmatch(r"\s*[-=_*~]{3,}\s*", lines[i - 1]))
         nxt = lines[i + 1] if i + 1 < n else ""
         if blank_before and _CAPS_LINE.match(line.strip()) and not line.startswith((" ", "\t")) and \
                 not re.match(r"^[A-Z]+:\s", line.strip()) and (not nxt.strip() or _CAPS_LINE.match(nxt.strip())
                                                                or re.match(r"\s*(?:[-*+•]|o|\d+[.)])\s", nxt)):
             heads += 1
             lines[i] = ("# " if heads == 1 else "## ") + _caps(line.strip().rstrip(":"), keep)
+            i += 1
+            continue
+        rt = _CAPS_RUN_IN.match(line)
+        if blank_before and rt and len(rt["t"].split()) <= 5 and (rt["rest"].strip() or re.search(r"[a-z]", nxt)):
+            # a notice's "SAFETY FIRST." over "Water is fun. …": the capitals name the paragraph's term
+            lines[i] = f"**{_caps(rt['t'].strip(), keep)}{rt['end']}**{rt['rest']}"
             i += 1
             continue
         m = _CAPS_ITEM.match(line)
@@ -440,6 +448,48 @@ def _hanging_blocks(lines: list[str]) -> None:
             lines[k] = _GLYPH_BULLET.sub(lambda m: m["ind"] + "- ", x)
 
 
+_ELLIPSIS_END = re.compile(r"\s*(?:\.{3}|…)\s*$")
+_ELLIPSIS_START = re.compile(r"^\s*(?:\.{3}|…)\s*(?=[a-z])")
+
+
+def _ellipsis_items(lines: list[str]) -> None:
+    """A notice's "OUR ASSISTANT, MOSS, WILL ALWAYS ..." over paragraphs that go on "... tell you to find a
+    lifeguard": the line is a lead-in ("Our assistant, Moss, will always:") and each paragraph an item of a list
+    under it, its wrapped lines indented under the item."""
+    text = "\n".join(lines)
+    names = set(re.findall(r"(?<=[a-z,;] )([A-Z][a-z]{2,})\b", text))        # "Say hello to Moss."
+    n = len(lines)
+
+    def nonblank(k: int) -> int | None:              # the next line with words (not a rule of dashes)
+        while k < n and (not lines[k].strip() or re.fullmatch(r"\s*[-=_*~]{3,}\s*", lines[k])):
+            k += 1
+        return k if k < n else None
+
+    for i, line in enumerate(lines):
+        if not _ELLIPSIS_END.search(line) or _ELLIPSIS_START.match(line) or not re.search(r"[A-Za-z]{3}", line):
+            continue
+        j = nonblank(i + 1)
+        if j is None or not _ELLIPSIS_START.match(lines[j]):
+            continue
+        lead = _ELLIPSIS_END.sub("", line).strip()
+        if not re.search(r"[a-z]", lead):
+            lead = " ".join(w.title() if re.sub(r"\W", "", w).title() in names else w
+                            for w in _caps(lead).split())
+        lines[i] = lead + ":"
+        k = j
+        while k < n:
+            m = _ELLIPSIS_START.match(lines[k])
+            if m:
+                lines[k] = "- " + lines[k][m.end():]
+            elif lines[k].strip():
+                lines[k] = "  " + lines[k].strip()
+            else:
+                nxt = nonblank(k)
+                if nxt is None or not _ELLIPSIS_START.match(lines[nxt]):
+                    break
+            k += 1
+
+
 def as_markdown(text: str) -> str:
     """``text`` with XML-style sections, plain-text memo conventions and reStructuredText directives written as
     Markdown; the same number of lines, each where it was."""
@@ -449,6 +499,7 @@ def as_markdown(text: str) -> str:
     if sum(1 for x in lines if _ADOC_HEADING.match(x)) >= 2 and not re.search(r"^#{1,6}\s", text, re.M):
         _asciidoc(lines)
     _xml_sections(lines)
+    _ellipsis_items(lines)
     if sum(1 for x in lines if re.match(r"\s*Scenario(?:\s+Outline)?\s*:", x)) >= 2:
         _gherkin(lines)
     _separators(lines)

@@ -87,7 +87,9 @@ _FOR_OTHERS = re.compile(r"\b(?:notes?|guidance|instructions|tips|checklist|rule
                          r"teachers|customers|clinicians|nurses|editors|humans|people)\b|"
                          r"\b(?:your|user|users['’]?|member|members['’]?|staff|customer|customers['’]?|learner|learners['’]?)\s+"
                          r"(?:obligations|responsibilities|duties)\b|\bwhat\s+we\s+(?:expect|ask)\s+of\s+(?:you|staff|users)\b|"
-                         r"\b(?:team|staff|admins?|managers?|engineers?|humans?|people|internal|maintainers?|ops)\s+only\b", re.I)
+                         r"\b(?:team|staff|admins?|managers?|engineers?|humans?|people|internal|maintainers?|ops)\s+only\b|"
+                         r"^(?:a\s+(?:word|note)\s+)?for\s+(?:our\s+|the\s+)?(?:staff|visitors|guests|users|members|parents|"
+                         r"customers|colleagues|reviewers|volunteers|managers|admins)\W*$", re.I)
 # a heading that opens with, or is tagged with, a status that takes it out of force ("Alternatives considered",
 # "KW-107 Priority on request · Won't do", "Rejected: …"); not "What our assistant will not do"
 _DROPPED_HEADING = re.compile(r"(?:^|[·|—–:(\[]\s*)(?:won['’]t\s+do|will\s+not\s+do|not\s+doing|out\s+of\s+scope|de-?scoped|"

@@ -139,6 +139,14 @@ def deontic(sentence: str, model_name: str | None) -> str | None:
     return None
 
 
+def _apposed(s: str, model_name: str | None) -> str:
+    """"Our assistant, Moss, will always" → "Moss will always": the name in apposition is the subject."""
+    if not model_name:
+        return s
+    return re.sub(r"^(?:our|the|your|this)\s+(?:[\w-]+\s+)?(?:assistant|bot|chatbot|agent|helper|model|AI),\s+(" +
+                  re.escape(model_name) + r"),\s+", r"\1 ", s, flags=re.I)
+
+
 def lead_in_polarity(text: str, model_name: str | None) -> str | None:
     """How a sentence ending in ':' introduces its list: as behaviours to show
     (``do``), to avoid (``do_not``) or neither (None)."""
@@ -146,7 +154,7 @@ def lead_in_polarity(text: str, model_name: str | None) -> str | None:
     s = sents[-1]
     if len(re.sub(r"\([^)]*\)", "", s).split()) < 6 and len(sents) > 1:      # "This includes (…):"
         s = sents[-2] + " " + s
-    s = s.rstrip(":").strip()
+    s = _apposed(s.rstrip(":").strip(), model_name)
     low = s.lower()
     if re.fullmatch(r"\W*always\W*", low):
         return "do"                     # a persona card's "Always:" over the behaviours it asks for
@@ -187,7 +195,7 @@ def lead_clause(text: str, model_name: str | None) -> str | None:
     """``"... . X should never:"`` → ``"X should never"``: the last sentence of a
     lead-in when it is itself "<subject> <modal> [not]" and the items complete it."""
     last = sentences(text.strip())[-1] if text.strip() else ""
-    last = last.rstrip(":").strip()
+    last = _apposed(last.rstrip(":").strip(), model_name)
     words = last.split()
     pat = _lead_res(model_name)
     for k in range(1, min(len(words), 9) + 1):       # "<subject> <modal> [not] [by default]" ends the sentence
