@@ -391,7 +391,7 @@ class GeneralReader:
         first heading, or under "About" / "What Mogul is" / "Purpose"): what it does there is its job, not a rule."""
         sec = self._cur_sec
         if sec is not None and (self._is_doc(sec) or not sec.level) and not sec.children and \
-                sum(1 for n in sec.body if n.kind == "para") >= 8:
+                sum(len(x.text.split()) for x in walk_nodes(sec.body) if x.kind in ("para", "item")) >= 300:
             return False            # a flat document, a transcript under its title: the whole spec, not its preface
         return sec is None or self._is_doc(sec) or not sec.level or \
             bool(_INTRO_HEADING.match(_CLAUSE.sub("", clean_heading(sec.title), count=1).strip()))
@@ -410,9 +410,11 @@ class GeneralReader:
     def _habit(self, s: str) -> tuple[str, str] | None:
         """"Wick treats what people write as theirs alone." under a principle that describes the model's habits:
         the model's name, a verb in the present tense (not "does this because …", not "is"/"has"), as a rule."""
-        m = re.match(r"(?P<lead>(?:.{0,250}?,|and|so|instead)\s+)?" + re.escape(self.b.model_name) +
-                     r"\s+(?:now\s+)?(?P<neg>no\s+longer\s+)?(?P<adv>(?:\w+ly\s+)?)(?P<v>[a-z]+s)\s+(?P<rest>.+)$",
-                     s.strip())     # a changelog's "X now offers …", "X no longer quotes …"
+        subj = r"(?:" + re.escape(self.b.model_name) + r"|(?:the|our|this)\s+(?:assistant|chatbot|agent|bot))"
+        m = re.match(r"(?P<lead>(?:.{0,250}?,|and|so|instead)\s+)?" + subj +
+                     r"\s+(?:now\s+|therefore\s+|thus\s+|also\s+|then\s+)?(?P<neg>no\s+longer\s+)?(?P<adv>(?:\w+ly\s+)?)"
+                     r"(?P<v>[a-z]+s)\s+(?P<rest>.+)$",
+                     s.strip(), re.I)  # a changelog's "X now offers …", "X no longer quotes …", "The assistant therefore asks …"
         if not m or m.group("v") in ("is", "has", "was", "does", "seems") or \
                 re.match(r"(?:this|that|so|these|those|it)\b", m.group("rest")) or re.search(r"\bbecause\b", s[:m.start("v")]):
             return None
@@ -1343,6 +1345,9 @@ class GeneralReader:
             label = _RUN_IN_LABEL.match(head_src)
             if label and not example_label(head_src)[0] and not _RATIONALE_LABEL.match(head_src):
                 head_src = head_src[label.end():]          # "- Our promise: If you tell Spindle …"
+            if pol and self.b.model_name and lead and self.b.model_name in lead and \
+                    re.match(r"It\s+(?!is\b|was\b|has\b|does\s+this\b)[a-z]", head_src):
+                head_src = self.b.model_name + head_src[2:]   # "Tansy will work like this:" over "1. It introduces …"
             sents = sentences(head_src)
             head = sents[0] if sents else head_src
             rest = (desc if term and term_verb else " ".join(sents[1:])).strip()

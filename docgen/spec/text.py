@@ -184,7 +184,7 @@ def lead_in_polarity(text: str, model_name: str | None) -> str | None:
                  r"|\b(?:behaviou?rs?|practices|habits|duties|obligations|responsibilities|things\s+\S+\s+(?:can|should|must)\s+do)\b"
                  r"[^.]*\b(?:include|includes|are|:)|\bshould\b|\bmust\b|\bshall\b|\balways\b|\bby\s+default\b|\bexpected\s+to\b|"
                  r"\bwe\s+(?:\w+\s+)?(?:want|ask|expect|need|require)\b|\b(?:can|will)\s+do\b|\bthis\s+includes\b|\bdo\s+the\s+following\b|"
-                 r"\bwill\s*$", low):
+                 r"\bwill\s*$|\b(?:work|behave|act|operate|respond)s?\s+(?:like\s+this|as\s+follows)\s*$", low):
         if deontic(s, model_name) == "do_not" and not re.search(r"\bby\s+default\b", low):
             return "do_not"
         return "do"
@@ -441,7 +441,8 @@ def is_descriptive(prose: str, model_name: str | None) -> bool:
     "should"/"must" sentences. Its habits and "will" commitments are then its rules."""
     if not model_name:
         return False
-    subj = r"(?:^|[,;—–]\s*|\b(?:and|so|then|why)\s+)" + re.escape(model_name) + r"\s+(?:\w+ly\s+)?"
+    subj = r"(?:^|[,;—–]\s*|\b(?:and|so|then|why)\s+)(?:" + re.escape(model_name) + \
+        r"|(?:the|our|this)\s+(?:assistant|chatbot|agent|bot))\s+(?:\w+ly\s+|therefore\s+|thus\s+|also\s+)?"
     habit = re.compile(subj + r"(?:will\s+(?!not\b|never\b|be\b)[a-z]+|" + _PRESENT_HABIT + r")", re.I)
     told = re.compile(subj + _MODAL + r"\b", re.I)
     desc = norm = 0
