@@ -2,7 +2,7 @@
 
 Used by ``bench_attribution_learned.py`` to test whether sentence similarity to the spec's behaviours and
 values adds anything to the offline attribution check (it did not: see BENCHMARKS.md). The forward pass is
-docgen's numpy BERT (``docgen/filters/_encoder.py``); embeddings are its mean-pooled states, unit length.
+docgen's numpy BERT (``docgen/encoder.py``); embeddings are its mean-pooled states, unit length.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from docgen.filters import _encoder  # noqa: E402
+from docgen import encoder as _encoder  # noqa: E402
 
 log = logging.getLogger(__name__)
 

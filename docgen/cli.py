@@ -96,7 +96,7 @@ def cmd_spec(args) -> int:
         return _spec_extract(args)
     spec = parse_spec(args.file, model_name=args.model_name)
     if args.spec_cmd == "lint":
-        found = lint_spec(spec, _spec_words(args.file))
+        found = lint_spec(spec, _spec_words(args.file), text=_spec_text(args.file))
         errors = [f for f in found if f.code in ("no-value", "fragment", "conflict")]
         if args.json:
             _print_json([{"code": f.code, "message": f.message, "line": f.line} for f in found])
@@ -293,6 +293,14 @@ def cmd_plan(args) -> int:
     _warn_uncovered(uncovered(spec, plan), len(plan.items), len(plan.genres))
     _warn_thin(spec, spec_path)
     return 0
+
+
+def _spec_text(path) -> str | None:
+    from .spec import _read_text
+    try:
+        return _read_text(Path(path))
+    except Exception:           # the spec was read already; the text is only for the unread-rule finder
+        return None
 
 
 def _spec_words(path) -> int:

@@ -387,7 +387,7 @@ class AttributionFilter:
         self._judge = None
         self._learned = None
         if method.startswith("learned"):
-            from ._encoder import INSTALL
+            from ..encoder import INSTALL
             from .learned import learned_check
             self._learned = learned_check()
             if self._learned is None:

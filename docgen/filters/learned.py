@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _encoder
+from .. import encoder as _encoder
 
 HERE = Path(__file__).resolve().parent
 ADAPTER = HERE / "learned_minilm.safetensors"

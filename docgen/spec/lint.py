@@ -59,9 +59,13 @@ THIN_HINT = ("check `docgen spec inspect`; `docgen spec extract SPEC --out spec.
              "read it (each rule located by its quote), or write it in the structured form (`docgen spec schema`)")
 
 
+UNREAD_HINT = "if it is one, say it the way the reader takes rules (\"{name} should …\", \"{name} never …\") or read " \
+              "the spec with `docgen spec extract`"
+
+
 @dataclass
 class Finding:
-    code: str          # no-value | no-behaviour | fragment | duplicate | conflict | skipped | warning | thin
+    code: str          # no-value | no-behaviour | fragment | duplicate | conflict | skipped | warning | thin | unread
     message: str
     line: int
 
@@ -86,9 +90,10 @@ def is_fragment(text: str) -> bool:
     return (len(t.split()) < 3 or t[:1].islower() or bool(_DANGLING.match(t)) or not t.endswith((".", "!", "?", "”", '"', ")")))
 
 
-def lint_spec(spec: Spec, words: int | None = None) -> list[Finding]:
+def lint_spec(spec: Spec, words: int | None = None, text: str | None = None) -> list[Finding]:
     """What is wrong with the reading of ``spec``; ``words``, the length of a prose spec, adds the thin-reading
-    check (:func:`thin_reading`)."""
+    check (:func:`thin_reading`); ``text``, the spec as written, adds the sentences that read like rules the
+    reader did not take (:func:`docgen.spec.unread.unread_rules`, when the ``embed`` extra is installed)."""
     thin = thin_reading(spec, words or 0)
     out: list[Finding] = [Finding("thin", m + (f": {THIN_HINT}" if i == len(thin) - 1 else ""), 1)
                           for i, m in enumerate(thin)]
@@ -128,4 +133,11 @@ def lint_spec(spec: Spec, words: int | None = None) -> list[Finding]:
         out.append(Finding("markup", f"{where} contains code, markup or dialogue", 1))
     for n in spec.notes:
         out.append(Finding("skipped" if n.kind == "skipped" else "warning", n.message, n.lines.start))
+    if text is not None and spec.format == "markdown":
+        from .unread import unread_rules
+        found = unread_rules(spec, text) or []
+        hint = ": " + UNREAD_HINT.format(name=spec.resolved_model_name())
+        for i, u in enumerate(found):       # the hint once, on the last
+            out.append(Finding("unread", f"reads like a rule the reader did not take (p {u.p:.2f}): "
+                                         f"{u.sentence[:100]!r}" + (hint if i == len(found) - 1 else ""), u.line))
     return sorted(out, key=lambda f: (f.line, f.code))

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from docgen.filters import _encoder
+from docgen import encoder as _encoder
 from tests._paths import SHARED
 from docgen.filters.learned import ADAPTER, JUDGE_BAND, LABELS, VERDICT_OF, card, learned_check
 

