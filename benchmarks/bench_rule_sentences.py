@@ -1,7 +1,9 @@
 """Experiment (not shipped): can a learned sentence classifier find a spec's rules in shapes the reader has not seen?
 
     PYTHONPATH=$PWD .venv/bin/python benchmarks/bench_rule_sentences.py            # leave-one-folder-out, dev … heldout5
-    PYTHONPATH=$PWD .venv/bin/python benchmarks/bench_rule_sentences.py --test     # then heldout6, once, as a reading
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/bench_rule_sentences.py --test [FOLDER]     # then a test folder, once
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/bench_rule_sentences.py --fit docgen/spec/rule_sentences.json
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/bench_rule_sentences.py --unread FOLDER   # what spec lint lists
 
 Each spec of ``corpora/specread`` is cut into sentences (list items and table cells on their own); a sentence is a
 rule sentence when it shares most of its content words with one of the gold rules' quotes. Features: the
@@ -174,7 +176,34 @@ def fit(out: Path) -> int:
     return 0
 
 
+def shipped(folder: str) -> int:
+    """Score what `docgen spec lint` lists as `unread` (the shipped classifier) on a folder, as a reading, beside
+    the reader's own reading."""
+    mine, theirs = [], []
+    for g in sorted((ROOT / folder).glob("*.gold.json")):
+        gold = json.loads(g.read_text(encoding="utf-8"))
+        path = next(p for p in g.parent.iterdir() if p.stem == g.name[: -len(".gold.json")] and p.suffix != ".json")
+        spec = parse_spec(path)
+        found = unread.unread_rules(spec, read_text(path))
+        if found is None:
+            print(f"needs the packaged encoder: {_encoder.INSTALL}")
+            return 2
+        rules = []
+        for u in found:
+            pol = deontic(u.sentence, spec.model_name) or "do"
+            rules.append(Rule(id=f"u{len(rules)}", text=u.sentence, polarity=pol, lines=Span(start=u.line, end=u.end)))
+        mine.append(score(path, gold, spec.model_copy(update={"rules": rules})))
+        theirs.append(score(path, gold, spec))
+    print(table(theirs, f"corpora/specread/{folder}: the reader"))
+    print()
+    print(table(mine, f"corpora/specread/{folder}: what spec lint lists as unread (rules P: listed sentences that are "
+                      f"gold rules; rules R: gold rules found by them; traps: traps listed)"))
+    return 0
+
+
 def main() -> int:
+    if "--unread" in sys.argv:
+        return shipped(sys.argv[sys.argv.index("--unread") + 1])
     if "--fit" in sys.argv:
         return fit(Path(sys.argv[sys.argv.index("--fit") + 1]))
     from sklearn.linear_model import LogisticRegression
