@@ -55,8 +55,9 @@ def thin_reading(spec: Spec, words: int) -> list[str]:
     return out
 
 
-THIN_HINT = ("check `docgen spec inspect`; `docgen spec extract SPEC --out spec.yaml --backend B --model M` has a model "
-             "read it (each rule located by its quote), or write it in the structured form (`docgen spec schema`)")
+THIN_HINT = ("check `docgen spec inspect` and `docgen spec lint` (it lists sentences that read like rules the reader did "
+             "not take); `docgen spec extract SPEC --out spec.yaml --backend B --model M` has a model read it (each rule "
+             "located by its quote), or write it in the structured form (`docgen spec schema`)")
 
 
 UNREAD_HINT = "if it is one, say it the way the reader takes rules (\"{name} should …\", \"{name} never …\") or read " \
