@@ -89,3 +89,14 @@ def test_cli_lint_lists_unread_sentences():
                          capture_output=True, text=True, cwd=REPO)
     found = [f for f in json.loads(run.stdout) if f["code"] == "unread"]
     assert found and all(f["line"] > 0 and "reads like a rule" in f["message"] for f in found)
+
+
+def test_without_the_encoder_lint_says_it_did_not_look(monkeypatch):
+    from docgen.spec import unread
+    monkeypatch.setattr(unread, "_model", lambda: None)
+    text = ("# Kestrel, the parcel desk assistant\n\n## Honesty\n\nPeople plan their day around what we tell them.\n\n"
+            "- Kestrel never guesses a delivery time.\n- Kestrel always says when it does not know.\n")
+    found = lint_spec(parse_text(text, "k.md"), len(text.split()), text=text)
+    said = [f.message for f in found if f.code == "warning" and "not looked for" in f.message]
+    assert said and encoder.INSTALL in said[0]
+    assert not [f for f in found if f.code == "unread"]

@@ -136,7 +136,12 @@ def lint_spec(spec: Spec, words: int | None = None, text: str | None = None) -> 
         out.append(Finding("skipped" if n.kind == "skipped" else "warning", n.message, n.lines.start))
     if text is not None and spec.format == "markdown":
         from .unread import unread_rules
-        found = unread_rules(spec, text) or []
+        found = unread_rules(spec, text)
+        if found is None:
+            from ..encoder import INSTALL
+            out.append(Finding("warning", "sentences that read like rules the reader did not take were not looked "
+                                          f"for: the encoder is not installed ({INSTALL})", 1))
+            found = []
         hint = ": " + UNREAD_HINT.format(name=spec.resolved_model_name())
         for i, u in enumerate(found):       # the hint once, on the last
             out.append(Finding("unread", f"reads like a rule the reader did not take (p {u.p:.2f}): "
