@@ -30,7 +30,7 @@ import re
 
 from .build import Build, clean_heading
 from .model import Example, Rule, Span, SubPoint
-from .text import (EXAMPLE_HEADING, IMPERATIVE_START, deontic, example_label, finish, first_person_habit,
+from .text import (EXAMPLE_HEADING, GENERIC_ASSISTANT, IMPERATIVE_START, deontic, example_label, finish, first_person_habit,
                    first_person_rule, is_dialogue,
                    could_be_imperative, is_imperative, lcfirst, lead_clause, lead_in_polarity, question_rule, sentences, yes_no_rule, slugify,
                    model_should, second_person_rule, split_reason, subject_pattern, to_base_clause, ucfirst, verb_base)
@@ -410,11 +410,11 @@ class GeneralReader:
     def _habit(self, s: str) -> tuple[str, str] | None:
         """"Wick treats what people write as theirs alone." under a principle that describes the model's habits:
         the model's name, a verb in the present tense (not "does this because …", not "is"/"has"), as a rule."""
-        subj = r"(?:" + re.escape(self.b.model_name) + r"|(?:the|our|this)\s+(?:assistant|chatbot|agent|bot))"
+        subj = r"(?:" + re.escape(self.b.model_name) + "|" + GENERIC_ASSISTANT + ")"
         m = re.match(r"(?P<lead>(?:.{0,250}?,|and|so|instead)\s+)?" + subj +
                      r"\s+(?:now\s+|therefore\s+|thus\s+|also\s+|then\s+)?(?P<neg>no\s+longer\s+)?(?P<adv>(?:\w+ly\s+)?)"
                      r"(?P<v>[a-z]+s)\s+(?P<rest>.+)$",
-                     s.strip(), re.I)  # a changelog's "X now offers …", "X no longer quotes …", "The assistant therefore asks …"
+                     s.strip(), re.I)  # "X now offers …", "X no longer quotes …", "The assistant therefore asks …"
         if not m or m.group("v") in ("is", "has", "was", "does", "seems") or \
                 re.match(r"(?:this|that|so|these|those|it)\b", m.group("rest")) or re.search(r"\bbecause\b", s[:m.start("v")]):
             return None

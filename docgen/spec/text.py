@@ -139,6 +139,10 @@ def deontic(sentence: str, model_name: str | None) -> str | None:
     return None
 
 
+# the assistant named by its role rather than its name ("The assistant therefore asks …", "our bot never …")
+GENERIC_ASSISTANT = r"(?:the|our|this)\s+(?:assistant|chatbot|agent|bot)"
+
+
 def _apposed(s: str, model_name: str | None) -> str:
     """"Our assistant, Moss, will always" → "Moss will always": the name in apposition is the subject."""
     if not model_name:
@@ -441,8 +445,8 @@ def is_descriptive(prose: str, model_name: str | None) -> bool:
     "should"/"must" sentences. Its habits and "will" commitments are then its rules."""
     if not model_name:
         return False
-    subj = r"(?:^|[,;—–]\s*|\b(?:and|so|then|why)\s+)(?:" + re.escape(model_name) + \
-        r"|(?:the|our|this)\s+(?:assistant|chatbot|agent|bot))\s+(?:\w+ly\s+|therefore\s+|thus\s+|also\s+)?"
+    subj = r"(?:^|[,;—–]\s*|\b(?:and|so|then|why)\s+)(?:" + re.escape(model_name) + "|" + GENERIC_ASSISTANT + \
+        r")\s+(?:\w+ly\s+|therefore\s+|thus\s+|also\s+)?"
     habit = re.compile(subj + r"(?:will\s+(?!not\b|never\b|be\b)[a-z]+|" + _PRESENT_HABIT + r")", re.I)
     told = re.compile(subj + _MODAL + r"\b", re.I)
     desc = norm = 0

@@ -199,9 +199,10 @@ def assemble(rd: GeneralReader, b: Build) -> None:
         # a section that only groups rules by situation ("## Loads", "## Q: What does X do when …?") is no value of
         # its own once its rules stand behind the listed values: keep it only while a rule still needs it
         secs = {vid: sec for sec in rd.root.walk() for sid, vid in vid_of.items() if id(sec) == sid}
+        value_secs = set(listed_at.values())
         grouping = {vid for vid, sec in secs.items()
                     if vid not in listed_ids and (not rd.prose.get(id(sec)) or sec.attrs.get("record") or
-                                                  _topic(rd, sec, set(listed_at.values()))) and id(sec) in owners
+                                                  _topic(rd, sec, value_secs)) and id(sec) in owners
                     and not any(v.parent == vid for v in b.values)}
         listed_vals = [values[v] for v in listed_ids]
         for raw in rd.raws:
@@ -224,7 +225,7 @@ def assemble(rd: GeneralReader, b: Build) -> None:
             if vid in used or vid in listed_ids or any(v.parent == vid for v in b.values):
                 continue
             if id(sec) in asked or sec.attrs.get("record") or \
-                    ((not rd.prose.get(id(sec)) or _topic(rd, sec, set(listed_at.values()))) and id(sec) in owners):
+                    ((not rd.prose.get(id(sec)) or _topic(rd, sec, value_secs)) and id(sec) in owners):
                 b.values = [v for v in b.values if v.id != vid]
                 b.note("skipped", f"section '{sec.title}' groups rules that stand behind the listed values: not a "
                                   f"value of its own", sec.start, sec.end_line())
@@ -243,11 +244,14 @@ _LABELLED_NAME = re.compile(r"^([A-Z][A-Za-z]{0,5}\d+(?:\.\d+)*)(?:\s*[.:)\u2014
 
 def _topic(rd: GeneralReader, sec: Section, value_secs: set[int]) -> bool:
     """Where the spec states its values in one place of their own ("What we care about", a paragraph each), a
-    section elsewhere that holds rules and some prose ("Deliveries") is a topic, not one more value; not one under
-    a heading that names values ("Our values" over "### 1. No surprises on the bill"), nor one inside a listed value's own section."""
-    held = {id(h) for *_x, h in rd.listed} | value_secs      # under a listed value's own section: a part of it
-    return _own_words(sec) <= 120 and (bool(getattr(rd, "declared", False)) or len(rd.listed) >= 3 and not any(id(a) in held for a in sec.ancestors())) \
-        and not any(_VALUE_LEAD.search(clean_heading(a.title)) for a in [sec, *sec.ancestors()] if a.level)
+    short section elsewhere that holds rules and a little prose ("Deliveries") is a topic, not one more value; not
+    one under a heading that names values ("Our values" over "### 1. No surprises on the bill"), nor one inside a
+    listed value's own section (``value_secs``)."""
+    if _own_words(sec) > 120 or any(_VALUE_LEAD.search(clean_heading(a.title)) for a in [sec, *sec.ancestors()]
+                                     if a.level):
+        return False
+    held = {id(h) for *_x, h in rd.listed} | value_secs
+    return bool(getattr(rd, "declared", False)) or len(rd.listed) >= 3 and not any(id(a) in held for a in sec.ancestors())
 
 
 def _cited(text: str, cited: dict[str, str]) -> list[str]:
