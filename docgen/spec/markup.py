@@ -405,6 +405,35 @@ _WRAPPED_END = r"\b(?:a|an|the|to|of|and|or|but|in|on|at|by|for|with|from|is|are
                r"your|our|not|no|if|when|as|than)$"
 
 
+def _bare_outline(lines: list[str]) -> None:
+    """A tree written by indentation alone, with no bullets or numbers (a mind map or an outliner exported as
+    text: "Halden - …" over "\tValues" over "\t\tSafety of life before supply" over "\t\t\tA fallen line …").
+    Markdown would read the deeper lines as code. A line with deeper lines under it is a heading one level under
+    its parent's; a line with none is a list item of the heading above it. Read only when the file has no
+    Markdown headings, most of its lines are indented, at least three depths are used, and the lines are short
+    (nodes, not wrapped paragraphs)."""
+    rows = [(i, x) for i, x in enumerate(lines) if x.strip()]
+    if len(rows) < 10 or any(re.match(r"#{1,6}\s", x) for _i, x in rows):
+        return
+    def width(x: str) -> int:
+        ind = x[: len(x) - len(x.lstrip())]
+        return ind.count("\t") * 4 + ind.count(" ")
+    widths = [width(x) for _i, x in rows]
+    marked = sum(1 for _i, x in rows if re.match(r"\s*(?:[-*+•▸]|\d+[.)]|[A-Za-z][.)])\s", x))
+    # a line that goes on from the one above (same indent, lower-case start) is a wrapped paragraph, not a node
+    wrapped = sum(1 for k in range(1, len(rows)) if widths[k] == widths[k - 1] and re.match(r"\s*[a-z(]", rows[k][1]))
+    if sum(1 for w in widths if w) * 10 < len(rows) * 6 or len(set(widths)) < 3 or marked * 20 > len(rows) or \
+            wrapped * 10 > len(rows) or _rst_like(lines) or \
+            sum(1 for _i, x in rows if len(x.split()) > 40) * 10 > len(rows):
+        return
+    depth_of = {w: k for k, w in enumerate(sorted(set(widths)))}
+    for k, ((i, x), w) in enumerate(zip(rows, widths)):
+        d = depth_of[w]
+        deeper = k + 1 < len(rows) and widths[k + 1] > w
+        t = x.strip()
+        lines[i] = "#" * min(6, d + 1) + " " + t if deeper or d == 0 else "- " + t
+
+
 def _hanging_blocks(lines: list[str]) -> None:
     """A short line at the margin with its body hanging under it, indented ("▸ Privacy" over "    Nettle never
     confirms …": toggle blocks as page tools export them, or a plain outline). Markdown would run the two into one
@@ -503,6 +532,8 @@ def as_markdown(text: str) -> str:
     if sum(1 for x in lines if re.match(r"\s*Scenario(?:\s+Outline)?\s*:", x)) >= 2:
         _gherkin(lines)
     _separators(lines)
+    if not re.search(r"^#{1,6}\s", text, re.M):
+        _bare_outline(lines)
     if not _rst_like(lines):             # reStructuredText's definition lists are read below
         _hanging_blocks(lines)
     if not re.search(r"^#{1,6}\s", text, re.M) and not any(_ADOC_HEADING.match(x) for x in text.split("\n")[:400]):

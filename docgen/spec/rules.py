@@ -709,15 +709,17 @@ class GeneralReader:
             return
         picked = []
         for c in s.children:
-            paras = [n for n in c.body if n.kind == "para"]
-            if c.children or not paras or any(n.kind == "list" for n in c.body) or \
-                    any(self._sentence_rule(x) for n in paras for x in sentences(n.text)):
+            # prose, or (a mind map's branch) a list of the reasons the value matters, none of them a rule
+            paras = [n.text if n.kind == "para" else _node_text(n) for n in c.body if n.kind in ("para", "list")]
+            if c.children or not paras or \
+                    any(n.kind == "list" for n in c.body) and any(n.kind == "para" for n in c.body) or \
+                    any(self._sentence_rule(x) for t in paras for x in sentences(t)):
                 continue
             picked.append(c)
         if len(picked) < 2:
             return
         for c in picked:
-            text = " ".join(n.text for n in c.body if n.kind == "para")
+            text = " ".join(n.text if n.kind == "para" else _node_text(n) for n in c.body if n.kind in ("para", "list"))
             self.listed.append((clean_heading(c.title), text, Node("para", c.start, c.end_line(), text=text), s))
         s.children = [c for c in s.children if c not in picked]
         self.declared = True
@@ -1078,7 +1080,7 @@ class GeneralReader:
                              r"circumstances?|requests?)", head[0]):
             return self._matrix(n, rows, owner)
         if beh is None:
-            return False
+            return self._sentence_table(n, rows, owner, hrule)
         made = 0
         status = next((k for k, h in enumerate(head) if re.fullmatch(r"status|state", h)), None)
         for i, row in enumerate(rows[1:], 1):
@@ -1100,6 +1102,34 @@ class GeneralReader:
                 self._new_rule(got[0], got[1], owner, line, line, rationale=finish(reason) if reason else "")
             made += 1
         return made > 0
+
+    def _sentence_table(self, n: Node, rows: list[list[str]], owner: Section, hrule: Rule | None) -> bool:
+        """A table whose headers name no behaviour column, but one of whose columns is written in sentences about
+        the model ("| English | Cymraeg |" with "Cylchi will reply in …" on the left): that column's sentences are
+        read as prose rules would be, one rule each; the other columns (a translation, notes) are not read. The
+        column must hold a rule in at least half of its rows, and two or more."""
+        if not self.b.model_name or hrule is not None:
+            return False
+
+        def rules_in(cell: str) -> list[tuple[str, str]]:
+            out = []
+            for x in sentences(re.sub(r"\[\^[^\]]+\]", "", cell).strip()):
+                got = self._sentence_rule(x) or self._will(x) or self._habit(x)
+                if got:
+                    out.append(got)
+            return out
+
+        width = max(len(r) for r in rows)
+        found = [[rules_in(r[j]) if j < len(r) else [] for r in rows[1:]] for j in range(width)]
+        j = max(range(width), key=lambda k: sum(1 for x in found[k] if x))
+        hits = sum(1 for x in found[j] if x)
+        if hits < 2 or hits * 2 < len(rows) - 1:
+            return False
+        for i, got in enumerate(found[j], 1):
+            line = n.start + 1 + i
+            for text, pol in got:
+                self._new_rule(text, pol, owner, line, line)
+        return True
 
     def _matrix(self, n: Node, rows: list[list[str]], owner: Section) -> bool:
         """"| Situation | Chat | Phone | SMS |": each cell says what the model does in that situation on that
@@ -1324,6 +1354,12 @@ class GeneralReader:
         made_here = len(self.raws)
         commands = not lead and len(items) >= 3 and \
             sum(1 for t in texts if t and is_imperative(t)) * 3 >= 2 * len([t for t in texts if t])
+        if not lead and not commands and self.b.model_name and \
+                any(_BEHAVIOUR_COLUMN.fullmatch(clean_heading(a.title).lower()) for a in [owner, *owner.ancestors()]
+                    if a.level):
+            # a short list under a heading that says what it holds ("Behaviours" > "Safety" > "- Transfer …",
+            # a mind map's branch): its items are the model's commands when one of them reads as one
+            commands = any(t and is_imperative(t) for t in texts)
         for it, first_text in zip(items, texts):
             if not first_text:
                 continue

@@ -626,6 +626,12 @@ def detect_model_name(prose: str, front_matter: dict | None = None) -> tuple[str
                 # a title "Quill: a public-library reference assistant", "Fern — the planting assistant"
                 r"(?:^|\n)" + _NAME + r"\s*(?::|\s[-–—])\s*(?:the|a|an|our)\s[\w\s'’-]{0,50}?"
                 r"(?:assistant|agent|chatbot|bot|tutor|helper|robot|guide|advisor|adviser|companion)s?\s*(?:\n|$)",
+                # "Cylchi is Glanaber County Council's online assistant"
+                r"(?:^|\n|\. )" + _NAME + r" is (?:[A-Z][\w-]*\s){1,5}?[\w-]*['’]s (?:[\w-]+ ){0,3}?"
+                r"(?:assistant|agent|chatbot|bot|tutor|helper|robot)\b",
+                # the first line a title: "Halden - Northvale Networks power cut line assistant"
+                r"^\W{0,4}" + _NAME + r"\s*(?::|\s[-–—])\s*[\w\s'’-]{0,60}?"
+                r"(?:assistant|agent|chatbot|bot|tutor|helper|robot|guide|companion)\s*(?:\n|$)",
                 r"\bthe (?:assistant|model|AI|chatbot|agent|bot)(?: \w+)?,? (?:called|named) " + _NAME,
                 r"\bthe (?:assistant|model|AI|chatbot|agent|bot), " + _NAME + r",",
                 r"\b(?:describes|governs|defines) (?:the )?" + _NAME + r"['’]s\b",
