@@ -52,7 +52,7 @@ def _test_set(name: str) -> tuple[Path, list[dict]]:
 def test_test_sets_are_frozen_with_their_specs():
     """The fresh test sets (one per round) match the sums taken before they were first measured, specs included."""
     for name in ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9", "fresh10", "fresh11",
-                 "fresh12", "fresh13", "fresh14", "fresh15", "fresh16", "fresh17", "fresh18", "fresh19", "fresh20", "fresh21", "fresh22"):
+                 "fresh12", "fresh13", "fresh14", "fresh15", "fresh16", "fresh17", "fresh18", "fresh19", "fresh20", "fresh21", "fresh22", "fresh23"):
         d, rows = _test_set(name)
         sums = {}
         for line in next(d.glob("FROZEN-*.sha256")).read_text().splitlines():
