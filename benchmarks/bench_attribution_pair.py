@@ -23,7 +23,6 @@ import json
 import math
 import os
 import random
-import re
 import sys
 import time
 from pathlib import Path
@@ -35,15 +34,15 @@ import torch.nn as nn
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from bench_attribution_spec_features import _CUE  # noqa: E402  (the same reason cues)
 from docgen.filters import learned as L  # noqa: E402
 from docgen.spec.text import sentences  # noqa: E402
 
 TINY = os.environ.get("TINY") == "1"
 MAX_LEN = 64 if TINY else 384
 EPOCHS = 1 if TINY else 3
-_CUE = re.compile(r"\b(?:because|since|why|reason|out of|grounded|rooted|so that|in order to|for the sake|"
-                  r"comes? (?:from|down to)|stems?|driven by|motivat|that is|that's|principle|value|matters?|cares?)\b",
-                  re.I)
 FOLDS = ([f"fresh{k}" for k in range(12, 17)], [f"fresh{k}" for k in range(17, 22)])
 
 

@@ -532,8 +532,7 @@ def as_markdown(text: str) -> str:
     if sum(1 for x in lines if re.match(r"\s*Scenario(?:\s+Outline)?\s*:", x)) >= 2:
         _gherkin(lines)
     _separators(lines)
-    if not re.search(r"^#{1,6}\s", text, re.M):
-        _bare_outline(lines)
+    _bare_outline(lines)
     if not _rst_like(lines):             # reStructuredText's definition lists are read below
         _hanging_blocks(lines)
     if not re.search(r"^#{1,6}\s", text, re.M) and not any(_ADOC_HEADING.match(x) for x in text.split("\n")[:400]):

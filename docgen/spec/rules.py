@@ -396,6 +396,10 @@ class GeneralReader:
         return sec is None or self._is_doc(sec) or not sec.level or \
             bool(_INTRO_HEADING.match(_CLAUSE.sub("", clean_heading(sec.title), count=1).strip()))
 
+    def _prose_rule(self, s: str) -> tuple[str, str] | None:
+        """A sentence read as a rule however it is put: a self-contained rule, "X will …", or X's habit."""
+        return self._sentence_rule(s) or (self._will(s) or self._habit(s) if self.b.model_name else None)
+
     def _will(self, s: str) -> tuple[str, str] | None:
         """"Corran will rank patients by …" in a spec that describes what the model does: a rule ("will not" is
         read by :func:`deontic` already)."""
@@ -715,13 +719,13 @@ class GeneralReader:
                     any(n.kind == "list" for n in c.body) and any(n.kind == "para" for n in c.body) or \
                     any(self._sentence_rule(x) for t in paras for x in sentences(t)):
                 continue
-            picked.append(c)
+            picked.append((c, " ".join(paras)))
         if len(picked) < 2:
             return
-        for c in picked:
-            text = " ".join(n.text if n.kind == "para" else _node_text(n) for n in c.body if n.kind in ("para", "list"))
+        for c, text in picked:
             self.listed.append((clean_heading(c.title), text, Node("para", c.start, c.end_line(), text=text), s))
-        s.children = [c for c in s.children if c not in picked]
+        gone = {id(c) for c, _t in picked}
+        s.children = [c for c in s.children if id(c) not in gone]
         self.declared = True
 
     def _value_opening(self, text: str, words: int) -> str | None:
@@ -1114,7 +1118,7 @@ class GeneralReader:
         def rules_in(cell: str) -> list[tuple[str, str]]:
             out = []
             for x in sentences(re.sub(r"\[\^[^\]]+\]", "", cell).strip()):
-                got = self._sentence_rule(x) or self._will(x) or self._habit(x)
+                got = self._prose_rule(x)
                 if got:
                     out.append(got)
             return out
@@ -1175,7 +1179,7 @@ class GeneralReader:
         for cell in row[1:]:
             for x in sentences(cell.strip()):
                 t = self.b.model_name + x[2:] if self.b.model_name and re.match(r"It\s", x) and prev else x
-                got = self._sentence_rule(t) or (self._will(t) or self._habit(t) if self.b.model_name else None)
+                got = self._prose_rule(t)
                 prev = got
                 if got:
                     self._new_rule(got[0], got[1], owner, line, line)
